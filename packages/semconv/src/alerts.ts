@@ -1,0 +1,132 @@
+/**
+ * Alert rule definitions, written once. The Prometheus rule file, Grafana's
+ * file provisioning and the plugin's provisioning-API bodies are all
+ * rendered from these.
+ */
+import {
+  auditRecordsDropped,
+  auditRecordsUnreceived,
+  contextLossRate,
+  responsesExpected,
+  sessionsOverLimit,
+  tokenEfficiency,
+  toolCalls,
+  toolSuccessRate,
+  renderedTokens,
+  type QueryScope,
+} from './queries.js';
+import {
+  DEFAULT_MIN_VOLUME,
+  TARGET_CONTEXT_LOSS_RATE,
+  TARGET_TOKEN_EFFICIENCY,
+  TARGET_TOOL_SUCCESS_RATE,
+  TARGET_REQUESTS_PER_SESSION,
+} from './targets.js';
+
+export type AlertComparator = '<' | '>';
+
+export interface AlertRuleDefinition {
+  /** Stable identifier; Grafana rule uids and Prometheus alert names derive from it. */
+  readonly id: string;
+  /** Prometheus `alert:` name. */
+  readonly alert: string;
+  readonly title: string;
+  /** The measured value, with its minimum-volume guard folded in (no guard, no value). */
+  readonly query: (scope: QueryScope) => string;
+  readonly comparator: AlertComparator;
+  /** Default threshold; editable in the Grafana app. */
+  readonly threshold: number;
+  readonly for: string;
+  readonly severity: 'critical' | 'warning';
+  readonly summary: string;
+  readonly description: string;
+}
+
+/** Window the rules evaluate over. */
+export const ALERT_WINDOW = '5m';
+
+function guarded(measure: string, volume: string, minimum: number): string {
+  // `and on()` keeps the measure only while the window has enough volume.
+  return `(${measure}) and on() (${volume} >= ${minimum})`;
+}
+
+export const ALERT_RULES: readonly AlertRuleDefinition[] = [
+  {
+    id: 'token-efficiency-low',
+    alert: 'McpTokenEfficiencyLow',
+    title: 'MCP token efficiency below target',
+    query: (s) => guarded(tokenEfficiency(s), renderedTokens(s), DEFAULT_MIN_VOLUME.tokens),
+    comparator: '<',
+    threshold: TARGET_TOKEN_EFFICIENCY.threshold,
+    for: '5m',
+    severity: 'warning',
+    summary: 'Token efficiency is {{ $value | humanizePercentage }}, below the target.',
+    description: 'Meaningful rendered tokens over all rendered tokens delivered by MCP fell below the target for 5 minutes. Look for unused tool definitions and repeated content.',
+  },
+  {
+    id: 'context-loss-high',
+    alert: 'McpContextLossHigh',
+    title: 'MCP context loss rate above target',
+    query: (s) => guarded(contextLossRate(s), responsesExpected(s), DEFAULT_MIN_VOLUME.responses),
+    comparator: '>',
+    threshold: TARGET_CONTEXT_LOSS_RATE.threshold,
+    for: '5m',
+    severity: 'critical',
+    summary: 'Context loss rate is {{ $value | humanizePercentage }}, above the target.',
+    description: 'Responses are lost (timeouts, closed transports, late, invalid, unparseable or truncated) above the target rate for 5 minutes.',
+  },
+  {
+    id: 'tool-success-low',
+    alert: 'McpToolSuccessLow',
+    title: 'MCP tool call success rate below target',
+    query: (s) => guarded(toolSuccessRate(s), toolCalls(s), DEFAULT_MIN_VOLUME.toolCalls),
+    comparator: '<',
+    threshold: TARGET_TOOL_SUCCESS_RATE.threshold,
+    for: '5m',
+    severity: 'critical',
+    summary: 'Tool call success rate is {{ $value | humanizePercentage }}, below the target.',
+    description: 'Tool calls fail (tool errors, protocol errors, timeouts, transport errors, invalid results) above the allowed rate for 5 minutes.',
+  },
+  {
+    id: 'session-over-limit',
+    alert: 'McpSessionOverRequestLimit',
+    title: `MCP session crossed ${TARGET_REQUESTS_PER_SESSION.max} requests`,
+    query: (s) => sessionsOverLimit(s),
+    comparator: '>',
+    threshold: 0,
+    for: '0m',
+    severity: 'warning',
+    summary: '{{ $value }} session(s) crossed the request limit.',
+    description: `A session made more than ${TARGET_REQUESTS_PER_SESSION.max} requests: an agent loop or a runaway client. The audit Sessions page lists them.`,
+  },
+  {
+    id: 'audit-dropped',
+    alert: 'McpAuditRecordsDropped',
+    title: 'MCP audit records dropped',
+    query: (s) => auditRecordsDropped(s),
+    comparator: '>',
+    threshold: 0,
+    for: '0m',
+    severity: 'critical',
+    summary: '{{ $value }} audit record(s) were dropped before export.',
+    description: 'The SDK dropped audit records (queue full, export failure or shutdown). The audit trail has gaps.',
+  },
+  {
+    id: 'audit-unreceived',
+    alert: 'McpAuditRecordsNotReceived',
+    title: 'MCP audit records emitted but not received',
+    query: (s) => auditRecordsUnreceived(s),
+    comparator: '>',
+    threshold: 0,
+    for: '5m',
+    severity: 'critical',
+    summary: '{{ $value }} audit record(s) emitted but not received by the gateway.',
+    description: 'The gateway Collector counted fewer audit records than the SDKs emitted, for 5 minutes: records are being lost in the pipeline.',
+  },
+];
+
+/** The full Prometheus expression of a rule at a threshold. */
+export function alertExpr(rule: AlertRuleDefinition, scope: QueryScope = { window: ALERT_WINDOW }, threshold = rule.threshold): string {
+  // Parenthesised: `and` binds looser than comparisons.
+  return `(${rule.query(scope)}) ${rule.comparator} ${threshold}`;
+}

@@ -1,0 +1,146 @@
+/**
+ * Attribute keys and their enumerated values.
+ *
+ * Keys from the OpenTelemetry semantic conventions (MCP, GenAI, JSON-RPC,
+ * network, server, error) are used as published; the conventions are in
+ * Development status, so they are copied here rather than imported from the
+ * `incubating` entry point, which may change in a minor release.
+ * Our own keys live under the `mcp_conservation.` namespace and only where the
+ * conventions are silent.
+ */
+
+/** Semantic-convention version these names follow. */
+export const SEMCONV_VERSION = '1.41.0';
+/** Schema URL set on the instrumentation scope. */
+export const SCHEMA_URL = `https://opentelemetry.io/schemas/${SEMCONV_VERSION}`;
+/** The namespace that holds every name of ours. */
+export const NAMESPACE = 'mcp_conservation';
+
+// --- OpenTelemetry semantic conventions -----------------------------------
+
+export const ATTR_MCP_METHOD_NAME = 'mcp.method.name';
+export const ATTR_MCP_SESSION_ID = 'mcp.session.id';
+export const ATTR_MCP_PROTOCOL_VERSION = 'mcp.protocol.version';
+export const ATTR_MCP_RESOURCE_URI = 'mcp.resource.uri';
+export const ATTR_JSONRPC_REQUEST_ID = 'jsonrpc.request.id';
+export const ATTR_JSONRPC_PROTOCOL_VERSION = 'jsonrpc.protocol.version';
+export const ATTR_GEN_AI_TOOL_NAME = 'gen_ai.tool.name';
+export const ATTR_GEN_AI_PROMPT_NAME = 'gen_ai.prompt.name';
+export const ATTR_GEN_AI_OPERATION_NAME = 'gen_ai.operation.name';
+export const ATTR_GEN_AI_TOOL_CALL_ARGUMENTS = 'gen_ai.tool.call.arguments';
+export const ATTR_GEN_AI_TOOL_CALL_RESULT = 'gen_ai.tool.call.result';
+export const ATTR_ERROR_TYPE = 'error.type';
+export const ATTR_RPC_RESPONSE_STATUS_CODE = 'rpc.response.status_code';
+export const ATTR_NETWORK_TRANSPORT = 'network.transport';
+export const ATTR_NETWORK_PROTOCOL_NAME = 'network.protocol.name';
+export const ATTR_SERVER_ADDRESS = 'server.address';
+export const ATTR_SERVER_PORT = 'server.port';
+export const ATTR_ENDUSER_ID = 'enduser.id';
+
+/** `gen_ai.operation.name` for `tools/call`; not set on other methods. */
+export const GEN_AI_OPERATION_EXECUTE_TOOL = 'execute_tool';
+/** `error.type` when a CallToolResult carries `isError: true`. */
+export const ERROR_TYPE_TOOL_ERROR = 'tool_error';
+/** Fallback `error.type`, and the overflow value of capped attributes. */
+export const OTHER_VALUE = '_OTHER';
+
+export const NETWORK_TRANSPORT_VALUES = {
+  pipe: 'pipe',
+  tcp: 'tcp',
+  /** In-process transports have no network; semconv allows a custom value. */
+  inproc: 'inproc',
+} as const;
+
+// --- Ours -------------------------------------------------------------------
+
+/** The MCP server's name, from the `serverInfo.name` of its `initialize` result. */
+export const ATTR_SERVER_NAME = 'mcp_conservation.server.name';
+/** Which observer produced the telemetry: the in-process SDK patch or the proxy. */
+export const ATTR_OBSERVER = 'mcp_conservation.observer';
+/** What became of rendered tokens: meaningful, redundant or unused. */
+export const ATTR_TOKEN_DISPOSITION = 'mcp_conservation.token.disposition';
+/** Where rendered context came from: a tool result, a definition, a resource, a prompt. */
+export const ATTR_CONTEXT_SOURCE = 'mcp_conservation.context.source';
+/** The outcome of an operation (for tools/call: of the tool call). */
+export const ATTR_OUTCOME = 'mcp_conservation.outcome';
+/** Why a response was lost. */
+export const ATTR_LOSS_CAUSE = 'mcp_conservation.loss.cause';
+/** Why an audit record was dropped before export. */
+export const ATTR_DROP_REASON = 'mcp_conservation.audit.drop_reason';
+
+export const OBSERVER_VALUES = { sdk: 'sdk', proxy: 'proxy' } as const;
+export type Observer = (typeof OBSERVER_VALUES)[keyof typeof OBSERVER_VALUES];
+
+export const TOKEN_DISPOSITION_VALUES = {
+  meaningful: 'meaningful',
+  redundant: 'redundant',
+  unused: 'unused',
+} as const;
+export type TokenDisposition = (typeof TOKEN_DISPOSITION_VALUES)[keyof typeof TOKEN_DISPOSITION_VALUES];
+
+export const CONTEXT_SOURCE_VALUES = {
+  toolResult: 'tool_result',
+  resourceContent: 'resource_content',
+  promptMessages: 'prompt_messages',
+  toolDefinition: 'tool_definition',
+  promptDefinition: 'prompt_definition',
+  resourceDefinition: 'resource_definition',
+  other: 'other',
+} as const;
+export type ContextSource = (typeof CONTEXT_SOURCE_VALUES)[keyof typeof CONTEXT_SOURCE_VALUES];
+
+/**
+ * Outcomes, decided from wire facts. `tool_error` applies to tools/call only.
+ * `cancelled` is excluded from the loss and success denominators.
+ */
+export const OUTCOME_VALUES = {
+  success: 'success',
+  toolError: 'tool_error',
+  protocolError: 'protocol_error',
+  timeout: 'timeout',
+  transportError: 'transport_error',
+  invalidResult: 'invalid_result',
+  cancelled: 'cancelled',
+} as const;
+export type Outcome = (typeof OUTCOME_VALUES)[keyof typeof OUTCOME_VALUES];
+
+/** Causes of loss: a response that did not reach its caller intact. */
+export const LOSS_CAUSE_VALUES = {
+  timeout: 'timeout',
+  transportClosed: 'transport_closed',
+  late: 'late',
+  invalid: 'invalid',
+  unparseable: 'unparseable',
+  truncated: 'truncated',
+} as const;
+export type LossCause = (typeof LOSS_CAUSE_VALUES)[keyof typeof LOSS_CAUSE_VALUES];
+
+export const DROP_REASON_VALUES = {
+  queueFull: 'queue_full',
+  exportFailed: 'export_failed',
+  shutdown: 'shutdown',
+  invalid: 'invalid',
+} as const;
+export type DropReason = (typeof DROP_REASON_VALUES)[keyof typeof DROP_REASON_VALUES];
+
+/** Every enumerated attribute with its values, for docs and validation. */
+export const ENUMERATIONS: Record<string, readonly string[]> = {
+  [ATTR_OBSERVER]: Object.values(OBSERVER_VALUES),
+  [ATTR_TOKEN_DISPOSITION]: Object.values(TOKEN_DISPOSITION_VALUES),
+  [ATTR_CONTEXT_SOURCE]: Object.values(CONTEXT_SOURCE_VALUES),
+  [ATTR_OUTCOME]: Object.values(OUTCOME_VALUES),
+  [ATTR_LOSS_CAUSE]: Object.values(LOSS_CAUSE_VALUES),
+  [ATTR_DROP_REASON]: Object.values(DROP_REASON_VALUES),
+  [ATTR_NETWORK_TRANSPORT]: Object.values(NETWORK_TRANSPORT_VALUES),
+};
+
+/** Descriptions of our own attributes, for the generated reference. */
+export const OWN_ATTRIBUTE_DOCS: Record<string, string> = {
+  [ATTR_SERVER_NAME]: 'Name of the MCP server, from `serverInfo.name` in its initialize result. Capped in distinct values, overflow `_OTHER`.',
+  [ATTR_OBSERVER]: 'Which observer produced the telemetry (`sdk` in-process, `proxy` for the CLI proxy); pick one when both see the same traffic.',
+  [ATTR_TOKEN_DISPOSITION]: 'What became of rendered tokens.',
+  [ATTR_CONTEXT_SOURCE]: 'Where the rendered context came from.',
+  [ATTR_OUTCOME]: 'Outcome of the operation, from wire facts.',
+  [ATTR_LOSS_CAUSE]: 'Why a response was lost.',
+  [ATTR_DROP_REASON]: 'Why an audit record was dropped before export.',
+};

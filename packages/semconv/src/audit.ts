@@ -1,0 +1,219 @@
+/**
+ * Canonical form, chain links and chain verification of audit records.
+ * A separate entry point (`@mcp-conservation/semconv/audit`) because it
+ * needs `node:crypto`, which browser bundles of the names must not pull in.
+ */
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import {
+  AUDIT_FIELDS,
+  AUDIT_KIND_VALUES,
+  CHAIN_ALGORITHMS,
+  GENESIS_LINK,
+  REQUIRED_AUDIT_FIELDS,
+  type AuditRecord,
+  type ChainAlgorithm,
+} from './audit-format.js';
+
+export * from './audit-format.js';
+
+/**
+ * RFC 8785 (JSON Canonicalization Scheme). For the values JSON can carry,
+ * JCS is ECMAScript's JSON.stringify with object keys sorted by UTF-16 code
+ * units, which is what this does.
+ */
+export function canonicalJson(value: unknown): string {
+  if (value === null || typeof value !== 'object') {
+    if (typeof value === 'number' && !Number.isFinite(value)) throw new TypeError('JCS cannot encode a non-finite number');
+    return JSON.stringify(value);
+  }
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  const entries = Object.entries(value as Record<string, unknown>)
+    .filter(([, v]) => v !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+}
+
+/** The canonical form a link is computed over: every field but the link itself. */
+export function canonicalRecord(record: AuditRecord): string {
+  const { [AUDIT_FIELDS.link]: _link, ...hashed } = record;
+  return canonicalJson(hashed);
+}
+
+/** Hex digest of data: HMAC-SHA256 under the key when there is one, else SHA-256. */
+export function digest(data: string, key?: string | Buffer): string {
+  return key === undefined || key === '' ? createHash('sha256').update(data).digest('hex') : createHmac('sha256', key).update(data).digest('hex');
+}
+
+/** The chain algorithm in effect for a key. */
+export function chainAlgorithm(key?: string | Buffer): ChainAlgorithm {
+  return key === undefined || key === '' ? CHAIN_ALGORITHMS.sha256 : CHAIN_ALGORITHMS.hmacSha256;
+}
+
+/** The link of a record (its `prev` included, its `link` excluded). */
+export function computeLink(record: AuditRecord, key?: string | Buffer): string {
+  return digest(canonicalRecord(record), key);
+}
+
+/** Completes a record with its chain algorithm, previous link and own link. */
+export function sealRecord(fields: AuditRecord, prev: string, key?: string | Buffer): AuditRecord {
+  const unsealed = { ...fields, [AUDIT_FIELDS.chainAlgorithm]: chainAlgorithm(key), [AUDIT_FIELDS.prev]: prev };
+  return { ...unsealed, [AUDIT_FIELDS.link]: computeLink(unsealed, key) };
+}
+
+function equalHex(a: string, b: string): boolean {
+  const ba = Buffer.from(a, 'utf8');
+  const bb = Buffer.from(b, 'utf8');
+  return ba.length === bb.length && timingSafeEqual(ba, bb);
+}
+
+export type ChainProblemKind = 'gap' | 'altered' | 'broken_link' | 'duplicate_conflict' | 'malformed' | 'no_key' | 'incomplete';
+
+export interface ChainProblem {
+  readonly kind: ChainProblemKind;
+  readonly session: string;
+  /** The sequence number concerned (for a gap: the first missing one). */
+  readonly seq: number;
+  readonly detail: string;
+}
+
+export interface SessionSummary {
+  readonly session: string;
+  readonly records: number;
+  readonly firstSeq: number;
+  readonly lastSeq: number;
+  readonly ended: boolean;
+  readonly requests?: number;
+  readonly user?: string;
+  readonly server?: string;
+}
+
+export interface VerifyResult {
+  readonly ok: boolean;
+  readonly records: number;
+  readonly duplicates: number;
+  readonly sessions: readonly SessionSummary[];
+  readonly problems: readonly ChainProblem[];
+}
+
+export interface VerifyOptions {
+  /** The audit key, required for records chained with HMAC. */
+  readonly key?: string | Buffer;
+  /** Report sessions without a session_end record (default true). */
+  readonly requireEnd?: boolean;
+}
+
+/**
+ * Verifies audit records per session: sequences contiguous from 1, every
+ * link recomputed and matched, every `prev` equal to the previous link, and
+ * (unless disabled) a session_end whose record count matches.
+ * Identical duplicates (an exporter retry) are counted and ignored.
+ */
+export function verifyChain(records: Iterable<AuditRecord>, options: VerifyOptions = {}): VerifyResult {
+  const problems: ChainProblem[] = [];
+  const bySession = new Map<string, Map<number, AuditRecord>>();
+  let total = 0;
+  let duplicates = 0;
+  for (const record of records) {
+    total++;
+    const session = record[AUDIT_FIELDS.session];
+    const seq = record[AUDIT_FIELDS.seq];
+    const missing = REQUIRED_AUDIT_FIELDS.filter((f) => record[f] === undefined);
+    if (typeof session !== 'string' || typeof seq !== 'number' || !Number.isInteger(seq) || missing.length) {
+      problems.push({ kind: 'malformed', session: String(session ?? '?'), seq: Number(seq ?? -1), detail: `missing or mistyped fields: ${missing.join(', ') || 'session/seq'}` });
+      continue;
+    }
+    let seqs = bySession.get(session);
+    if (!seqs) bySession.set(session, (seqs = new Map()));
+    const existing = seqs.get(seq);
+    if (existing) {
+      if (existing[AUDIT_FIELDS.link] === record[AUDIT_FIELDS.link] && canonicalRecord(existing) === canonicalRecord(record)) duplicates++;
+      else problems.push({ kind: 'duplicate_conflict', session, seq, detail: 'two different records carry this sequence number' });
+      continue;
+    }
+    seqs.set(seq, record);
+  }
+
+  const sessions: SessionSummary[] = [];
+  for (const [session, seqs] of bySession) {
+    const ordered = [...seqs.keys()].sort((a, b) => a - b);
+    let expectedSeq = 1;
+    let prevLink = GENESIS_LINK;
+    let prevKnown = true;
+    let end: AuditRecord | undefined;
+    for (const seq of ordered) {
+      const record = seqs.get(seq) as AuditRecord;
+      if (seq !== expectedSeq) {
+        problems.push({ kind: 'gap', session, seq: expectedSeq, detail: `records ${expectedSeq}..${seq - 1} are missing` });
+        prevKnown = false;
+      }
+      const alg = record[AUDIT_FIELDS.chainAlgorithm];
+      const link = String(record[AUDIT_FIELDS.link]);
+      if (alg === CHAIN_ALGORITHMS.hmacSha256 && (options.key === undefined || options.key === '')) {
+        problems.push({ kind: 'no_key', session, seq, detail: 'record is chained with HMAC; give the audit key to verify it' });
+      } else {
+        const key = alg === CHAIN_ALGORITHMS.hmacSha256 ? options.key : undefined;
+        if (!equalHex(computeLink(record, key), link)) {
+          problems.push({ kind: 'altered', session, seq, detail: 'content does not match its link' });
+        }
+      }
+      if (prevKnown && !equalHex(String(record[AUDIT_FIELDS.prev]), prevLink)) {
+        problems.push({ kind: 'broken_link', session, seq, detail: 'prev does not match the link of the record before it' });
+      }
+      if (record[AUDIT_FIELDS.kind] === AUDIT_KIND_VALUES.sessionEnd) end = record;
+      prevLink = link;
+      prevKnown = true;
+      expectedSeq = seq + 1;
+    }
+    const last = ordered[ordered.length - 1] ?? 0;
+    if (end && end[AUDIT_FIELDS.sessionRecords] !== end[AUDIT_FIELDS.seq]) {
+      problems.push({ kind: 'gap', session, seq: last, detail: 'session_end record count does not match its sequence number' });
+    }
+    if (end && end[AUDIT_FIELDS.seq] !== last) {
+      problems.push({ kind: 'altered', session, seq: Number(end[AUDIT_FIELDS.seq]), detail: 'records follow the session_end record' });
+    }
+    if (!end && options.requireEnd !== false) {
+      problems.push({ kind: 'incomplete', session, seq: last + 1, detail: 'no session_end record: the tail of the session may be missing' });
+    }
+    const first = seqs.get(ordered[0] ?? 1);
+    sessions.push({
+      session,
+      records: seqs.size,
+      firstSeq: ordered[0] ?? 0,
+      lastSeq: last,
+      ended: end !== undefined,
+      ...(end && typeof end[AUDIT_FIELDS.sessionRequests] === 'number' ? { requests: end[AUDIT_FIELDS.sessionRequests] as number } : {}),
+      ...(first && typeof first[AUDIT_FIELDS.user] === 'string' ? { user: first[AUDIT_FIELDS.user] as string } : {}),
+      ...(first && typeof first[AUDIT_FIELDS.server] === 'string' ? { server: first[AUDIT_FIELDS.server] as string } : {}),
+    });
+  }
+  return { ok: problems.length === 0, records: total, duplicates, sessions, problems };
+}
+
+/** An OTLP/JSON attribute (`{ key, value: AnyValue }`), as the Collector's file exporter writes it. */
+export interface OtlpJsonKeyValue {
+  readonly key: string;
+  readonly value?: {
+    readonly stringValue?: string;
+    readonly intValue?: string | number;
+    readonly boolValue?: boolean;
+    readonly doubleValue?: number;
+  };
+}
+
+/**
+ * Reads an audit record back from OTLP/JSON log attributes. Integers arrive
+ * as strings (OTLP/JSON encodes int64 so); they become numbers again.
+ * Attributes outside the audit format are ignored.
+ */
+export function auditRecordFromOtlp(attributes: readonly OtlpJsonKeyValue[]): AuditRecord {
+  const known = new Set<string>(Object.values(AUDIT_FIELDS));
+  const record: Record<string, string | number | boolean> = {};
+  for (const { key, value } of attributes) {
+    if (!known.has(key) || !value) continue;
+    if (value.stringValue !== undefined) record[key] = value.stringValue;
+    else if (value.intValue !== undefined) record[key] = Number(value.intValue);
+    else if (value.boolValue !== undefined) record[key] = value.boolValue;
+    else if (value.doubleValue !== undefined) record[key] = value.doubleValue;
+  }
+  return record;
+}

@@ -1,0 +1,320 @@
+/**
+ * Every PromQL expression of the product, written once. Alert rules,
+ * dashboards, plugin pages and reports import these builders.
+ *
+ * How each query holds on every export path:
+ * - metric names: selectors match both the unit-suffixed (Collector, remote
+ *   write, Prometheus 3 OTLP) and unsuffixed (in-process JS exporter) forms;
+ * - service: filtered on `job`. The Collector's exporters set `job` from
+ *   `service.namespace/service.name`; in-process, name the scrape job after
+ *   the service (the JS exporter puts service.name only on `target_info`);
+ * - histogram `le`: matched as `100` or `100.0` (Prometheus 3 normalises).
+ */
+import {
+  ATTR_GEN_AI_TOOL_NAME,
+  ATTR_LOSS_CAUSE,
+  ATTR_MCP_METHOD_NAME,
+  ATTR_OBSERVER,
+  ATTR_OUTCOME,
+  ATTR_SERVER_NAME,
+  ATTR_TOKEN_DISPOSITION,
+  ATTR_CONTEXT_SOURCE,
+  ATTR_DROP_REASON,
+} from './attributes.js';
+import {
+  METRIC_AUDIT_DROPPED,
+  METRIC_AUDIT_RECEIVED,
+  METRIC_AUDIT_RECORDS,
+  METRIC_CLIENT_OPERATION_DURATION,
+  METRIC_CLIENT_SESSION_DURATION,
+  METRIC_CONTEXT_TOKENS,
+  METRIC_LOST_TOKENS,
+  METRIC_RESPONSES_CANCELLED,
+  METRIC_RESPONSES_EXPECTED,
+  METRIC_RESPONSES_LOST,
+  METRIC_SESSION_REQUESTS,
+  METRIC_SESSIONS_OVER_LIMIT,
+  METRIC_TOOL_CALLS,
+  METRIC_WIRE_OVERHEAD,
+  METRIC_CONTEXT_BINARY_SIZE,
+  type MetricDefinition,
+} from './metrics.js';
+import { leMatcher, promLabel, selector, type SeriesPart } from './prometheus.js';
+import { TARGET_REQUESTS_PER_SESSION } from './targets.js';
+
+/** Prometheus label names of the attributes queries filter and group on. */
+export const LABELS = {
+  service: 'job',
+  server: promLabel(ATTR_SERVER_NAME),
+  tool: promLabel(ATTR_GEN_AI_TOOL_NAME),
+  method: promLabel(ATTR_MCP_METHOD_NAME),
+  observer: promLabel(ATTR_OBSERVER),
+  outcome: promLabel(ATTR_OUTCOME),
+  cause: promLabel(ATTR_LOSS_CAUSE),
+  disposition: promLabel(ATTR_TOKEN_DISPOSITION),
+  source: promLabel(ATTR_CONTEXT_SOURCE),
+  dropReason: promLabel(ATTR_DROP_REASON),
+} as const;
+
+export type GroupLabel = keyof typeof LABELS;
+
+/**
+ * Where a query looks. Filters are regular expressions (Grafana's
+ * multi-value variables expand to one); each is applied only to metrics that
+ * carry its label.
+ */
+export interface QueryScope {
+  /** Regex on `job`, the service. */
+  readonly service?: string;
+  /** Regex on the MCP server name. */
+  readonly server?: string;
+  /** Regex on the tool name. */
+  readonly tool?: string;
+  /** Regex on the observer (`sdk` or `proxy`). */
+  readonly observer?: string;
+  /**
+   * Range of `rate()`/`increase()`, e.g. `5m` or `$__rate_interval`.
+   * `lifetime` reads raw counter values: exact totals since process start,
+   * which is what tests compare with ground truth.
+   */
+  readonly window?: string;
+}
+
+export const DEFAULT_WINDOW = '5m';
+export const LIFETIME = 'lifetime';
+
+function scopeMatchers(def: MetricDefinition, scope: QueryScope): string[] {
+  const matchers: string[] = [];
+  if (scope.service !== undefined) matchers.push(`${LABELS.service}=~"${scope.service}"`);
+  const filters: [string | undefined, string][] = [
+    [scope.server, ATTR_SERVER_NAME],
+    [scope.tool, ATTR_GEN_AI_TOOL_NAME],
+    [scope.observer, ATTR_OBSERVER],
+  ];
+  for (const [value, attr] of filters) {
+    if (value !== undefined && def.attributes.includes(attr)) matchers.push(`${promLabel(attr)}=~"${value}"`);
+  }
+  return matchers;
+}
+
+function series(def: MetricDefinition, scope: QueryScope, extra: readonly string[] = [], part: SeriesPart = ''): string {
+  return selector(def, [...scopeMatchers(def, scope), ...extra], part);
+}
+
+function windowOf(scope: QueryScope): string {
+  return scope.window ?? DEFAULT_WINDOW;
+}
+
+/** `rate(sel[w])`, or the raw series for lifetime totals. */
+function rate(sel: string, scope: QueryScope): string {
+  return windowOf(scope) === LIFETIME ? sel : `rate(${sel}[${windowOf(scope)}])`;
+}
+
+/** `increase(sel[w])`, or the raw series for lifetime totals. */
+function increase(sel: string, scope: QueryScope): string {
+  return windowOf(scope) === LIFETIME ? sel : `increase(${sel}[${windowOf(scope)}])`;
+}
+
+function by(groups: readonly GroupLabel[]): string {
+  return groups.length ? ` by (${groups.map((g) => LABELS[g]).join(', ')})` : '';
+}
+
+function sumRate(def: MetricDefinition, scope: QueryScope, extra: readonly string[] = [], groups: readonly GroupLabel[] = []): string {
+  return `sum${by(groups)} (${rate(series(def, scope, extra), scope)})`;
+}
+
+function sumIncrease(def: MetricDefinition, scope: QueryScope, extra: readonly string[] = [], groups: readonly GroupLabel[] = []): string {
+  return `sum${by(groups)} (${increase(series(def, scope, extra), scope)})`;
+}
+
+const MEANINGFUL = `${LABELS.disposition}="meaningful"`;
+const SUCCESS = `${LABELS.outcome}="success"`;
+const NOT_CANCELLED = `${LABELS.outcome}!="cancelled"`;
+const FAILED = `${LABELS.outcome}!~"success|cancelled"`;
+const TOOLS_CALL = `${LABELS.method}="tools/call"`;
+
+// --- The four measures ------------------------------------------------------
+
+/** Token efficiency: meaningful / (meaningful + redundant + unused). */
+export function tokenEfficiency(scope: QueryScope = {}, groups: readonly GroupLabel[] = []): string {
+  return `${sumRate(METRIC_CONTEXT_TOKENS, scope, [MEANINGFUL], groups)} / ${sumRate(METRIC_CONTEXT_TOKENS, scope, [], groups)}`;
+}
+
+/** Responses expected less cancelled: the loss denominator. */
+export function expectedResponses(scope: QueryScope = {}, groups: readonly GroupLabel[] = []): string {
+  const expected = sumRate(METRIC_RESPONSES_EXPECTED, scope, [], groups);
+  const cancelled = sumRate(METRIC_RESPONSES_CANCELLED, scope, [], groups);
+  // Cancelled series are created at zero with expected ones, but a fresh
+  // target may not be scraped yet: fall back to zero per group.
+  return `(${expected} - (${cancelled} or ${expected} * 0))`;
+}
+
+/** Context loss rate: lost responses / (expected - cancelled). */
+export function contextLossRate(scope: QueryScope = {}, groups: readonly GroupLabel[] = []): string {
+  const lost = sumRate(METRIC_RESPONSES_LOST, scope, [], groups);
+  // No loss series yet means no loss: count zero for each group that expects responses.
+  return `(${lost} or ${expectedResponses(scope, groups)} * 0) / ${expectedResponses(scope, groups)}`;
+}
+
+/** Tool call success rate: success / (tool calls - cancelled). */
+export function toolSuccessRate(scope: QueryScope = {}, groups: readonly GroupLabel[] = []): string {
+  return `${sumRate(METRIC_TOOL_CALLS, scope, [SUCCESS], groups)} / ${sumRate(METRIC_TOOL_CALLS, scope, [NOT_CANCELLED], groups)}`;
+}
+
+/** Share of ended sessions whose request count is within the target band [30, 100]. */
+export function sessionsWithinBand(scope: QueryScope = {}): string {
+  const bucket = (le: number) => `sum (${rate(series(METRIC_SESSION_REQUESTS, scope, [leMatcher(le)], '_bucket'), scope)})`;
+  const count = `sum (${rate(series(METRIC_SESSION_REQUESTS, scope, [], '_count'), scope)})`;
+  return `(${bucket(TARGET_REQUESTS_PER_SESSION.max)} - ${bucket(TARGET_REQUESTS_PER_SESSION.min - 1)}) / ${count}`;
+}
+
+/** Sessions that crossed the request limit, live, in the window. */
+export function sessionsOverLimit(scope: QueryScope = {}): string {
+  return sumIncrease(METRIC_SESSIONS_OVER_LIMIT, scope);
+}
+
+/** Sessions that ended in the window. */
+export function sessionsEnded(scope: QueryScope = {}): string {
+  return `sum (${increase(series(METRIC_SESSION_REQUESTS, scope, [], '_count'), scope)})`;
+}
+
+/** Mean requests per ended session. */
+export function meanRequestsPerSession(scope: QueryScope = {}): string {
+  const sum = `sum (${rate(series(METRIC_SESSION_REQUESTS, scope, [], '_sum'), scope)})`;
+  const count = `sum (${rate(series(METRIC_SESSION_REQUESTS, scope, [], '_count'), scope)})`;
+  return `${sum} / ${count}`;
+}
+
+/** Distribution of requests per session, as cumulative bucket counts. */
+export function requestsPerSessionBuckets(scope: QueryScope = {}): string {
+  return `sum by (le) (${increase(series(METRIC_SESSION_REQUESTS, scope, [], '_bucket'), scope)})`;
+}
+
+// --- Volumes (the guards of ratio alerts, and panel context) ---------------
+
+export function toolCalls(scope: QueryScope = {}, groups: readonly GroupLabel[] = []): string {
+  return sumIncrease(METRIC_TOOL_CALLS, scope, [NOT_CANCELLED], groups);
+}
+
+export function toolCallsByOutcome(scope: QueryScope = {}, groups: readonly GroupLabel[] = []): string {
+  return sumIncrease(METRIC_TOOL_CALLS, scope, [], ['outcome', ...groups]);
+}
+
+export function responsesExpected(scope: QueryScope = {}): string {
+  return sumIncrease(METRIC_RESPONSES_EXPECTED, scope);
+}
+
+export function responsesLostByCause(scope: QueryScope = {}, groups: readonly GroupLabel[] = []): string {
+  return sumIncrease(METRIC_RESPONSES_LOST, scope, [], ['cause', ...groups]);
+}
+
+export function lostTokens(scope: QueryScope = {}, groups: readonly GroupLabel[] = []): string {
+  return sumIncrease(METRIC_LOST_TOKENS, scope, [], groups);
+}
+
+export function renderedTokens(scope: QueryScope = {}, groups: readonly GroupLabel[] = []): string {
+  return sumIncrease(METRIC_CONTEXT_TOKENS, scope, [], groups);
+}
+
+export function tokensByDisposition(scope: QueryScope = {}, groups: readonly GroupLabel[] = []): string {
+  return sumIncrease(METRIC_CONTEXT_TOKENS, scope, [], ['disposition', ...groups]);
+}
+
+/** Largest sources of waste: redundant and unused tokens by source, tool and server. */
+export function wastedTokens(scope: QueryScope = {}, groups: readonly GroupLabel[] = ['disposition', 'source', 'server', 'tool'], limit = 10): string {
+  return `topk(${limit}, ${sumIncrease(METRIC_CONTEXT_TOKENS, scope, [`${LABELS.disposition}=~"redundant|unused"`], groups)})`;
+}
+
+export function wireOverheadBytes(scope: QueryScope = {}, groups: readonly GroupLabel[] = []): string {
+  return sumIncrease(METRIC_WIRE_OVERHEAD, scope, [], groups);
+}
+
+export function binaryBytes(scope: QueryScope = {}, groups: readonly GroupLabel[] = []): string {
+  return sumIncrease(METRIC_CONTEXT_BINARY_SIZE, scope, [], groups);
+}
+
+/** Top failing tools by failed calls (every outcome but success and cancelled). */
+export function topFailingTools(scope: QueryScope = {}, limit = 10): string {
+  return `topk(${limit}, ${sumIncrease(METRIC_TOOL_CALLS, scope, [FAILED], ['tool'])} > 0)`;
+}
+
+// --- Latency ------------------------------------------------------------------
+
+/** A quantile of client operation duration, in seconds. */
+export function operationLatency(quantile: number, scope: QueryScope = {}, groups: readonly GroupLabel[] = [], methods?: string): string {
+  const extra = methods ? [`${LABELS.method}=~"${methods}"`] : [];
+  const inner = rate(series(METRIC_CLIENT_OPERATION_DURATION, scope, extra, '_bucket'), scope);
+  return `histogram_quantile(${quantile}, sum by (${['le', ...groups.map((g) => LABELS[g])].join(', ')}) (${inner}))`;
+}
+
+/** A quantile of tools/call latency per tool. */
+export function toolLatency(quantile: number, scope: QueryScope = {}): string {
+  const inner = rate(series(METRIC_CLIENT_OPERATION_DURATION, scope, [TOOLS_CALL], '_bucket'), scope);
+  return `histogram_quantile(${quantile}, sum by (le, ${LABELS.tool}) (${inner}))`;
+}
+
+/** A quantile of session duration, in seconds. */
+export function sessionDuration(quantile: number, scope: QueryScope = {}): string {
+  const inner = rate(series(METRIC_CLIENT_SESSION_DURATION, scope, [], '_bucket'), scope);
+  return `histogram_quantile(${quantile}, sum by (le) (${inner}))`;
+}
+
+/** Operations per second by method. */
+export function operationRate(scope: QueryScope = {}, groups: readonly GroupLabel[] = ['method']): string {
+  return `sum${by(groups)} (${rate(series(METRIC_CLIENT_OPERATION_DURATION, scope, [], '_count'), scope)})`;
+}
+
+// --- The audit pipeline's health ---------------------------------------------
+
+export function auditRecordsEmitted(scope: QueryScope = {}): string {
+  return sumIncrease(METRIC_AUDIT_RECORDS, scope);
+}
+
+export function auditRecordsDropped(scope: QueryScope = {}, groups: readonly GroupLabel[] = []): string {
+  return sumIncrease(METRIC_AUDIT_DROPPED, scope, [], groups);
+}
+
+export function auditRecordsReceived(scope: QueryScope = {}): string {
+  return sumIncrease(METRIC_AUDIT_RECEIVED, scope);
+}
+
+/**
+ * Records the SDK emitted that the gateway did not receive. Both counters
+ * are read over the same window; the pipeline's batching delay makes this
+ * briefly positive, which is why its alert waits (`for`).
+ */
+export function auditRecordsUnreceived(scope: QueryScope = {}): string {
+  return `(${auditRecordsEmitted(scope)}) - (${auditRecordsReceived(scope)} or vector(0))`;
+}
+
+// --- The catalogue ------------------------------------------------------------
+
+export type QueryUnit = 'percentunit' | 'short' | 's' | 'bytes';
+
+export interface QueryDefinition {
+  readonly id: string;
+  readonly title: string;
+  readonly description: string;
+  readonly unit: QueryUnit;
+  readonly expr: (scope: QueryScope) => string;
+}
+
+/** The named queries that dashboards, pages and reports show. */
+export const QUERY_CATALOGUE: readonly QueryDefinition[] = [
+  { id: 'tokenEfficiency', title: 'Token efficiency', unit: 'percentunit', description: 'Meaningful over all rendered tokens.', expr: (s) => tokenEfficiency(s) },
+  { id: 'contextLossRate', title: 'Context loss rate', unit: 'percentunit', description: 'Lost over expected responses, cancellations excluded.', expr: (s) => contextLossRate(s) },
+  { id: 'toolSuccessRate', title: 'Tool call success rate', unit: 'percentunit', description: 'Successful over non-cancelled tool calls.', expr: (s) => toolSuccessRate(s) },
+  { id: 'sessionsWithinBand', title: 'Sessions within 30-100 requests', unit: 'percentunit', description: 'Share of ended sessions with 30 to 100 requests.', expr: (s) => sessionsWithinBand(s) },
+  { id: 'sessionsOverLimit', title: 'Sessions over 100 requests', unit: 'short', description: 'Sessions that crossed 100 requests.', expr: (s) => sessionsOverLimit(s) },
+  { id: 'sessionsEnded', title: 'Sessions ended', unit: 'short', description: 'Sessions that ended.', expr: (s) => sessionsEnded(s) },
+  { id: 'meanRequestsPerSession', title: 'Mean requests per session', unit: 'short', description: 'Mean client requests per ended session.', expr: (s) => meanRequestsPerSession(s) },
+  { id: 'toolCalls', title: 'Tool calls', unit: 'short', description: 'Tool calls, cancellations excluded.', expr: (s) => toolCalls(s) },
+  { id: 'responsesExpected', title: 'Responses expected', unit: 'short', description: 'Requests that expect a response.', expr: (s) => responsesExpected(s) },
+  { id: 'lostTokens', title: 'Lost tokens', unit: 'short', description: 'Tokens of lost responses whose content was seen.', expr: (s) => lostTokens(s) },
+  { id: 'renderedTokens', title: 'Rendered tokens', unit: 'short', description: 'All rendered tokens delivered.', expr: (s) => renderedTokens(s) },
+  { id: 'wireOverheadBytes', title: 'Wire overhead', unit: 'bytes', description: 'JSON-RPC envelope bytes beyond the rendering.', expr: (s) => wireOverheadBytes(s) },
+  { id: 'auditRecordsEmitted', title: 'Audit records emitted', unit: 'short', description: 'Records handed to the Logs SDK.', expr: (s) => auditRecordsEmitted(s) },
+  { id: 'auditRecordsDropped', title: 'Audit records dropped', unit: 'short', description: 'Records dropped before export.', expr: (s) => auditRecordsDropped(s) },
+  { id: 'auditRecordsReceived', title: 'Audit records received', unit: 'short', description: 'Records counted at the gateway.', expr: (s) => auditRecordsReceived(s) },
+  { id: 'auditRecordsUnreceived', title: 'Audit records not received', unit: 'short', description: 'Emitted but not received at the gateway.', expr: (s) => auditRecordsUnreceived(s) },
+];

@@ -1,0 +1,84 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
+import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import {
+  AUDIT_FIELDS as F,
+  canonicalJson,
+  canonicalRecord,
+  computeLink,
+  verifyChain,
+  auditRecordFromOtlp,
+  type AuditRecord,
+} from '@mcp-conservation/semconv/audit';
+
+const require = createRequire(import.meta.url);
+const canonicalize = require('canonicalize') as (v: unknown) => string;
+const vectors = JSON.parse(readFileSync(new URL('../test-vectors/audit-chain.json', import.meta.url), 'utf8')) as {
+  sessions: { session: string; key: string | null; records: { record: AuditRecord; canonical: string; link: string }[] }[];
+};
+
+test('canonical JSON equals an independent RFC 8785 implementation', () => {
+  const samples = [{ b: 1, a: 'é\u2028"', c: [true, null, 1e21, 0.1] }, { '\u20ac': 1, '\r': 2, '1': 3 }, ...vectors.sessions.flatMap((s) => s.records.map((r) => r.record))];
+  for (const s of samples) assert.equal(canonicalJson(s), canonicalize(s));
+});
+
+test('test vectors: canonical forms and links reproduce', () => {
+  for (const s of vectors.sessions) {
+    for (const r of s.records) {
+      assert.equal(canonicalRecord(r.record), r.canonical);
+      assert.equal(computeLink(r.record, s.key ?? undefined), r.link);
+    }
+  }
+});
+
+test('an unkeyed link is plain SHA-256 of the canonical form', () => {
+  const first = vectors.sessions[0]!.records[0]!;
+  assert.equal(first.link, createHash('sha256').update(first.canonical).digest('hex'));
+  // Hard-coded so that a change of canonical form or field set cannot pass unnoticed.
+  assert.equal(first.link, '3ced2fe7b9e5d33ea104418d51e77c7bd0303696adc26100a225d48b31e59409');
+});
+
+test('verifyChain accepts the vectors with the key', () => {
+  const all = vectors.sessions.flatMap((s) => s.records.map((r) => r.record));
+  const result = verifyChain(all, { key: 'test-vector-audit-key' });
+  assert.deepEqual(result.problems, []);
+  assert.equal(result.sessions.length, 2);
+  assert.ok(result.sessions.every((s) => s.ended && s.records === 4));
+});
+
+test('verifyChain finds a removed record, an altered record and a missing key', () => {
+  const recs = vectors.sessions[0]!.records.map((r) => r.record);
+  const removed = verifyChain([recs[0]!, recs[2]!, recs[3]!]);
+  assert.deepEqual(removed.problems.map((p) => [p.kind, p.seq]), [['gap', 2]]);
+  const altered = verifyChain([recs[0]!, { ...recs[1]!, [F.outcome]: 'tool_error' }, recs[2]!, recs[3]!]);
+  assert.deepEqual(altered.problems.map((p) => [p.kind, p.seq]), [['altered', 2]]);
+  const keyed = vectors.sessions[1]!.records.map((r) => r.record);
+  assert.ok(verifyChain(keyed).problems.every((p) => p.kind === 'no_key'));
+  assert.deepEqual(verifyChain(keyed, { key: 'wrong' }).problems.map((p) => p.kind), ['altered', 'altered', 'altered', 'altered']);
+  const dup = verifyChain([...recs, recs[1]!]);
+  assert.equal(dup.ok, true);
+  assert.equal(dup.duplicates, 1);
+});
+
+test('records read back from OTLP/JSON attributes verify', () => {
+  const recs = vectors.sessions[0]!.records.map((r) => r.record);
+  const otlp = recs.map((r) =>
+    auditRecordFromOtlp(
+      Object.entries(r).map(([key, v]) => ({
+        key,
+        value: typeof v === 'number' ? { intValue: String(v) } : typeof v === 'boolean' ? { boolValue: v } : { stringValue: v },
+      })),
+    ),
+  );
+  assert.equal(verifyChain(otlp).ok, true);
+});
+
+test('docs/semconv.md is not stale', () => {
+  const script = fileURLToPath(new URL('../scripts/generate-docs.mjs', import.meta.url));
+  const r = spawnSync(process.execPath, [script, '--check'], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+});
