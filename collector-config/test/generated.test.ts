@@ -49,7 +49,7 @@ test('the gateway counts audit records into the semconv metric and converts it t
   assert.deepEqual(gateway.service.pipelines.logs.exporters.includes('count'), true);
   const metrics = gateway.service.pipelines.metrics;
   assert.ok(metrics.receivers.includes('count'));
-  assert.ok(metrics.processors.includes('deltatocumulative'));
-  assert.deepEqual(metrics.exporters.sort(), ['prometheus', 'prometheusremotewrite']);
+  assert.ok(metrics.processors.includes('delta_to_cumulative'));
+  assert.deepEqual(metrics.exporters.sort(), ['prometheus', 'prometheus_remote_write']);
   assert.equal(gateway.exporters.otlp_http.sending_queue.storage, 'file_storage/queue');
 });
