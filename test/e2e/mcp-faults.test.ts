@@ -1,0 +1,156 @@
+/**
+ * A real instrumented MCP client against a real MCP server, through agent
+ * -> gateway -> Prometheus, with faults in the pipeline:
+ *  1. the gateway stops for 30 s mid-workload, then restarts;
+ *  2. the gateway is SIGKILLed while its OTLP backend is down, restarts,
+ *     then the backend comes back: the persistent queue delivers.
+ * After each: no audit record lost, what the SDK dropped is counted, and the
+ * SDK's totals arrive exactly in Prometheus.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { METRIC_AUDIT_DROPPED, METRIC_AUDIT_RECORDS, METRIC_RESPONSES_EXPECTED, METRIC_TOOL_CALLS, METRIC_CONTEXT_TOKENS, METRIC_SESSION_REQUESTS, ATTR_OUTCOME, LABELS, queries, type QueryScope } from '@mcp-conservation/semconv';
+import { verifyChain, auditRecordFromOtlp, AUDIT_FIELDS, type AuditRecord, type OtlpJsonKeyValue } from '@mcp-conservation/semconv/audit';
+import { startStack, phase, waitFor, readArchive, auditRecords, type Stack, type PrometheusService } from '@mcp-conservation/e2e/harness';
+import { McpApp, PER_SESSION } from './mcp-app.ts';
+
+const SERVICE = 'mcp-shop';
+const GATEWAY_DOWN_MS = 30_000;
+let stack: Stack;
+let app: McpApp;
+const L = (s: QueryScope = {}): QueryScope => ({ service: SERVICE, ...s, window: 'lifetime' });
+const figures: Record<string, unknown> = {};
+
+/** Runs sessions back to back until `until` settles; a failing session aborts the fault. */
+async function sessionsDuring(until: Promise<void>, abort: AbortController): Promise<void> {
+  let settled = false;
+  void until.then(
+    () => (settled = true),
+    () => (settled = true),
+  );
+  try {
+    let n = 0;
+    while (!settled) await app.session(n++);
+  } catch (err) {
+    abort.abort();
+    await until.catch(() => undefined);
+    throw err;
+  }
+  await until;
+}
+
+/** Stops the gateway for GATEWAY_DOWN_MS after 5 sessions, restarts it, lets 5 more sessions run. */
+async function gatewayOutage(signal: AbortSignal): Promise<void> {
+  const failIf = () => (signal.aborted ? 'the workload failed' : undefined);
+  await waitFor(() => app.sessions >= 5 || undefined, { what: '5 sessions before the fault', timeoutMs: 60_000, intervalMs: 50, failIf });
+  await stack.gateway.stop('SIGTERM');
+  const downAt = Date.now();
+  // The outage lasts 30 s while the workload goes on: its duration, not a synchronisation.
+  await waitFor(() => Date.now() - downAt >= GATEWAY_DOWN_MS || undefined, { what: 'the outage to last', timeoutMs: GATEWAY_DOWN_MS + 5000, intervalMs: 200, failIf });
+  const sessionsDuringOutage = app.sessions;
+  await stack.gateway.start();
+  await waitFor(() => app.sessions >= sessionsDuringOutage + 5 || undefined, { what: '5 sessions after the restart', timeoutMs: 60_000, intervalMs: 50, failIf });
+}
+
+function archivedRecords(): AuditRecord[] {
+  return auditRecords(readArchive(stack.auditArchivePath as string));
+}
+
+function uniqueByLink(records: readonly AuditRecord[]): Map<string, AuditRecord> {
+  return new Map(records.map((r) => [String(r[AUDIT_FIELDS.link]), r]));
+}
+
+before(async () => {
+  stack = await startStack({});
+  app = new McpApp(SERVICE, stack.otlpUrl);
+});
+
+after(async () => {
+  await app?.shutdown().catch(() => undefined);
+  await stack?.stop();
+});
+
+describe('MCP workload with pipeline faults', () => {
+  test('gateway stopped for 30 s mid-workload: every audit record arrives, SDK totals exact in Prometheus', async () => {
+    await phase('workload (MCP sessions, gateway down 30 s)', async () => {
+      const abort = new AbortController();
+      await sessionsDuring(gatewayOutage(abort.signal), abort);
+      await app.flush();
+    });
+    const sent = await app.sdkTotal(METRIC_AUDIT_RECORDS.name);
+    const dropped = await app.sdkTotal(METRIC_AUDIT_DROPPED.name);
+    assert.ok(sent > app.sessions * (PER_SESSION.success + PER_SESSION.toolError + PER_SESSION.timeout), `at least one record per call (${sent})`);
+    const archived = await waitFor(() => {
+      const recs = archivedRecords();
+      return uniqueByLink(recs).size >= sent ? recs : undefined;
+    }, { what: `${sent} records in the gateway archive`, timeoutMs: 90_000, intervalMs: 500 });
+    const result = verifyChain(archived);
+    assert.deepEqual(result.problems, []);
+    assert.equal(uniqueByLink(archived).size, sent);
+    assert.equal(dropped, 0, 'the agent stayed up: nothing dropped on the SDK side');
+    figures.gatewayOutage = { sessions: app.sessions, sent, receivedUnique: uniqueByLink(archived).size, duplicates: result.duplicates, droppedSdk: dropped };
+
+    // The SDK's cumulative totals reach both Prometheus paths exactly, across the restart.
+    for (const prom of [stack.promScrape, stack.promRemoteWrite]) {
+      const want = {
+        toolSuccess: await app.sdkTotal(METRIC_TOOL_CALLS.name, { [ATTR_OUTCOME]: 'success' }),
+        toolCalls: (await app.sdkTotal(METRIC_TOOL_CALLS.name)) - (await app.sdkTotal(METRIC_TOOL_CALLS.name, { [ATTR_OUTCOME]: 'cancelled' })),
+        expected: await app.sdkTotal(METRIC_RESPONSES_EXPECTED.name),
+        tokens: await app.sdkTotal(METRIC_CONTEXT_TOKENS.name),
+        sessions: await app.sdkTotal(METRIC_SESSION_REQUESTS.name),
+        emitted: sent,
+      };
+      assert.equal(want.toolSuccess, app.sessions * PER_SESSION.success);
+      assert.equal(want.toolCalls, app.sessions * (PER_SESSION.success + PER_SESSION.toolError + PER_SESSION.timeout));
+      assert.equal(want.sessions, app.sessions);
+      let got: unknown;
+      const read = async (p: PrometheusService) => ({
+        toolSuccess: (await p.query(queries.toolCallsByOutcome(L()))).find((x) => x.metric[LABELS.outcome] === 'success')?.value,
+        toolCalls: await p.value(queries.toolCalls(L())),
+        expected: await p.value(queries.responsesExpected(L())),
+        tokens: await p.value(queries.renderedTokens(L())),
+        sessions: await p.value(queries.sessionsEnded(L())),
+        emitted: await p.value(queries.auditRecordsEmitted(L())),
+      });
+      await waitFor(async () => {
+        got = await read(prom);
+        return JSON.stringify(got) === JSON.stringify(want) || undefined;
+      }, { what: `SDK totals on ${prom.name}`, timeoutMs: 60_000, intervalMs: 500 }).catch(() => assert.deepEqual(got, want, prom.name));
+      // Ratios within 0.1 point of the SDK's.
+      const success = await prom.value(queries.toolSuccessRate(L()));
+      assert.ok(success !== undefined && Math.abs(success - want.toolSuccess / want.toolCalls) < 0.001, `tool success ${success}`);
+    }
+  });
+
+  test('gateway SIGKILLed while its backend is down: the persistent queue delivers every audit record after restart', async () => {
+    const before = uniqueByLink(stack.backend.logRecords().map((r) => auditRecordFromOtlp(r.attributes as OtlpJsonKeyValue[])));
+    await stack.backend.stop();
+    const sentBefore = await app.sdkTotal(METRIC_AUDIT_RECORDS.name);
+    await phase('workload (MCP sessions, backend down, gateway SIGKILL)', async () => {
+      for (let i = 0; i < 10; i++) await app.session(app.sessions);
+      await app.flush();
+    });
+    const sent = await app.sdkTotal(METRIC_AUDIT_RECORDS.name);
+    const burst = sent - sentBefore;
+    // The gateway accepted the burst: archived, and queued on disk for the backend.
+    await waitFor(() => uniqueByLink(archivedRecords()).size >= sent || undefined, { what: 'burst archived at the gateway', timeoutMs: 60_000 });
+    const queued = await waitFor(async () => {
+      const q = await stack.gateway.selfMetric('otelcol_exporter_queue_size', (l) => l.includes('exporter="otlp_http"'));
+      return q > 0 ? q : undefined;
+    }, { what: 'batches in the persistent queue', timeoutMs: 30_000 });
+    await stack.gateway.stop('SIGKILL');
+    await stack.gateway.start();
+    await stack.backend.start();
+    const all = await waitFor(() => {
+      const got = uniqueByLink(stack.backend.logRecords().map((r) => auditRecordFromOtlp(r.attributes as OtlpJsonKeyValue[])));
+      return got.size >= sent ? got : undefined;
+    }, { what: `all ${sent} records at the backend after the restart`, timeoutMs: 90_000, intervalMs: 500 });
+    assert.equal(all.size, sent);
+    const result = verifyChain([...all.values()]);
+    assert.deepEqual(result.problems, []);
+    const dropped = await app.sdkTotal(METRIC_AUDIT_DROPPED.name);
+    assert.equal(dropped, 0);
+    figures.sigkillWithBackendDown = { burst, queuedBatchesAtKill: queued, sent, backendUnique: all.size, backendBeforeFault: before.size, droppedSdk: dropped };
+    console.log(`[e2e] fault figures ${JSON.stringify(figures)}`);
+  });
+});
