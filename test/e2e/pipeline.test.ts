@@ -27,6 +27,9 @@ const rules = renderPrometheusRules({ scope: { window: WINDOW }, forOf: (r) => s
 
 let stack: Stack;
 let inProcess: PrometheusService;
+/** Opt-in fourth path (npm run prometheus3): Prometheus 3's native OTLP receiver. */
+const WITH_PROM3_OTLP = process.env.MCPC_PROMETHEUS3_OTLP === '1';
+let prom3Otlp: PrometheusService | undefined;
 let services: SyntheticService[] = [];
 let workloadEnd: Date;
 
@@ -40,13 +43,19 @@ const PATHS: Path[] = [
   { name: 'collector_prometheus_exporter', prom: () => stack.promScrape, viaGateway: true },
   { name: 'remote_write', prom: () => stack.promRemoteWrite, viaGateway: true },
   { name: 'in_process', prom: () => inProcess, viaGateway: false },
+  ...(WITH_PROM3_OTLP ? [{ name: 'prometheus3_otlp', prom: () => prom3Otlp as PrometheusService, viaGateway: false }] : []),
 ];
 
 const L = (s: QueryScope = {}): QueryScope => ({ ...s, window: 'lifetime' });
 
 before(async () => {
   stack = await startStack({ rules });
-  services = [await SyntheticService.create(SHOP, stack.otlpUrl), await SyntheticService.create(CALM, stack.otlpUrl)];
+  const extra: string[] = [];
+  if (WITH_PROM3_OTLP) {
+    prom3Otlp = await stack.addPrometheus({ name: 'prometheus3-otlp', extraArgs: ['--web.enable-otlp-receiver'], externalLabels: { export_path: 'prometheus3_otlp' } });
+    extra.push(`${prom3Otlp.url}/api/v1/otlp/v1/metrics`);
+  }
+  services = [await SyntheticService.create(SHOP, stack.otlpUrl, extra), await SyntheticService.create(CALM, stack.otlpUrl, extra)];
   inProcess = await stack.addPrometheus({
     name: 'in-process',
     // Job named after the service: the in-process exporter carries service.name only on target_info.

@@ -124,7 +124,7 @@ export class SyntheticService {
   private seq = 0;
   private readonly c;
 
-  private constructor(profile: Profile, otlpUrl: string, promPort: number) {
+  private constructor(profile: Profile, otlpUrl: string, promPort: number, extraOtlpMetricsUrls: readonly string[]) {
     this.profile = profile;
     this.promPort = promPort;
     this.sessionIds = [`${profile.service}-warm-up`, `${profile.service}-session-1`];
@@ -135,6 +135,8 @@ export class SyntheticService {
       readers: [
         new PeriodicExportingMetricReader({ exporter: new OTLPMetricExporter({ url: `${otlpUrl}/v1/metrics` }), exportIntervalMillis: 500 }),
         new PrometheusExporter({ host: '127.0.0.1', port: promPort }),
+        // e.g. Prometheus 3's native OTLP receiver, a fourth path
+        ...extraOtlpMetricsUrls.map((url) => new PeriodicExportingMetricReader({ exporter: new OTLPMetricExporter({ url }), exportIntervalMillis: 500 })),
       ],
     });
     this.loggerProvider = new LoggerProvider({
@@ -155,8 +157,8 @@ export class SyntheticService {
     };
   }
 
-  static async create(profile: Profile, otlpUrl: string): Promise<SyntheticService> {
-    return new SyntheticService(profile, otlpUrl, await freePort());
+  static async create(profile: Profile, otlpUrl: string, extraOtlpMetricsUrls: readonly string[] = []): Promise<SyntheticService> {
+    return new SyntheticService(profile, otlpUrl, await freePort(), extraOtlpMetricsUrls);
   }
 
   private common() {

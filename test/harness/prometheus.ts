@@ -22,6 +22,7 @@ export interface ScrapeTarget {
 export interface PrometheusOptions {
   readonly name: string;
   readonly dir: string;
+  /** Default: $MCPC_PROMETHEUS_BINARY, else Debian's /usr/bin/prometheus. */
   readonly binary?: string;
   readonly scrapeTargets?: readonly ScrapeTarget[];
   readonly remoteWriteReceiver?: boolean;
@@ -129,7 +130,7 @@ export async function createPrometheus(options: PrometheusOptions): Promise<Prom
   writeFileSync(join(dir, 'prometheus.yml'), stringify(config));
   const proc = new ManagedProcess({
     name: `prometheus ${options.name}`,
-    command: options.binary ?? '/usr/bin/prometheus',
+    command: options.binary ?? process.env.MCPC_PROMETHEUS_BINARY ?? '/usr/bin/prometheus',
     args: [
       `--config.file=${join(dir, 'prometheus.yml')}`,
       `--storage.tsdb.path=${join(dir, 'data')}`,
