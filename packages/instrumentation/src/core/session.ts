@@ -59,6 +59,8 @@ interface Pending {
   readonly startPerf: number;
   readonly span: Span;
   readonly params?: unknown;
+  /** The MCP session id when the request was sent (a transport forgets it on termination). */
+  readonly mcpSessionId?: string;
 }
 
 interface Decision {
@@ -200,6 +202,7 @@ export class McpSession {
     const prompt = method === 'prompts/get' ? name : undefined;
     const uri = typeof params?.uri === 'string' ? params.uri : undefined;
     const id = String(message.id);
+    const mcpSessionId = this.currentMcpSessionId();
     const attributes: Attributes = {
       [ATTR_MCP_METHOD_NAME]: method,
       [ATTR_JSONRPC_REQUEST_ID]: id,
@@ -208,7 +211,7 @@ export class McpSession {
       ...(tool !== undefined ? { [ATTR_GEN_AI_TOOL_NAME]: tool, [ATTR_GEN_AI_OPERATION_NAME]: GEN_AI_OPERATION_EXECUTE_TOOL } : {}),
       ...(prompt !== undefined ? { [ATTR_GEN_AI_PROMPT_NAME]: prompt } : {}),
       ...(uri !== undefined && method.startsWith('resources/') ? { [ATTR_MCP_RESOURCE_URI]: uri } : {}),
-      ...(this.transport.mcpSessionId?.() ? { [ATTR_MCP_SESSION_ID]: this.transport.mcpSessionId() as string } : {}),
+      ...(mcpSessionId ? { [ATTR_MCP_SESSION_ID]: mcpSessionId } : {}),
     };
     if (tool !== undefined && this.rt.captureContent && params?.arguments !== undefined) {
       attributes[ATTR_GEN_AI_TOOL_CALL_ARGUMENTS] = JSON.stringify(params.arguments);
@@ -226,6 +229,7 @@ export class McpSession {
       startPerf: performance.now(),
       span,
       ...(keepParams ? { params: params ?? null } : {}),
+      ...(mcpSessionId ? { mcpSessionId } : {}),
     });
     if (tool !== undefined) this.used.add(`${SRC.toolDefinition}|${tool}`);
     if (prompt !== undefined) this.used.add(`${SRC.promptDefinition}|${prompt}`);
@@ -564,7 +568,7 @@ export class McpSession {
       EVENT_AUDIT_OPERATION,
       {
         [F.kind]: AUDIT_KIND_VALUES.operation,
-        ...this.sessionFields(),
+        ...this.sessionFields(p),
         [F.method]: p.method,
         [F.tool]: p.tool,
         [F.prompt]: p.prompt,
@@ -587,19 +591,27 @@ export class McpSession {
     );
   }
 
-  private sessionFields(): Record<string, string | undefined> {
+  private lastMcpSessionId: string | undefined;
+
+  private currentMcpSessionId(): string | undefined {
+    const id = this.transport.mcpSessionId?.();
+    if (id) this.lastMcpSessionId = id;
+    return id ?? this.lastMcpSessionId;
+  }
+
+  private sessionFields(p?: Pending): Record<string, string | undefined> {
     if (this.user === undefined && this.rt.options.resolveUser) {
       try {
         this.user = this.rt.options.resolveUser({
           sessionId: this.sessionId,
-          ...(this.transport.mcpSessionId?.() ? { mcpSessionId: this.transport.mcpSessionId() as string } : {}),
+          ...(this.lastMcpSessionId ? { mcpSessionId: this.lastMcpSessionId } : {}),
           ...(this.serverName ? { serverName: this.serverName } : {}),
         });
       } catch (error) {
         this.rt.warn(`resolveUser threw: ${String(error)}`);
       }
     }
-    return { [F.mcpSessionId]: this.transport.mcpSessionId?.(), [F.user]: this.user, [F.server]: this.serverName };
+    return { [F.mcpSessionId]: p?.mcpSessionId ?? this.currentMcpSessionId(), [F.user]: this.user, [F.server]: this.serverName };
   }
 
   // --- End --------------------------------------------------------------------------
