@@ -25,7 +25,7 @@ export const EXIT_CODE_HELP = `Exit codes:
   0   done, nothing found wrong
   1   done, findings: audit gaps or altered records, unreadable records, missed targets
   2   usage error: unknown command or flag, missing or invalid value
-  3   an input file could not be read at all
+  3   an input file could not be read at all, or holds no audit records
   4   an endpoint (Prometheus) could not be reached or answered with an error
   5   an output (HTML, PNG) could not be written
   70  internal error (a bug; please report it)`;
