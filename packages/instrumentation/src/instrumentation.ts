@@ -1,3 +1,6 @@
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { logs, metrics, trace, type Logger, type LoggerProvider, type MeterProvider, type Tracer, type TracerProvider } from '@opentelemetry/api';
 import { InstrumentationBase, InstrumentationNodeModuleDefinition, InstrumentationNodeModuleFile, isWrapped } from '@opentelemetry/instrumentation';
 import { OBSERVER_VALUES, SCHEMA_URL } from '@mcp-conservation/semconv';
@@ -12,6 +15,33 @@ export const SUPPORTED_SDK_VERSIONS = ['>=1.10.0 <2'];
 
 /** The client module files hooked: the SDK's root export is not usable in every release, its subpaths are. */
 const CLIENT_FILES = ['@modelcontextprotocol/sdk/dist/cjs/client/index.js', '@modelcontextprotocol/sdk/dist/esm/client/index.js'];
+const CLIENT_SUBPATH = '@modelcontextprotocol/sdk/client/index.js';
+
+/** `>=1.10.0 <2`, checked without a semver dependency. */
+function supportedVersion(version: string | undefined): boolean {
+  const m = /^(\d+)\.(\d+)\./.exec(version ?? '');
+  return !!m && Number(m[1]) === 1 && Number(m[2]) >= 10;
+}
+
+/**
+ * Absolute paths of the CommonJS client module as the app would require it.
+ * require-in-the-middle identifies a package's internal files by resolving
+ * the package root, which fails when the root export points at missing
+ * files (1.32.2); a hook on the absolute file path does not depend on it.
+ */
+function resolveCjsClientFiles(): string[] {
+  const found = new Set<string>();
+  for (const base of [join(process.cwd(), 'noop.js'), typeof __filename === 'string' ? __filename : import.meta.url]) {
+    try {
+      const file = createRequire(base).resolve(CLIENT_SUBPATH);
+      const pkg = JSON.parse(readFileSync(join(dirname(file), '..', '..', '..', 'package.json'), 'utf8')) as { version?: string };
+      if (supportedVersion(pkg.version)) found.add(file);
+    } catch {
+      // Not resolvable from here: the name-based hooks still apply.
+    }
+  }
+  return [...found];
+}
 
 interface ClientPrototype {
   connect(transport: TransportLike, ...rest: unknown[]): Promise<void>;
@@ -68,16 +98,16 @@ export class McpInstrumentation extends InstrumentationBase<McpInstrumentationCo
   }
 
   protected init() {
-    const files = CLIENT_FILES.map(
-      (file) =>
-        new InstrumentationNodeModuleFile(
-          file,
-          SUPPORTED_SDK_VERSIONS,
-          (moduleExports: ClientModule) => this.patch(moduleExports),
-          (moduleExports: ClientModule) => this.unpatch(moduleExports),
-        ),
+    const patch = (moduleExports: ClientModule) => this.patch(moduleExports);
+    const unpatch = (moduleExports: ClientModule) => this.unpatch(moduleExports);
+    const files = CLIENT_FILES.map((file) => new InstrumentationNodeModuleFile(file, SUPPORTED_SDK_VERSIONS, patch, unpatch));
+    const byName = new InstrumentationNodeModuleDefinition('@modelcontextprotocol/sdk', SUPPORTED_SDK_VERSIONS, undefined, undefined, files);
+    // A hook on the absolute path reports the file as `index` in a folder without a versioned
+    // package.json: the version was checked when resolving, hence '*'.
+    const byPath = resolveCjsClientFiles().map(
+      (file) => new InstrumentationNodeModuleDefinition(file, ['*'], undefined, undefined, [new InstrumentationNodeModuleFile('index', ['*'], patch, unpatch)]),
     );
-    return new InstrumentationNodeModuleDefinition('@modelcontextprotocol/sdk', SUPPORTED_SDK_VERSIONS, undefined, undefined, files);
+    return [byName, ...byPath];
   }
 
   /** Waits for pending token counts and audit records. Wire it before the providers' shutdown (AuditLogRecordProcessor does). */
