@@ -152,7 +152,7 @@ export async function runReport(argv: string[]): Promise<number> {
 
   progress.step('rendering charts');
   const charts: Record<string, string> = {};
-  for (const m of facts.measures) charts[m.id] = await renderSvg(chartSpec(m, { start: window.start, end: window.end }));
+  for (const m of facts.measures) charts[m.id] = await renderSvg(chartSpec(m, { start: window.start, end: window.end, stepSeconds: window.stepSeconds }));
   const html = renderHtml({
     title: 'MCP conservation report',
     prometheusUrl: base.href,

@@ -12,6 +12,8 @@ const LINE_COLOR = '#3274D9';
 export interface ChartOptions {
   readonly start: Date;
   readonly end: Date;
+  /** Chart step: a wider gap between points means no data there, drawn as a break. */
+  readonly stepSeconds?: number;
   readonly width?: number;
   readonly height?: number;
 }
@@ -23,8 +25,16 @@ export function chartSpec(measure: Measure, options: ChartOptions): Record<strin
   const color = LINE_COLOR;
   const ruleLabel = (r: number, i: number) =>
     ratio ? `target ${measure.target}` : i === 0 ? `band from ${r}` : `to ${r}`;
-  const values = measure.series.map(([t, v]) => ({ t: t * 1000, v }));
-  const ys = [...values.map((d) => d.v), ...measure.rules];
+  const points = measure.series.map(([t, v]) => ({ t: t * 1000, v }));
+  const gapMs = (options.stepSeconds ?? Infinity) * 1500;
+  // A null between points more than a step and a half apart breaks the line: no data is not a trend.
+  const values: { t: number; v: number | null }[] = [];
+  for (const [i, p] of points.entries()) {
+    const before = points[i - 1];
+    if (before && p.t - before.t > gapMs) values.push({ t: (before.t + p.t) / 2, v: null });
+    values.push(p);
+  }
+  const ys = [...points.map((d) => d.v), ...measure.rules];
   // Show the target and the data together; ratios never leave [0, 1].
   let lo = Math.min(...ys);
   let hi = Math.max(...ys);
@@ -32,7 +42,7 @@ export function chartSpec(measure: Measure, options: ChartOptions): Record<strin
   lo = ratio ? Math.max(0, lo - pad) : Math.max(0, lo - pad);
   hi = ratio ? Math.min(1, hi + pad) : hi + pad;
   const x = { field: 't', type: 'temporal', title: null, scale: { domain: [options.start.getTime(), options.end.getTime()] }, axis: { format: '%b %d %H:%M', labelAngle: 0, tickCount: 6 } };
-  const y = { field: 'v', type: 'quantitative', title: ratio ? null : 'requests', scale: { domain: [lo, hi], nice: false, zero: false }, axis: { format: ratio ? '.1%' : ',.0f', tickCount: 5 } };
+  const y = { field: 'v', type: 'quantitative', title: null, scale: { domain: [lo, hi], nice: false, zero: false }, axis: { format: ratio ? '.1%' : ',.0f', tickCount: 5 } };
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     width: options.width ?? 640,
@@ -49,7 +59,8 @@ export function chartSpec(measure: Measure, options: ChartOptions): Record<strin
       fontSize: 14,
       subtitleFontSize: 12,
     },
-    config: { font: 'DejaVu Sans, Helvetica, Arial, sans-serif', axis: { labelFontSize: 11, gridColor: '#e6e6e6' }, view: { stroke: '#d0d0d0' } },
+    // A fixed y-axis width lines the plots of all charts up under each other.
+    config: { font: 'DejaVu Sans, Helvetica, Arial, sans-serif', axis: { labelFontSize: 11, gridColor: '#e6e6e6' }, axisY: { minExtent: 48, maxExtent: 48 }, view: { stroke: '#d0d0d0' } },
     layer: [
       {
         data: { values: measure.rules.map((r) => ({ r })) },
@@ -63,10 +74,10 @@ export function chartSpec(measure: Measure, options: ChartOptions): Record<strin
       },
       {
         data: { values },
-        mark: { type: 'line', color, strokeWidth: 2, point: values.length < 40 ? { color, size: 30 } : false, interpolate: 'linear' },
+        mark: { type: 'line', color, strokeWidth: 2, point: points.length < 40 ? { color, size: 30 } : false, interpolate: 'linear' },
         encoding: { x, y },
       },
-      ...(values.length === 0
+      ...(points.length === 0
         ? [{ data: { values: [{}] }, mark: { type: 'text', text: 'no data in this range', fontSize: 14, color: '#777' }, encoding: {} }]
         : []),
     ],
