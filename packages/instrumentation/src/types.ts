@@ -63,8 +63,6 @@ export interface ConservationOptions {
   maxDigests?: number;
   /** Most distinct values of each server-controlled metric attribute (tool, prompt, server names) before `_OTHER`. Default 200. */
   maxDistinctValues?: number;
-  /** Timeout for requests the observer cannot see the caller's timeout of (the proxy). Off by default. */
-  requestTimeoutMs?: number;
 }
 
 /** What a session is known by when a user is resolved. */
