@@ -57,16 +57,24 @@ function memoInstruments(mp: () => MeterProvider) {
 }
 
 const observers = new WeakMap<object, ConservationObserver>();
+const coresByOptions = new WeakMap<InstrumentClientOptions, ConservationObserver>();
 let defaultObserver: ConservationObserver | undefined;
 
 /**
  * Instruments one MCP SDK `Client` explicitly, without patching the module.
- * Call it before or after `connect()`. Options create a core of their own;
- * without options the process-wide default core is used.
+ * Call it before or after `connect()`. Each options object gets one core,
+ * shared by every client instrumented with that same object; without options
+ * the process-wide default core is used.
  * Returns the same client.
  */
 export function instrumentClient<C extends object>(client: C, options?: InstrumentClientOptions): C {
-  const core = options ? createObserver(options) : (defaultObserver ??= createObserver({}));
+  let core: ConservationObserver;
+  if (options) {
+    core = coresByOptions.get(options) ?? createObserver(options);
+    coresByOptions.set(options, core);
+  } else {
+    core = defaultObserver ??= createObserver({});
+  }
   observers.set(client, core);
   const target = client as ClientShape;
   const connect = target.connect;
