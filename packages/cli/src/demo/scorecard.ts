@@ -20,6 +20,7 @@ import {
   TARGET_TOKEN_EFFICIENCY,
   TARGET_TOOL_SUCCESS_RATE,
   meetsTarget,
+  meetsVolumeTarget,
   type RatioTarget,
 } from '@mcp-conservation/semconv';
 
@@ -99,7 +100,7 @@ export function computeScorecard(rm: ResourceMetrics): Scorecard {
     numerator: band.within,
     denominator: band.ended,
     target: `${TARGET_REQUESTS_PER_SESSION.min}-${TARGET_REQUESTS_PER_SESSION.max} per session`,
-    pass: band.ended > 0 && overLimit === 0 && band.within === band.ended,
+    pass: meetsVolumeTarget(band.within, band.ended, overLimit),
   };
   return {
     measures: [
