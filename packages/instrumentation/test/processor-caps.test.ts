@@ -18,6 +18,7 @@ class ControlledExporter implements LogRecordExporter {
     done({ code: 0 });
   }
   async shutdown(): Promise<void> {}
+  async forceFlush(): Promise<void> {}
 }
 
 test('AuditLogRecordProcessor counts audit records dropped by a full queue and a failed export; other logs are not counted', async () => {
@@ -60,12 +61,8 @@ test('server-controlled names are capped with _OTHER; series of listed tools exi
   await client.listTools();
   await observerOf(client)!.forceFlush();
   const before = await tel.collect();
-  const zero = (tool: string) =>
-    before.scopeMetrics
-      .flatMap((s) => s.metrics)
-      .filter((m) => m.descriptor.name === 'mcp_conservation.tool.calls')
-      .flatMap((m) => m.dataPoints)
-      .filter((dp) => dp.attributes['gen_ai.tool.name'] === tool && dp.attributes['mcp_conservation.outcome'] === 'success');
+  const points = (rm: typeof before) => rm.scopeMetrics.flatMap((s) => s.metrics).flatMap((m) => m.dataPoints as { attributes: Record<string, unknown>; value: unknown }[]);
+  const zero = (tool: string) => points(before).filter((dp) => dp.attributes['gen_ai.tool.name'] === tool && dp.attributes['mcp_conservation.outcome'] === 'success');
   // The first three names seen (tools in listing order) have their own series, at zero.
   assert.deepEqual(zero('search').map((dp) => dp.value), [0]);
   await client.callTool({ name: 'search', arguments: { query: 'q' } });
@@ -73,7 +70,7 @@ test('server-controlled names are capped with _OTHER; series of listed tools exi
   await client.close();
   await observerOf(client)!.forceFlush();
   const rm = await tel.collect();
-  const tools = new Set(rm.scopeMetrics.flatMap((s) => s.metrics).flatMap((m) => m.dataPoints).map((dp) => dp.attributes['gen_ai.tool.name']).filter(Boolean));
+  const tools = new Set(points(rm).map((dp) => dp.attributes['gen_ai.tool.name']).filter(Boolean));
   assert.ok(tools.has('_OTHER'), 'names past the cap become _OTHER');
   assert.ok(tools.size <= 4, `at most 3 names and _OTHER: ${[...tools].join(', ')}`);
   assert.equal(sumOf(rm, 'mcp_conservation.tool.calls', { 'gen_ai.tool.name': 'search', 'mcp_conservation.outcome': 'success' }), 1);
