@@ -76,18 +76,46 @@ export function analyze(job: AnalysisJob, count: CountTokens, render: Render = r
   }
 }
 
+/** Texts up to this length are counted whole, exactly. */
+export const EXACT_COUNT_LIMIT = 32_768;
+const CHUNK = 8_192;
+
+/**
+ * Counts a long text in chunks cut at whitespace where there is any. BPE
+ * cost grows badly with long runs without whitespace (a hostile server can
+ * send megabytes of them); chunking bounds it. The count can differ from a
+ * whole-text count by a token or two per cut, and only past the limit.
+ */
+export function boundedCount(count: CountTokens): CountTokens {
+  return (text) => {
+    if (text.length <= EXACT_COUNT_LIMIT) return count(text);
+    let total = 0;
+    let start = 0;
+    while (start < text.length) {
+      let end = Math.min(text.length, start + CHUNK);
+      if (end < text.length) {
+        const ws = text.lastIndexOf(' ', end);
+        if (ws > start + CHUNK / 2) end = ws;
+      }
+      total += count(text.slice(start, end));
+      start = end;
+    }
+    return total;
+  };
+}
+
 /** Loads a tokenizer: a built-in encoding of gpt-tokenizer or a module exporting countTokens. */
 export async function loadTokenizer(spec: string | { module: string } | undefined): Promise<CountTokens> {
   if (spec && typeof spec === 'object') {
     const mod = (await import(spec.module)) as { countTokens?: CountTokens; default?: { countTokens?: CountTokens } };
     const fn = mod.countTokens ?? mod.default?.countTokens;
     if (typeof fn !== 'function') throw new Error(`tokenizer module ${spec.module} exports no countTokens`);
-    return fn;
+    return boundedCount(fn);
   }
   const encoding = spec === 'cl100k_base' ? await import('gpt-tokenizer/encoding/cl100k_base') : await import('gpt-tokenizer/encoding/o200k_base');
   // Special-token strings in server content are plain text here, never an error.
   const noSpecial = { disallowedSpecial: new Set<string>() };
-  return (text) => encoding.countTokens(text, noSpecial as never);
+  return boundedCount((text) => encoding.countTokens(text, noSpecial as never));
 }
 
 /** Loads a renderer module exporting `render(method, result)`, or the default. */

@@ -59,6 +59,8 @@ interface Pending {
   readonly startPerf: number;
   readonly span: Span;
   readonly params?: unknown;
+  /** The MCP session id when the request was sent (a transport forgets it on termination). */
+  readonly mcpSessionId?: string;
 }
 
 interface Decision {
@@ -105,8 +107,15 @@ function isObject(v: unknown): v is Msg {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+/** One macrotask shared by everything that waits in the same tick. */
+let nextImmediate: Promise<void> | undefined;
 function immediate(): Promise<void> {
-  return new Promise((r) => setImmediate(r));
+  return (nextImmediate ??= new Promise((resolve) =>
+    setImmediate(() => {
+      nextImmediate = undefined;
+      resolve();
+    }),
+  ));
 }
 
 /** A timeout, as the SDK and most hosts word it in `notifications/cancelled`. */
@@ -163,14 +172,32 @@ export class McpSession {
 
   // --- Attributes -----------------------------------------------------------
 
+  // Attribute sets are built once per server and (method, tool): metric calls reuse them.
+  private attrsFor: string | undefined;
+  private base: Attributes = {};
+  private readonly ops = new Map<string, Attributes>();
+
   private baseAttrs(): Attributes {
-    const server = this.rt.capServer(this.serverName);
-    return { ...(server ? { [ATTR_SERVER_NAME]: server } : {}), [ATTR_OBSERVER]: this.rt.observer };
+    if (this.attrsFor !== this.serverName || this.attrsFor === undefined) {
+      this.attrsFor = this.serverName;
+      this.ops.clear();
+      const server = this.rt.capServer(this.serverName);
+      this.base = { ...(server ? { [ATTR_SERVER_NAME]: server } : {}), [ATTR_OBSERVER]: this.rt.observer };
+    }
+    return this.base;
   }
 
   private opAttrs(p: Pending): Attributes {
-    const tool = this.rt.capTool(p.tool);
-    return { ...this.baseAttrs(), [ATTR_MCP_METHOD_NAME]: p.method, ...(tool ? { [ATTR_GEN_AI_TOOL_NAME]: tool } : {}) };
+    const base = this.baseAttrs();
+    const key = `${p.method}\u0000${p.tool ?? ''}`;
+    let attrs = this.ops.get(key);
+    if (!attrs) {
+      const tool = this.rt.capTool(p.tool);
+      attrs = { ...base, [ATTR_MCP_METHOD_NAME]: p.method, ...(tool ? { [ATTR_GEN_AI_TOOL_NAME]: tool } : {}) };
+      // Bounded: method names are few and tool names are capped.
+      if (this.ops.size < 1024) this.ops.set(key, attrs);
+    }
+    return attrs;
   }
 
   private networkAttrs(): Attributes {
@@ -200,6 +227,7 @@ export class McpSession {
     const prompt = method === 'prompts/get' ? name : undefined;
     const uri = typeof params?.uri === 'string' ? params.uri : undefined;
     const id = String(message.id);
+    const mcpSessionId = this.currentMcpSessionId();
     const attributes: Attributes = {
       [ATTR_MCP_METHOD_NAME]: method,
       [ATTR_JSONRPC_REQUEST_ID]: id,
@@ -208,7 +236,7 @@ export class McpSession {
       ...(tool !== undefined ? { [ATTR_GEN_AI_TOOL_NAME]: tool, [ATTR_GEN_AI_OPERATION_NAME]: GEN_AI_OPERATION_EXECUTE_TOOL } : {}),
       ...(prompt !== undefined ? { [ATTR_GEN_AI_PROMPT_NAME]: prompt } : {}),
       ...(uri !== undefined && method.startsWith('resources/') ? { [ATTR_MCP_RESOURCE_URI]: uri } : {}),
-      ...(this.transport.mcpSessionId?.() ? { [ATTR_MCP_SESSION_ID]: this.transport.mcpSessionId() as string } : {}),
+      ...(mcpSessionId ? { [ATTR_MCP_SESSION_ID]: mcpSessionId } : {}),
     };
     if (tool !== undefined && this.rt.captureContent && params?.arguments !== undefined) {
       attributes[ATTR_GEN_AI_TOOL_CALL_ARGUMENTS] = JSON.stringify(params.arguments);
@@ -226,6 +254,7 @@ export class McpSession {
       startPerf: performance.now(),
       span,
       ...(keepParams ? { params: params ?? null } : {}),
+      ...(mcpSessionId ? { mcpSessionId } : {}),
     });
     if (tool !== undefined) this.used.add(`${SRC.toolDefinition}|${tool}`);
     if (prompt !== undefined) this.used.add(`${SRC.promptDefinition}|${prompt}`);
@@ -300,7 +329,7 @@ export class McpSession {
   }
 
   private analysisOf(method: string, message: Msg, wireBytes?: number): Promise<Analysis | undefined> {
-    if (!('result' in message)) return Promise.resolve(undefined);
+    if (!('result' in message) || this.rt.options.tokens === false) return Promise.resolve(undefined);
     if (!ANALYZED_METHODS.has(method) && wireBytes === undefined) return Promise.resolve(undefined);
     return this.rt.analyzer.analyze({ method, message, ...(wireBytes !== undefined ? { wireBytes } : {}) });
   }
@@ -564,7 +593,7 @@ export class McpSession {
       EVENT_AUDIT_OPERATION,
       {
         [F.kind]: AUDIT_KIND_VALUES.operation,
-        ...this.sessionFields(),
+        ...this.sessionFields(p),
         [F.method]: p.method,
         [F.tool]: p.tool,
         [F.prompt]: p.prompt,
@@ -587,19 +616,27 @@ export class McpSession {
     );
   }
 
-  private sessionFields(): Record<string, string | undefined> {
+  private lastMcpSessionId: string | undefined;
+
+  private currentMcpSessionId(): string | undefined {
+    const id = this.transport.mcpSessionId?.();
+    if (id) this.lastMcpSessionId = id;
+    return id ?? this.lastMcpSessionId;
+  }
+
+  private sessionFields(p?: Pending): Record<string, string | undefined> {
     if (this.user === undefined && this.rt.options.resolveUser) {
       try {
         this.user = this.rt.options.resolveUser({
           sessionId: this.sessionId,
-          ...(this.transport.mcpSessionId?.() ? { mcpSessionId: this.transport.mcpSessionId() as string } : {}),
+          ...(this.lastMcpSessionId ? { mcpSessionId: this.lastMcpSessionId } : {}),
           ...(this.serverName ? { serverName: this.serverName } : {}),
         });
       } catch (error) {
         this.rt.warn(`resolveUser threw: ${String(error)}`);
       }
     }
-    return { [F.mcpSessionId]: this.transport.mcpSessionId?.(), [F.user]: this.user, [F.server]: this.serverName };
+    return { [F.mcpSessionId]: p?.mcpSessionId ?? this.currentMcpSessionId(), [F.user]: this.user, [F.server]: this.serverName };
   }
 
   // --- End --------------------------------------------------------------------------
