@@ -12,6 +12,8 @@ import { z } from 'zod';
 import type { Attributes } from '@opentelemetry/api';
 import { OTLPLogExporter } from '@opentelemetry/exporter-logs-otlp-http';
 import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { BatchSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { LoggerProvider } from '@opentelemetry/sdk-logs';
 import { AggregationTemporality, MeterProvider, MetricReader, PeriodicExportingMetricReader, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
@@ -46,6 +48,7 @@ export class McpApp {
   readonly service: string;
   readonly meterProvider: MeterProvider;
   readonly loggerProvider: LoggerProvider;
+  readonly tracerProvider: TracerProvider;
   private readonly totals = new TotalsReader();
   sessions = 0;
   private readonly clients: object[] = [];
@@ -57,6 +60,7 @@ export class McpApp {
       resource,
       readers: [new PeriodicExportingMetricReader({ exporter: new OTLPMetricExporter({ url: `${otlpUrl}/v1/metrics` }), exportIntervalMillis: 500 }), this.totals],
     });
+    this.tracerProvider = new TracerProvider({ resource, spanProcessors: [new BatchSpanProcessor({ exporter: new OTLPTraceExporter({ url: `${otlpUrl}/v1/traces` }), scheduledDelayMillis: 200 })] });
     this.loggerProvider = new LoggerProvider({
       resource,
       processors: [new AuditLogRecordProcessor(new OTLPLogExporter({ url: `${otlpUrl}/v1/logs` }), { scheduledDelayMillis: 200, meterProvider: this.meterProvider })],
@@ -68,7 +72,14 @@ export class McpApp {
     const server = createServer();
     const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
     await server.connect(serverSide);
-    const client = instrumentClient(new Client({ name: 'shop-agent', version: '1.0.0' }), { meterProvider: this.meterProvider, loggerProvider: this.loggerProvider });
+    // Content capture on: tool arguments and results go on spans, and the
+    // agent's redaction must remove them before they leave the host.
+    const client = instrumentClient(new Client({ name: 'shop-agent', version: '1.0.0' }), {
+      meterProvider: this.meterProvider,
+      loggerProvider: this.loggerProvider,
+      tracerProvider: this.tracerProvider,
+      captureContent: true,
+    });
     this.clients.push(client);
     await client.connect(clientSide);
     await client.listTools();
@@ -89,6 +100,7 @@ export class McpApp {
   async flush(): Promise<void> {
     for (const c of this.clients) await observerOf(c)?.forceFlush();
     await this.loggerProvider.forceFlush();
+    await this.tracerProvider.forceFlush();
     await this.meterProvider.forceFlush();
   }
 
@@ -99,6 +111,7 @@ export class McpApp {
   }
 
   async shutdown(): Promise<void> {
+    await this.tracerProvider.shutdown();
     await this.loggerProvider.shutdown();
     await this.meterProvider.shutdown();
   }

@@ -9,7 +9,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { METRIC_AUDIT_DROPPED, METRIC_AUDIT_RECORDS, METRIC_RESPONSES_EXPECTED, METRIC_TOOL_CALLS, METRIC_CONTEXT_TOKENS, METRIC_SESSION_REQUESTS, ATTR_OUTCOME, LABELS, queries, type QueryScope } from '@mcp-conservation/semconv';
+import { METRIC_AUDIT_DROPPED, METRIC_AUDIT_RECORDS, METRIC_RESPONSES_EXPECTED, METRIC_TOOL_CALLS, METRIC_CONTEXT_TOKENS, METRIC_SESSION_REQUESTS, ATTR_OUTCOME, ATTR_GEN_AI_TOOL_NAME, PAYLOAD_ATTRIBUTE_KEYS, LABELS, queries, spanName, type QueryScope } from '@mcp-conservation/semconv';
 import { verifyChain, auditRecordFromOtlp, AUDIT_FIELDS, type AuditRecord, type OtlpJsonKeyValue } from '@mcp-conservation/semconv/audit';
 import { startStack, phase, waitFor, readArchive, auditRecords, type Stack, type PrometheusService } from '@mcp-conservation/e2e/harness';
 import { McpApp, PER_SESSION } from './mcp-app.ts';
@@ -88,6 +88,20 @@ describe('MCP workload with pipeline faults', () => {
     assert.deepEqual(result.problems, []);
     assert.equal(uniqueByLink(archived).size, sent);
     assert.equal(dropped, 0, 'the agent stayed up: nothing dropped on the SDK side');
+    // Spans crossed agent and gateway to the backend without their payload.
+    type Span = { name: string; spanId: string; attributes?: { key: string }[] };
+    const backendSpans = () =>
+      stack.backend.traces.flatMap((b) => (b as { resourceSpans?: { scopeSpans?: { spans?: Span[] }[] }[] }).resourceSpans ?? []).flatMap((rs) => rs.scopeSpans ?? []).flatMap((ss) => ss.spans ?? []);
+    const searchSpan = spanName('tools/call', 'search');
+    const wantSpans = app.sessions * PER_SESSION.success;
+    const spans = await waitFor(() => {
+      const all = backendSpans();
+      return new Set(all.filter((x) => x.name === searchSpan).map((x) => x.spanId)).size >= wantSpans ? all : undefined;
+    }, { what: `${wantSpans} "${searchSpan}" spans at the backend`, timeoutMs: 60_000, intervalMs: 500 });
+    const toolSpans = spans.filter((x) => x.name === searchSpan);
+    assert.equal(new Set(toolSpans.map((x) => x.spanId)).size, wantSpans);
+    assert.ok(toolSpans.every((x) => x.attributes?.some((a) => a.key === ATTR_GEN_AI_TOOL_NAME)));
+    for (const span of spans) for (const key of PAYLOAD_ATTRIBUTE_KEYS) assert.ok(!span.attributes?.some((a) => a.key === key), `${key} on span ${span.name}`);
     figures.gatewayOutage = { sessions: app.sessions, sent, receivedUnique: uniqueByLink(archived).size, duplicates: result.duplicates, droppedSdk: dropped };
 
     // The SDK's cumulative totals reach both Prometheus paths exactly, across the restart.
