@@ -9,15 +9,17 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { METRIC_AUDIT_DROPPED, METRIC_AUDIT_RECORDS, METRIC_RESPONSES_EXPECTED, METRIC_TOOL_CALLS, METRIC_CONTEXT_TOKENS, METRIC_SESSION_REQUESTS, ATTR_OUTCOME, ATTR_GEN_AI_TOOL_NAME, PAYLOAD_ATTRIBUTE_KEYS, LABELS, queries, spanName, type QueryScope } from '@mcp-conservation/semconv';
+import { ALERT_RULES, ATTR_LOSS_CAUSE, METRIC_RESPONSES_CANCELLED, METRIC_RESPONSES_LOST, METRIC_AUDIT_DROPPED, METRIC_AUDIT_RECORDS, METRIC_RESPONSES_EXPECTED, METRIC_TOOL_CALLS, METRIC_CONTEXT_TOKENS, METRIC_SESSION_REQUESTS, ATTR_OUTCOME, ATTR_GEN_AI_TOOL_NAME, PAYLOAD_ATTRIBUTE_KEYS, LABELS, queries, spanName, type QueryScope } from '@mcp-conservation/semconv';
 import { verifyChain, auditRecordFromOtlp, AUDIT_FIELDS, type AuditRecord, type OtlpJsonKeyValue } from '@mcp-conservation/semconv/audit';
-import { startStack, phase, waitFor, readArchive, auditRecords, type Stack, type PrometheusService } from '@mcp-conservation/e2e/harness';
+import { startStack, phase, waitFor, readArchive, auditRecords, type Stack, type PrometheusService, type PromRule } from '@mcp-conservation/e2e/harness';
 import { McpApp, PER_SESSION } from './mcp-app.ts';
+import { SCALED_RULES, WINDOW } from './scaled-rules.ts';
 
 const SERVICE = 'mcp-shop';
 const GATEWAY_DOWN_MS = 30_000;
 let stack: Stack;
 let app: McpApp;
+let workloadEnd: Date;
 const L = (s: QueryScope = {}): QueryScope => ({ service: SERVICE, ...s, window: 'lifetime' });
 const figures: Record<string, unknown> = {};
 
@@ -52,6 +54,15 @@ async function gatewayOutage(signal: AbortSignal): Promise<void> {
   await waitFor(() => app.sessions >= sessionsDuringOutage + 5 || undefined, { what: '5 sessions after the restart', timeoutMs: 60_000, intervalMs: 50, failIf });
 }
 
+/** The rule's state at its first evaluation after `time`. */
+async function evaluatedAfter(prom: PrometheusService, alert: string, time: Date): Promise<PromRule> {
+  const probe = async (): Promise<PromRule | undefined> => {
+    const r = (await prom.rules()).find((x) => x.name === alert);
+    return r && new Date(r.lastEvaluation) > time ? r : undefined;
+  };
+  return waitFor(probe, { what: `${alert} evaluated after ${time.toISOString()} on ${prom.name}`, timeoutMs: 30_000 });
+}
+
 function archivedRecords(): AuditRecord[] {
   return auditRecords(readArchive(stack.auditArchivePath as string));
 }
@@ -61,7 +72,7 @@ function uniqueByLink(records: readonly AuditRecord[]): Map<string, AuditRecord>
 }
 
 before(async () => {
-  stack = await startStack({});
+  stack = await startStack({ rules: SCALED_RULES });
   app = new McpApp(SERVICE, stack.otlpUrl);
 });
 
@@ -112,8 +123,12 @@ describe('MCP workload with pipeline faults', () => {
         expected: await app.sdkTotal(METRIC_RESPONSES_EXPECTED.name),
         tokens: await app.sdkTotal(METRIC_CONTEXT_TOKENS.name),
         sessions: await app.sdkTotal(METRIC_SESSION_REQUESTS.name),
+        lostTimeout: await app.sdkTotal(METRIC_RESPONSES_LOST.name, { [ATTR_LOSS_CAUSE]: 'timeout' }),
         emitted: sent,
       };
+      // The injected faults, known: one timeout per session, nothing else lost.
+      assert.equal(want.lostTimeout, app.sessions);
+      assert.equal(await app.sdkTotal(METRIC_RESPONSES_LOST.name), app.sessions);
       assert.equal(want.toolSuccess, app.sessions * PER_SESSION.success);
       assert.equal(want.toolCalls, app.sessions * (PER_SESSION.success + PER_SESSION.toolError + PER_SESSION.timeout));
       assert.equal(want.sessions, app.sessions);
@@ -124,6 +139,7 @@ describe('MCP workload with pipeline faults', () => {
         expected: await p.value(queries.responsesExpected(L())),
         tokens: await p.value(queries.renderedTokens(L())),
         sessions: await p.value(queries.sessionsEnded(L())),
+        lostTimeout: (await p.query(queries.responsesLostByCause(L()))).find((x) => x.metric[LABELS.cause] === 'timeout')?.value,
         emitted: await p.value(queries.auditRecordsEmitted(L())),
       });
       await waitFor(async () => {
@@ -132,7 +148,11 @@ describe('MCP workload with pipeline faults', () => {
       }, { what: `SDK totals on ${prom.name}`, timeoutMs: 60_000, intervalMs: 500 }).catch(() => assert.deepEqual(got, want, prom.name));
       // Ratios within 0.1 point of the SDK's.
       const success = await prom.value(queries.toolSuccessRate(L()));
-      assert.ok(success !== undefined && Math.abs(success - want.toolSuccess / want.toolCalls) < 0.001, `tool success ${success}`);
+      const trueSuccess = PER_SESSION.success / (PER_SESSION.success + PER_SESSION.toolError + PER_SESSION.timeout);
+      assert.ok(success !== undefined && Math.abs(success - trueSuccess) < 0.001, `tool success ${success} vs ${trueSuccess}`);
+      const loss = await prom.value(queries.contextLossRate(L()));
+      const trueLoss = want.lostTimeout / (want.expected - (await app.sdkTotal(METRIC_RESPONSES_CANCELLED.name)));
+      assert.ok(loss !== undefined && Math.abs(loss - trueLoss) < 0.001, `loss rate ${loss} vs ${trueLoss}`);
     }
   });
 
@@ -164,7 +184,24 @@ describe('MCP workload with pipeline faults', () => {
     assert.deepEqual(result.problems, []);
     const dropped = await app.sdkTotal(METRIC_AUDIT_DROPPED.name);
     assert.equal(dropped, 0);
+    workloadEnd = new Date();
     figures.sigkillWithBackendDown = { burst, queuedBatchesAtKill: queued, sent, backendUnique: all.size, backendBeforeFault: before.size, droppedSdk: dropped };
     console.log(`[e2e] fault figures ${JSON.stringify(figures)}`);
+  });
+
+  test('the injected tool errors and timeouts fire their alerts at Alertmanager; no session over the limit evaluates to 0', async () => {
+    const am = stack.alertmanager;
+    assert.ok(am);
+    for (const export_path of ['collector_prometheus_exporter', 'remote_write']) {
+      for (const alertname of ['McpToolSuccessLow', 'McpContextLossHigh']) await am.waitForFiring({ alertname, export_path }, 180_000);
+    }
+    const rule = ALERT_RULES.find((r) => r.id === 'session-over-limit');
+    assert.ok(rule);
+    for (const prom of [stack.promScrape, stack.promRemoteWrite]) {
+      const state = await evaluatedAfter(prom, rule.alert, workloadEnd);
+      assert.equal(state.state, 'inactive');
+      const value = await prom.value(rule.query({ service: SERVICE, window: WINDOW }));
+      assert.equal(value, 0, 'present and zero: the instrumentation creates the series at 0');
+    }
   });
 });

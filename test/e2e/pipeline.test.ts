@@ -10,21 +10,13 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ALERT_RULES, PAYLOAD_ATTRIBUTE_KEYS, queries, type QueryScope } from '@mcp-conservation/semconv';
 import { verifyChain, auditRecordFromOtlp, type OtlpJsonKeyValue } from '@mcp-conservation/semconv/audit';
-import { renderPrometheusRules } from '@mcp-conservation/collector-config';
 import { startStack, phase, waitFor, readArchive, auditRecords, type Stack, type PrometheusService } from '@mcp-conservation/e2e/harness';
+import { SCALED_RULES, WINDOW, WINDOW_S } from './scaled-rules.ts';
 import { SyntheticService, SHOP, CALM, SERVER, TOOL, truthOf } from './synthetic-workload.ts';
 
 const TICKS = 20;
 const TICK_MS = 1000;
-/**
- * The shipped rules at a fifth of their time scale: window 5m -> 1m and
- * `for` 5m -> 1m, so alerts fire within minutes. The shipped file itself is
- * unit-tested at full scale with promtool.
- */
-const WINDOW_S = 60;
-const WINDOW = `${WINDOW_S}s`;
-const scaled = (d: string) => `${(Number(/^(\d+)m$/.exec(d)?.[1] ?? NaN) * 60) / 5}s`;
-const rules = renderPrometheusRules({ scope: { window: WINDOW }, forOf: (r) => scaled(r.for) });
+const rules = SCALED_RULES;
 
 let stack: Stack;
 let inProcess: PrometheusService;
