@@ -68,8 +68,9 @@ export function ensureCollector(log = (line) => console.error(line)) {
     });
   }
   // ocb resolves dist.output_path against its working directory: build in a
-  // scratch folder of the cache, then move the binary into place atomically.
-  const work = join(dir, `build-${manifestHash(manifest)}`);
+  // scratch folder of the cache (one per process, so concurrent cold builds
+  // do not clash), then move the binary into place atomically.
+  const work = join(dir, `build-${manifestHash(manifest)}-${process.pid}`);
   rmSync(work, { recursive: true, force: true });
   mkdirSync(work, { recursive: true });
   log(`collector: building otelcol-mcp in ${work} (minutes when cold)`);
