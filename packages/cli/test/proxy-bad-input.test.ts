@@ -161,5 +161,5 @@ test('stdio: with the collector down, traffic flows and the host sees what it se
     }),
   );
   assert.deepEqual(proxied, direct);
-  assert.equal(proxied.echo.content?.[0]?.text, 'Echo: still flowing');
+  assert.equal((proxied.echo.content as { text?: string }[])[0]?.text, 'Echo: still flowing');
 });

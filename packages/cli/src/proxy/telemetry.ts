@@ -70,8 +70,12 @@ function defaultServiceName(): string | undefined {
 
 /** A diag logger on stderr; OTEL_LOG_LEVEL (read by NodeSDK) replaces it with the console one, which consoleToStderr() redirects. */
 function stderrDiag(): void {
-  const write = (level: string) => (message: string, ...args: unknown[]) =>
-    process.stderr.write(`mcp-conservation: otel ${level}: ${[message, ...args.map((a) => (a instanceof Error ? a.message : typeof a === 'string' ? a : JSON.stringify(a)))].join(' ')}\n`);
+  const write = (level: string) => (message: string, ...args: unknown[]) => {
+    const text = [message, ...args.map((a) => (a instanceof Error ? a.message : typeof a === 'string' ? a : JSON.stringify(a)))].join(' ');
+    // The core's own warnings carry our prefix already; the OTel SDK's do not.
+    const own = text.startsWith('mcp-conservation: ');
+    process.stderr.write(own ? `mcp-conservation: ${level}: ${text.slice(18)}\n` : `mcp-conservation: otel ${level}: ${text}\n`);
+  };
   diag.setLogger({ error: write('error'), warn: write('warn'), info: write('info'), debug: write('debug'), verbose: write('verbose') }, DiagLogLevel.WARN);
 }
 

@@ -61,6 +61,8 @@ export class OtlpReceiver {
   readonly logs: LogRecord[] = [];
   /** OTLP/JSON bodies of /v1/logs as received, one per export: the file exporter's JSON lines. */
   readonly rawLogs: string[] = [];
+  /** Every body received, on any path. */
+  readonly bodies: string[] = [];
   readonly requests: { path: string; headers: http.IncomingHttpHeaders }[] = [];
   private server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -70,6 +72,7 @@ export class OtlpReceiver {
       try {
         const text = Buffer.concat(chunks).toString('utf8');
         const body = JSON.parse(text) as Record<string, unknown[]>;
+        this.bodies.push(text);
         if (req.url === '/v1/logs') this.rawLogs.push(text);
         if (req.url === '/v1/traces') this.addSpans(body);
         else if (req.url === '/v1/metrics') this.addMetrics(body);
