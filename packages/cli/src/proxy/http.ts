@@ -316,7 +316,7 @@ export function runHttpProxy(o: HttpProxyOptions): Promise<number> {
       try {
         relay.handle(req, res);
       } catch (error) {
-        o.note(`internal error relaying ${req.method} ${req.url}: ${String(error)}`);
+        o.note(`internal error relaying ${req.method} ${new URL(req.url ?? '/', 'http://x').pathname}: ${String(error)}`);
         if (!res.headersSent) res.writeHead(502).end();
         else res.destroy();
       }
