@@ -10,6 +10,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
+import type { IncomingHttpHeaders } from 'node:http';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { CreateMessageRequestSchema, ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
@@ -110,10 +111,23 @@ async function sseWorkload(url: string, onClient?: (c: Client) => void): Promise
   return record;
 }
 
+/**
+ * The headers each request reached the server with, less those a proxy
+ * must set (Host, hop-by-hop) and Content-Length (a request gaining
+ * traceparent is longer). Sorted: the GET stream's request and the POSTs
+ * interleave as the network has it.
+ */
+function headerSets(all: readonly IncomingHttpHeaders[]): string[] {
+  const skip = new Set(['host', 'connection', 'keep-alive', 'content-length', 'transfer-encoding']);
+  return all.map((h) => JSON.stringify(Object.entries(h).filter(([k]) => !skip.has(k)).sort())).sort();
+}
+
 let upstream: HttpUpstream;
 let rx: OtlpReceiver;
 let direct: HttpRecord;
 let directServer: unknown[];
+let directHeaders: string[];
+let proxiedHeaders: string[];
 let proxied: HttpRecord;
 let proxiedServer: unknown[];
 let proxyStderr = '';
@@ -128,11 +142,13 @@ before(async () => {
   const endpoint = await rx.start();
   direct = await sseWorkload(url);
   directServer = [...upstream.received];
+  directHeaders = headerSets(upstream.headers);
   upstream.reset();
   const proxy = await startProxy(url, rx.env(endpoint));
   proxyPort = Number(new URL(proxy.url).port);
   proxied = await sseWorkload(proxy.url);
   proxiedServer = [...upstream.received];
+  proxiedHeaders = headerSets(upstream.headers);
   upstream.reset();
   proxyExit = await proxy.stop();
   proxyStderr = proxy.stderr();
@@ -177,8 +193,11 @@ test('http (SSE): the host receives through the proxy what it receives directly:
   assert.equal(direct.received.filter((m) => (m as { method?: string }).method === 'notifications/progress').length, 4);
 });
 
-test('http (SSE): the server receives the same messages, requests only gaining traceparent; Authorization reaches it', () => {
+test('http (SSE): the server receives the same messages, requests only gaining traceparent, and the same headers, Authorization and session ids included', () => {
   assert.deepEqual(withoutTraceparent(proxiedServer, directServer), directServer);
+  assert.deepEqual(proxiedHeaders, directHeaders);
+  assert.ok(proxiedHeaders.every((h) => h.includes(TOKEN)));
+  assert.ok(proxiedHeaders.filter((h) => h.includes('"mcp-session-id","session-1"')).length >= 10);
   assert.equal(directServer.length, proxiedServer.length);
   assert.ok(directServer.some((m) => (m as { method?: string }).method === 'notifications/cancelled'));
 });

@@ -26,14 +26,11 @@ import {
   EVENT_AUDIT_OPERATION,
   EVENT_AUDIT_SESSION_END,
   INSTRUMENTATION_SCOPE_NAME,
-  METRIC_CLIENT_OPERATION_DURATION,
-  METRIC_CLIENT_SESSION_DURATION,
   METRIC_RESPONSES_CANCELLED,
   METRIC_RESPONSES_EXPECTED,
   METRIC_RESPONSES_LOST,
   METRIC_SESSION_REQUESTS,
   METRIC_TOOL_CALLS,
-  METRIC_WIRE_OVERHEAD,
 } from '@mcp-conservation/semconv';
 import { BIN, runCli } from './helpers/cli.ts';
 import { normAudit, normSpans, series, withoutInitializeOverhead } from './helpers/compare.ts';
