@@ -33,40 +33,48 @@ function createObserver(options: InstrumentClientOptions): ConservationObserver 
   const mp = () => options.meterProvider ?? metrics.getMeterProvider();
   return new ConservationObserver(
     {
-      tracer: () => tp().getTracer(PACKAGE_NAME, PACKAGE_VERSION, { schemaUrl: SCHEMA_URL }),
-      logger: () => lp().getLogger(PACKAGE_NAME, PACKAGE_VERSION, { schemaUrl: SCHEMA_URL }),
-      instruments: memoInstruments(mp),
+      tracer: memo(tp, (p) => p.getTracer(PACKAGE_NAME, PACKAGE_VERSION, { schemaUrl: SCHEMA_URL })),
+      logger: memo(lp, (p) => p.getLogger(PACKAGE_NAME, PACKAGE_VERSION, { schemaUrl: SCHEMA_URL })),
+      instruments: memo(mp, (p) => createInstruments(p.getMeter(PACKAGE_NAME, PACKAGE_VERSION, { schemaUrl: SCHEMA_URL }))),
     },
     options,
     OBSERVER_VALUES.sdk,
   );
 }
 
-/** Instruments are re-created only when the meter provider changes (a late global registration). */
-function memoInstruments(mp: () => MeterProvider) {
-  let provider: MeterProvider | undefined;
-  let instruments: ReturnType<typeof createInstruments> | undefined;
+/** Derives a value from a provider once, again only when the provider changes (a late global registration). */
+function memo<P, T>(provider: () => P, derive: (p: P) => T): () => T {
+  let last: P | undefined;
+  let value: T | undefined;
   return () => {
-    const current = mp();
-    if (current !== provider || !instruments) {
-      provider = current;
-      instruments = createInstruments(current.getMeter(PACKAGE_NAME, PACKAGE_VERSION, { schemaUrl: SCHEMA_URL }));
+    const current = provider();
+    if (current !== last || value === undefined) {
+      last = current;
+      value = derive(current);
     }
-    return instruments;
+    return value;
   };
 }
 
 const observers = new WeakMap<object, ConservationObserver>();
+const coresByOptions = new WeakMap<InstrumentClientOptions, ConservationObserver>();
 let defaultObserver: ConservationObserver | undefined;
 
 /**
  * Instruments one MCP SDK `Client` explicitly, without patching the module.
- * Call it before or after `connect()`. Options create a core of their own;
- * without options the process-wide default core is used.
+ * Call it before or after `connect()`. Each options object gets one core,
+ * shared by every client instrumented with that same object; without options
+ * the process-wide default core is used.
  * Returns the same client.
  */
 export function instrumentClient<C extends object>(client: C, options?: InstrumentClientOptions): C {
-  const core = options ? createObserver(options) : (defaultObserver ??= createObserver({}));
+  let core: ConservationObserver;
+  if (options) {
+    core = coresByOptions.get(options) ?? createObserver(options);
+    coresByOptions.set(options, core);
+  } else {
+    core = defaultObserver ??= createObserver({});
+  }
   observers.set(client, core);
   const target = client as ClientShape;
   const connect = target.connect;

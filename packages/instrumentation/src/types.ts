@@ -49,6 +49,8 @@ export interface ConservationOptions {
   tokenizer?: TokenizerSpec;
   /** A module path exporting `render(method, result): Rendering`, replacing the default rendering. */
   renderer?: string;
+  /** Render responses and count their tokens (default true). Off: spans, outcome, loss and audit only. */
+  tokens?: boolean;
   /** Count tokens in a worker thread (default true), keeping tokenization off the event loop. */
   useWorker?: boolean;
   /** A session crossing this many requests is counted live as an anomaly. Default 100. */

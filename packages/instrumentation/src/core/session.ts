@@ -107,8 +107,15 @@ function isObject(v: unknown): v is Msg {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+/** One macrotask shared by everything that waits in the same tick. */
+let nextImmediate: Promise<void> | undefined;
 function immediate(): Promise<void> {
-  return new Promise((r) => setImmediate(r));
+  return (nextImmediate ??= new Promise((resolve) =>
+    setImmediate(() => {
+      nextImmediate = undefined;
+      resolve();
+    }),
+  ));
 }
 
 /** A timeout, as the SDK and most hosts word it in `notifications/cancelled`. */
@@ -165,14 +172,32 @@ export class McpSession {
 
   // --- Attributes -----------------------------------------------------------
 
+  // Attribute sets are built once per server and (method, tool): metric calls reuse them.
+  private attrsFor: string | undefined;
+  private base: Attributes = {};
+  private readonly ops = new Map<string, Attributes>();
+
   private baseAttrs(): Attributes {
-    const server = this.rt.capServer(this.serverName);
-    return { ...(server ? { [ATTR_SERVER_NAME]: server } : {}), [ATTR_OBSERVER]: this.rt.observer };
+    if (this.attrsFor !== this.serverName || this.attrsFor === undefined) {
+      this.attrsFor = this.serverName;
+      this.ops.clear();
+      const server = this.rt.capServer(this.serverName);
+      this.base = { ...(server ? { [ATTR_SERVER_NAME]: server } : {}), [ATTR_OBSERVER]: this.rt.observer };
+    }
+    return this.base;
   }
 
   private opAttrs(p: Pending): Attributes {
-    const tool = this.rt.capTool(p.tool);
-    return { ...this.baseAttrs(), [ATTR_MCP_METHOD_NAME]: p.method, ...(tool ? { [ATTR_GEN_AI_TOOL_NAME]: tool } : {}) };
+    const base = this.baseAttrs();
+    const key = `${p.method}\u0000${p.tool ?? ''}`;
+    let attrs = this.ops.get(key);
+    if (!attrs) {
+      const tool = this.rt.capTool(p.tool);
+      attrs = { ...base, [ATTR_MCP_METHOD_NAME]: p.method, ...(tool ? { [ATTR_GEN_AI_TOOL_NAME]: tool } : {}) };
+      // Bounded: method names are few and tool names are capped.
+      if (this.ops.size < 1024) this.ops.set(key, attrs);
+    }
+    return attrs;
   }
 
   private networkAttrs(): Attributes {
@@ -304,7 +329,7 @@ export class McpSession {
   }
 
   private analysisOf(method: string, message: Msg, wireBytes?: number): Promise<Analysis | undefined> {
-    if (!('result' in message)) return Promise.resolve(undefined);
+    if (!('result' in message) || this.rt.options.tokens === false) return Promise.resolve(undefined);
     if (!ANALYZED_METHODS.has(method) && wireBytes === undefined) return Promise.resolve(undefined);
     return this.rt.analyzer.analyze({ method, message, ...(wireBytes !== undefined ? { wireBytes } : {}) });
   }
