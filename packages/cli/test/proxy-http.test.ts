@@ -43,8 +43,8 @@ interface RunningProxy {
   stop(): Promise<number | null>;
 }
 
-async function startProxy(upstream: string, env: NodeJS.ProcessEnv): Promise<RunningProxy> {
-  const child = spawn(process.execPath, [BIN, 'proxy', '--http', upstream, '--listen', '127.0.0.1:0'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+async function startProxy(upstream: string, env: NodeJS.ProcessEnv, extra: readonly string[] = []): Promise<RunningProxy> {
+  const child = spawn(process.execPath, [BIN, 'proxy', '--http', upstream, '--listen', '127.0.0.1:0', ...extra], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
   const exited = new Promise<number | null>((r) => child.on('close', (code) => r(code)));
@@ -327,5 +327,34 @@ test('http: an unreachable upstream answers 502, the proxy keeps serving, and th
     assert.match(proxy.stderr(), /upstream POST \/mcp: .*ECONNREFUSED/);
   } finally {
     await jrx.stop();
+  }
+});
+
+test('http: a request body over --max-message-bytes streams to the upstream unchanged, and its answer comes back the same', async () => {
+  const json = new HttpUpstream(true);
+  const url = await json.start();
+  try {
+    const exchange = async (base: string) => {
+      const headers = { Authorization: TOKEN, 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
+      const init = await fetch(base, { method: 'POST', headers, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } }) });
+      const sid = init.headers.get('mcp-session-id') ?? '';
+      await init.text();
+      const big = JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'echo', arguments: { message: 'b'.repeat(8192) } } });
+      const r = await fetch(base, { method: 'POST', headers: { ...headers, 'mcp-session-id': sid, 'mcp-protocol-version': '2025-06-18' }, body: big });
+      return { status: r.status, body: await r.text(), sent: big };
+    };
+    const direct = await exchange(url);
+    const directIn = json.received.at(-1);
+    json.reset();
+    const proxy = await startProxy(url, { OTEL_SDK_DISABLED: 'true' }, ['--max-message-bytes', '1024']);
+    const proxied = await exchange(proxy.url);
+    assert.equal(await proxy.stop(), 0);
+    assert.deepEqual(proxied, direct);
+    assert.deepEqual(json.received.at(-1), directIn);
+    assert.deepEqual(json.received.at(-1), JSON.parse(direct.sent));
+    assert.match(direct.body, /echo: b{8192}/);
+    assert.match(proxy.stderr(), /a request body over --max-message-bytes 1024 is relayed unread/);
+  } finally {
+    await json.stop();
   }
 });

@@ -160,51 +160,68 @@ export class HttpRelay {
     const target = new URL(req.url ?? '/', this.o.upstream.origin);
     const isMcp = target.pathname === this.o.upstream.pathname;
     const sessionId = header(req, 'mcp-session-id');
-    const chunks: Buffer[] = [];
+    let chunks: Buffer[] = [];
     let size = 0;
-    let tooBig = false;
+    // A body over the limit is not held: it streams upstream as it comes, unread.
+    let streaming: http.ClientRequest | undefined;
     req.on('data', (c: Buffer) => {
+      if (streaming) {
+        if (!streaming.write(c)) {
+          req.pause();
+          streaming.once('drain', () => req.resume());
+        }
+        return;
+      }
       size += c.length;
-      if (size > this.o.maxMessageBytes) tooBig = true;
       chunks.push(c);
+      if (size > this.o.maxMessageBytes) {
+        this.o.note(`a request body over --max-message-bytes ${this.o.maxMessageBytes} is relayed unread`);
+        streaming = this.forward(req, res, target, undefined, isMcp && sessionId ? this.slotFor(sessionId, false) : undefined, []);
+        for (const part of chunks) streaming.write(part);
+        chunks = [];
+      }
     });
     req.on('error', () => res.destroy());
     req.on('end', () => {
+      if (streaming) {
+        streaming.end();
+        return;
+      }
       const body = Buffer.concat(chunks);
       let out = body;
       let slot: SessionSlot | undefined;
       let sent: unknown[] = [];
       if (isMcp && req.method === 'POST' && body.length > 0) {
-        if (tooBig) {
-          this.o.note(`a ${body.length}-byte request body exceeds --max-message-bytes ${this.o.maxMessageBytes}: relayed unread`);
-        } else {
-          const encoding = header(req, 'content-encoding');
-          const decoded = decodeSync(encoding, body);
-          const parsed = decoded ? parseJson(decoded.toString('utf8')) : undefined;
-          if (parsed?.ok) {
-            slot = this.slotFor(sessionId, hasInitialize(parsed.value));
-            const carrier: Carrier = {};
-            for (const k of ['traceparent', 'tracestate', 'baggage']) {
-              const v = header(req, k);
-              if (v) carrier[k] = v;
-            }
-            const changed = observeOutgoing(slot.session, parsed.value, carrier);
-            sent = requestsIn(changed ?? parsed.value);
-            // A compressed body is relayed as it came (observed, without trace context).
-            if (changed !== undefined && decoded === body) out = Buffer.from(JSON.stringify(changed));
+        const encoding = header(req, 'content-encoding');
+        const decoded = decodeSync(encoding, body);
+        const parsed = decoded ? parseJson(decoded.toString('utf8')) : undefined;
+        if (parsed?.ok) {
+          slot = this.slotFor(sessionId, hasInitialize(parsed.value));
+          const carrier: Carrier = {};
+          for (const k of ['traceparent', 'tracestate', 'baggage']) {
+            const v = header(req, k);
+            if (v) carrier[k] = v;
           }
+          const changed = observeOutgoing(slot.session, parsed.value, carrier);
+          sent = requestsIn(changed ?? parsed.value);
+          // A compressed body is relayed as it came (observed, without trace context).
+          if (changed !== undefined && decoded === body) out = Buffer.from(JSON.stringify(changed));
         }
       } else if (isMcp && sessionId) {
         slot = this.slotFor(sessionId, false);
       }
-      this.forward(req, res, target, out, out !== body, slot, sent);
+      this.forward(req, res, target, out !== body ? out.length : undefined, slot, sent).end(out);
     });
   }
 
-  private forward(req: IncomingMessage, res: ServerResponse, target: URL, body: Buffer, changed: boolean, slot: SessionSlot | undefined, sent: unknown[]): void {
-    const headers = forwardable(req.rawHeaders, new Set(['host', ...(changed ? ['content-length'] : [])]));
+  /**
+   * Starts the upstream request and relays its answer; the caller writes the
+   * body and ends it. `newLength`: the length of a body the proxy changed.
+   */
+  private forward(req: IncomingMessage, res: ServerResponse, target: URL, newLength: number | undefined, slot: SessionSlot | undefined, sent: unknown[]): http.ClientRequest {
+    const headers = forwardable(req.rawHeaders, new Set(['host', ...(newLength !== undefined ? ['content-length'] : [])]));
     headers.push('Host', target.host);
-    if (changed) headers.push('Content-Length', String(body.length));
+    if (newLength !== undefined) headers.push('Content-Length', String(newLength));
     const upstream = this.client.request(target, { method: req.method ?? 'GET', headers: headers as unknown as http.OutgoingHttpHeaders, agent: this.agent });
     let answered = false;
     const failed = (error: Error) => {
@@ -252,7 +269,7 @@ export class HttpRelay {
       up.on('error', () => res.destroy());
       up.on('aborted', () => res.destroy());
     });
-    upstream.end(body);
+    return upstream;
   }
 
   /** What observes a response body: SSE events or one JSON body, decoded when compressed. */
