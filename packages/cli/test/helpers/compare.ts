@@ -3,7 +3,7 @@
  * (the proxy against the in-process instrumentation): what differs by
  * nature (the observer, times, ids of the audit chain) is left out.
  */
-import { ATTR_JSONRPC_REQUEST_ID, ATTR_OBSERVER, AUDIT_FIELDS as F, METRIC_CLIENT_OPERATION_DURATION, METRIC_CLIENT_SESSION_DURATION, METRIC_SESSION_REQUESTS, METRIC_WIRE_OVERHEAD } from '@mcp-conservation/semconv';
+import { ATTR_JSONRPC_REQUEST_ID, ATTR_OBSERVER, AUDIT_FIELDS as F, METRIC_CLIENT_OPERATION_DURATION, METRIC_CLIENT_SESSION_DURATION, METRIC_SESSION_REQUESTS } from '@mcp-conservation/semconv';
 import type { Attrs, Point } from './otlp-receiver.ts';
 
 export function normSpans(spans: readonly { name: string; kind: number; attributes: Attrs; status: object; scope: string }[]) {
@@ -29,23 +29,6 @@ export function series(points: readonly Point[]): Map<string, number> {
     if (!prev || prev.time <= p.time) out.set(key, { time: p.time, value });
   }
   return new Map([...out].map(([k, v]) => [k, v.value]));
-}
-
-/**
- * The proxy's series less the one difference the core makes by design: with
- * the wire size known (the proxy reads bytes), it also counts the envelope
- * of the initialize result, which it does not render; the SDK observer sees
- * parsed objects only. Returns that envelope's size too.
- */
-export function withoutInitializeOverhead(proxySeries: Map<string, number>): { series: Map<string, number>; initializeOverhead: number } {
-  const keys = [...proxySeries.keys()].filter((k) => k.startsWith(`${METRIC_WIRE_OVERHEAD.name} `) && k.includes('"initialize"'));
-  const out = new Map(proxySeries);
-  let initializeOverhead = 0;
-  for (const k of keys) {
-    initializeOverhead += out.get(k) ?? 0;
-    out.delete(k);
-  }
-  return { series: out, initializeOverhead };
 }
 
 export function normAudit(logs: readonly { eventName: string; attributes: Attrs }[]) {
