@@ -63,7 +63,8 @@ export class McpApp {
     this.tracerProvider = new TracerProvider({ resource, spanProcessors: [new BatchSpanProcessor({ exporter: new OTLPTraceExporter({ url: `${otlpUrl}/v1/traces` }), scheduledDelayMillis: 200 })] });
     this.loggerProvider = new LoggerProvider({
       resource,
-      processors: [new AuditLogRecordProcessor(new OTLPLogExporter({ url: `${otlpUrl}/v1/logs` }), { scheduledDelayMillis: 200, meterProvider: this.meterProvider })],
+      // A short export timeout: with the agent away, a batch fails (and is counted as dropped) in 2 s.
+      processors: [new AuditLogRecordProcessor(new OTLPLogExporter({ url: `${otlpUrl}/v1/logs`, timeoutMillis: 2000 }), { scheduledDelayMillis: 200, meterProvider: this.meterProvider })],
     });
   }
 
@@ -96,10 +97,15 @@ export class McpApp {
     this.sessions++;
   }
 
-  /** Waits for the instrumentation's pending counts and records, then exports. */
-  async flush(): Promise<void> {
+  /**
+   * Waits for the instrumentation's pending counts and records, then exports.
+   * `metrics: false` while the agent is away: a metric export would reject
+   * (cumulative metrics catch up at the next export anyway).
+   */
+  async flush(options: { metrics?: boolean } = {}): Promise<void> {
     for (const c of this.clients) await observerOf(c)?.forceFlush();
     await this.loggerProvider.forceFlush();
+    if (options.metrics === false) return;
     await this.tracerProvider.forceFlush();
     await this.meterProvider.forceFlush();
   }

@@ -9,7 +9,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ALERT_RULES, ATTR_LOSS_CAUSE, METRIC_RESPONSES_CANCELLED, METRIC_RESPONSES_LOST, METRIC_AUDIT_DROPPED, METRIC_AUDIT_RECORDS, METRIC_RESPONSES_EXPECTED, METRIC_TOOL_CALLS, METRIC_CONTEXT_TOKENS, METRIC_SESSION_REQUESTS, ATTR_OUTCOME, ATTR_GEN_AI_TOOL_NAME, PAYLOAD_ATTRIBUTE_KEYS, LABELS, queries, spanName, type QueryScope } from '@mcp-conservation/semconv';
+import { ALERT_RULES, ATTR_DROP_REASON, ATTR_LOSS_CAUSE, METRIC_RESPONSES_CANCELLED, METRIC_RESPONSES_LOST, METRIC_AUDIT_DROPPED, METRIC_AUDIT_RECORDS, METRIC_RESPONSES_EXPECTED, METRIC_TOOL_CALLS, METRIC_CONTEXT_TOKENS, METRIC_SESSION_REQUESTS, ATTR_OUTCOME, ATTR_GEN_AI_TOOL_NAME, PAYLOAD_ATTRIBUTE_KEYS, LABELS, queries, spanName, type QueryScope } from '@mcp-conservation/semconv';
 import { verifyChain, auditRecordFromOtlp, AUDIT_FIELDS, type AuditRecord, type OtlpJsonKeyValue } from '@mcp-conservation/semconv/audit';
 import { startStack, phase, waitFor, readArchive, auditRecords, type Stack, type PrometheusService, type PromRule } from '@mcp-conservation/e2e/harness';
 import { McpApp, PER_SESSION } from './mcp-app.ts';
@@ -203,5 +203,31 @@ describe('MCP workload with pipeline faults', () => {
       const value = await prom.value(rule.query({ service: SERVICE, window: WINDOW }));
       assert.equal(value, 0, 'present and zero: the instrumentation creates the series at 0');
     }
+  });
+
+  test('agent down: the SDK counts what it drops, and sent = received + dropped exactly', async () => {
+    const links = () => uniqueByLink(archivedRecords());
+    const sentBefore = await app.sdkTotal(METRIC_AUDIT_RECORDS.name);
+    await waitFor(() => links().size >= sentBefore || undefined, { what: 'earlier records archived', timeoutMs: 60_000 });
+    await stack.agent.stop('SIGTERM');
+    await phase('workload (MCP sessions, agent down)', async () => {
+      for (let i = 0; i < 3; i++) await app.session(app.sessions);
+      await app.flush({ metrics: false });
+    });
+    await stack.agent.start();
+    for (let i = 0; i < 3; i++) await app.session(app.sessions);
+    await app.flush();
+    const sent = await app.sdkTotal(METRIC_AUDIT_RECORDS.name);
+    const dropped = await app.sdkTotal(METRIC_AUDIT_DROPPED.name, { [ATTR_DROP_REASON]: 'export_failed' });
+    assert.ok(dropped > 0, 'the export to a stopped agent failed and was counted');
+    assert.equal(await app.sdkTotal(METRIC_AUDIT_DROPPED.name), dropped, 'no other drop reason');
+    const received = await waitFor(() => (links().size >= sent - dropped ? links().size : undefined), { what: `${sent - dropped} records archived`, timeoutMs: 60_000 });
+    assert.equal(received + dropped, sent);
+    // The drop count reaches Prometheus too, exactly (lifetime).
+    for (const prom of [stack.promScrape, stack.promRemoteWrite]) {
+      await waitFor(async () => (await prom.value(queries.auditRecordsDropped(L()))) === dropped || undefined, { what: `dropped = ${dropped} on ${prom.name}`, timeoutMs: 60_000 });
+    }
+    figures.agentDown = { sent: sent - sentBefore, received: received - sentBefore, droppedSdk: dropped };
+    console.log(`[e2e] fault figures ${JSON.stringify(figures)}`);
   });
 });
