@@ -46,6 +46,8 @@ interface Case {
   readonly input: ReturnType<typeof series>[];
   /** Expected `$value` in the summary when firing; undefined: must not fire. */
   readonly fires?: string;
+  /** When to evaluate; 10m unless a rule's `for` needs longer. */
+  readonly evalTime?: string;
 }
 
 const D = LABELS;
@@ -134,19 +136,28 @@ export const CASES: readonly Case[] = [
   {
     name: 'records emitted but not received fire',
     rule: 'audit-unreceived',
-    input: [series(METRIC_AUDIT_RECORDS, {}, '0+10x15'), series(METRIC_AUDIT_RECEIVED, {}, '0+8x15')],
-    fires: '10',
+    input: [series(METRIC_AUDIT_RECORDS, {}, '0+30x20'), series(METRIC_AUDIT_RECEIVED, {}, '0+24x20')],
+    fires: '15%',
+    evalTime: '15m',
   },
   {
     name: 'records emitted and never counted at the gateway fire',
     rule: 'audit-unreceived',
-    input: [series(METRIC_AUDIT_RECORDS, {}, '0+10x15')],
-    fires: '50',
+    input: [series(METRIC_AUDIT_RECORDS, {}, '0+30x20')],
+    fires: '75%',
+    evalTime: '15m',
   },
   {
-    name: 'every emitted record received is silent',
+    name: 'a shortfall within the noise of two increase()s is silent',
     rule: 'audit-unreceived',
-    input: [series(METRIC_AUDIT_RECORDS, {}, '0+10x15'), series(METRIC_AUDIT_RECEIVED, {}, '0+10x15')],
+    input: [series(METRIC_AUDIT_RECORDS, {}, '0+30x20'), series(METRIC_AUDIT_RECEIVED, {}, '0+29x20')],
+    evalTime: '15m',
+  },
+  {
+    name: 'too few records to judge is silent',
+    rule: 'audit-unreceived',
+    input: [series(METRIC_AUDIT_RECORDS, {}, '0+1x20')],
+    evalTime: '15m',
   },
 ];
 
@@ -160,7 +171,7 @@ export function promtoolTests(ruleFile: string) {
       input_series: c.input,
       alert_rule_test: [
         {
-          eval_time: '10m',
+          eval_time: c.evalTime ?? '10m',
           alertname: r.alert,
           exp_alerts: c.fires === undefined ? [] : [{ exp_labels: { severity: r.severity }, exp_annotations: { title: r.title, summary: r.summary.replace(/\{\{[^}]*\}\}/, c.fires), description: r.description } }],
         },

@@ -5,7 +5,7 @@
  */
 import {
   auditRecordsDropped,
-  auditRecordsUnreceived,
+  auditRecordsUnreceivedShare,
   contextLossRate,
   responsesExpected,
   sessionsOverLimit,
@@ -115,13 +115,14 @@ export const ALERT_RULES: readonly AlertRuleDefinition[] = [
     id: 'audit-unreceived',
     alert: 'McpAuditRecordsNotReceived',
     title: 'MCP audit records emitted but not received',
-    query: (s) => auditRecordsUnreceived(s),
+    // A share well above the extrapolation noise of two increase()s.
+    query: (s) => auditRecordsUnreceivedShare(s, DEFAULT_MIN_VOLUME.auditRecords),
     comparator: '>',
-    threshold: 0,
+    threshold: 0.05,
     for: '5m',
     severity: 'critical',
-    summary: '{{ $value }} audit record(s) emitted but not received by the gateway.',
-    description: 'The gateway Collector counted fewer audit records than the SDKs emitted, for 5 minutes: records are being lost in the pipeline.',
+    summary: '{{ $value | humanizePercentage }} of audit records emitted were not received by the gateway.',
+    description: 'The gateway Collector counted fewer audit records than the SDKs emitted, by more than 5% of them, for 5 minutes: records are being lost in the pipeline.',
   },
 ];
 

@@ -287,6 +287,18 @@ export function auditRecordsUnreceived(scope: QueryScope = {}): string {
   return `(${auditRecordsEmitted(scope)}) - (${auditRecordsReceived(scope)} or vector(0))`;
 }
 
+/**
+ * The share of emitted records the gateway did not receive, over at least
+ * `floor` records. `increase()` extrapolates each counter from its own
+ * sample times, so the difference of two increases is off by a few records
+ * either way while traffic flows; dividing by no less than `floor` keeps
+ * that noise far below the alert threshold, and a quiet window reads 0
+ * (present, on the safe side) rather than nothing.
+ */
+export function auditRecordsUnreceivedShare(scope: QueryScope = {}, floor = 200): string {
+  return `(${auditRecordsUnreceived(scope)}) / clamp_min(${auditRecordsEmitted(scope)}, ${floor})`;
+}
+
 // --- The catalogue ------------------------------------------------------------
 
 export type QueryUnit = 'percentunit' | 'short' | 's' | 'bytes';

@@ -1,4 +1,25 @@
-/** Span names and log event names. */
+/** Span names, span attribute keys and log event names. */
+import {
+  ATTR_ERROR_TYPE,
+  ATTR_GEN_AI_OPERATION_NAME,
+  ATTR_GEN_AI_PROMPT_NAME,
+  ATTR_GEN_AI_TOOL_CALL_ARGUMENTS,
+  ATTR_GEN_AI_TOOL_CALL_RESULT,
+  ATTR_GEN_AI_TOOL_NAME,
+  ATTR_JSONRPC_REQUEST_ID,
+  ATTR_LOSS_CAUSE,
+  ATTR_MCP_METHOD_NAME,
+  ATTR_MCP_PROTOCOL_VERSION,
+  ATTR_MCP_RESOURCE_URI,
+  ATTR_MCP_SESSION_ID,
+  ATTR_NETWORK_TRANSPORT,
+  ATTR_OBSERVER,
+  ATTR_OUTCOME,
+  ATTR_RPC_RESPONSE_STATUS_CODE,
+  ATTR_SERVER_ADDRESS,
+  ATTR_SERVER_NAME,
+  ATTR_SERVER_PORT,
+} from './attributes.js';
 
 /**
  * Span name per the MCP semantic conventions: `{mcp.method.name} {target}`,
@@ -20,3 +41,30 @@ export const INSTRUMENTATION_SCOPE_NAME = '@mcp-conservation/instrumentation';
 
 /** Methods excluded from the API call volume of a session. */
 export const VOLUME_EXCLUDED_METHODS: readonly string[] = ['initialize', 'ping'];
+
+/**
+ * Every attribute key the instrumentation may set on a span. The two
+ * `gen_ai.tool.call.*` keys carry payload and are set only when content
+ * capture is opted in.
+ */
+export const SPAN_ATTRIBUTE_KEYS: readonly string[] = [
+  ATTR_MCP_METHOD_NAME,
+  ATTR_JSONRPC_REQUEST_ID,
+  ATTR_MCP_SESSION_ID,
+  ATTR_MCP_PROTOCOL_VERSION,
+  ATTR_MCP_RESOURCE_URI,
+  ATTR_GEN_AI_TOOL_NAME,
+  ATTR_GEN_AI_PROMPT_NAME,
+  ATTR_GEN_AI_OPERATION_NAME,
+  ATTR_GEN_AI_TOOL_CALL_ARGUMENTS,
+  ATTR_GEN_AI_TOOL_CALL_RESULT,
+  ATTR_ERROR_TYPE,
+  ATTR_RPC_RESPONSE_STATUS_CODE,
+  ATTR_NETWORK_TRANSPORT,
+  ATTR_SERVER_ADDRESS,
+  ATTR_SERVER_PORT,
+  ATTR_SERVER_NAME,
+  ATTR_OBSERVER,
+  ATTR_OUTCOME,
+  ATTR_LOSS_CAUSE,
+];

@@ -76,4 +76,4 @@ export function meetsVolumeTarget(within: number, ended: number, overLimit: numb
 export const TARGET_COLORS = { pass: '#56A64B', fail: '#E02F44', neutral: '#8E8E8E' } as const;
 
 /** The smallest volume in a window for a ratio alert to fire: one failure in one call pages nobody. */
-export const DEFAULT_MIN_VOLUME = { toolCalls: 20, responses: 20, tokens: 1000 } as const;
+export const DEFAULT_MIN_VOLUME = { toolCalls: 20, responses: 20, tokens: 1000, auditRecords: 200 } as const;
