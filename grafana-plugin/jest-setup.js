@@ -9,7 +9,9 @@ import { MessageChannel as NodeMessageChannel } from 'node:worker_threads';
 function findSetter(obj, key) {
   for (let o = obj; o; o = Object.getPrototypeOf(o)) {
     const d = Object.getOwnPropertyDescriptor(o, key);
-    if (d) return d;
+    if (d) {
+      return d;
+    }
   }
   return undefined;
 }
@@ -35,3 +37,57 @@ class MessageChannel extends NodeMessageChannel {
 if (typeof global.MessageChannel === 'undefined') {
   Object.assign(global, { MessageChannel });
 }
+
+// jsdom has no IntersectionObserver; Scenes' lazy grid loader needs one.
+// This one reports every observed element as visible at once, as a tall
+// browser window would, so every panel activates.
+if (typeof global.IntersectionObserver === 'undefined') {
+  class ImmediateIntersectionObserver {
+    constructor(callback) {
+      this.callback = callback;
+    }
+    observe(target) {
+      this.callback([{ target, isIntersecting: true, intersectionRatio: 1 }], this);
+    }
+    unobserve() {}
+    disconnect() {}
+    takeRecords() {
+      return [];
+    }
+  }
+  Object.assign(global, { IntersectionObserver: ImmediateIntersectionObserver });
+}
+
+// jsdom has no layout: ResizeObserver reports a fixed 1200x800 box so
+// panels measure a size and render, as they would in a browser window.
+if (typeof global.ResizeObserver === 'undefined') {
+  class FixedSizeResizeObserver {
+    constructor(callback) {
+      this.callback = callback;
+    }
+    observe(target) {
+      const contentRect = { width: 1200, height: 800, top: 0, left: 0, right: 1200, bottom: 800, x: 0, y: 0 };
+      this.callback(
+        [
+          {
+            target,
+            contentRect,
+            borderBoxSize: [{ inlineSize: 1200, blockSize: 800 }],
+            contentBoxSize: [{ inlineSize: 1200, blockSize: 800 }],
+          },
+        ],
+        this
+      );
+    }
+    unobserve() {}
+    disconnect() {}
+  }
+  Object.assign(global, { ResizeObserver: FixedSizeResizeObserver });
+}
+
+// jsdom has no canvas; @grafana/ui measures text through a 2D context.
+// Text is measured as 7 px per character.
+HTMLCanvasElement.prototype.getContext = () => ({
+  measureText: (text) => ({ width: String(text).length * 7 }),
+  font: '',
+});

@@ -14,11 +14,15 @@ const pluginDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const scratch = mkdtempSync(join(tmpdir(), 'mcpc-jest-'));
 const report = join(scratch, 'jest.json');
 
-const jest = spawnSync('npx', ['jest', '--ci', '--maxWorkers=2', '--json', `--outputFile=${report}`, ...process.argv.slice(2)], {
-  cwd: pluginDir,
-  stdio: 'inherit',
-  env: { ...process.env, TZ: 'UTC' },
-});
+const jest = spawnSync(
+  'npx',
+  ['jest', '--ci', '--maxWorkers=2', '--json', `--outputFile=${report}`, ...process.argv.slice(2)],
+  {
+    cwd: pluginDir,
+    stdio: 'inherit',
+    env: { ...process.env, TZ: 'UTC' },
+  }
+);
 
 let result;
 try {
@@ -27,8 +31,14 @@ try {
   for (const file of json.testResults ?? []) {
     const rel = file.name.slice(pluginDir.length + 1);
     // A suite that failed to load has no assertion results: count it as one failure.
-    if (file.status === 'failed' && (file.assertionResults ?? []).every((a) => a.status !== 'failed')) failures.push(`${rel}: ${(file.message ?? '').split('\n').find((l) => l.trim()) ?? 'suite failed'}`);
-    for (const a of file.assertionResults ?? []) if (a.status === 'failed') failures.push(`${rel} › ${a.fullName}`);
+    if (file.status === 'failed' && (file.assertionResults ?? []).every((a) => a.status !== 'failed')) {
+      failures.push(`${rel}: ${(file.message ?? '').split('\n').find((l) => l.trim()) ?? 'suite failed'}`);
+    }
+    for (const a of file.assertionResults ?? []) {
+      if (a.status === 'failed') {
+        failures.push(`${rel} › ${a.fullName}`);
+      }
+    }
   }
   result = {
     passed: json.numPassedTests,
@@ -37,7 +47,12 @@ try {
     failures,
   };
 } catch (err) {
-  result = { passed: 0, failed: 1, skipped: 0, failures: [`jest did not report (exit ${jest.status ?? jest.signal}): ${err.message}`] };
+  result = {
+    passed: 0,
+    failed: 1,
+    skipped: 0,
+    failures: [`jest did not report (exit ${jest.status ?? jest.signal}): ${err.message}`],
+  };
 }
 rmSync(scratch, { recursive: true, force: true });
 
@@ -46,5 +61,7 @@ if (dir) {
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, `${SUITE}.json`), JSON.stringify(result, null, 2) + '\n');
 }
-console.log(`${SUITE}: ${result.passed} passed, ${result.failed} failed${result.skipped ? `, ${result.skipped} skipped` : ''}`);
+console.log(
+  `${SUITE}: ${result.passed} passed, ${result.failed} failed${result.skipped ? `, ${result.skipped} skipped` : ''}`
+);
 process.exit(jest.status === 0 && result.failed === 0 ? 0 : 1);

@@ -19,8 +19,8 @@ const AppConfig = (props: AppConfigProps) => (
 );
 
 export const plugin = new AppPlugin<{}>().setRootPage(App).addConfigPage({
-  title: 'Configuration',
-  icon: 'cog',
+  title: 'Alert rules',
+  icon: 'bell',
   body: AppConfig,
-  id: 'configuration',
+  id: 'alert-rules',
 });

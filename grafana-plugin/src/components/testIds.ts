@@ -1,21 +1,14 @@
 export const testIds = {
+  app: {
+    container: 'data-testid mcpc-app',
+    denied: 'data-testid mcpc-app-denied',
+  },
   appConfig: {
-    apiKey: 'data-testid ac-api-key',
-    apiUrl: 'data-testid ac-api-url',
-    submit: 'data-testid ac-submit-form',
-  },
-  pageOne: {
-    container: 'data-testid pg-one-container',
-    navigateToFour: 'data-testid navigate-to-four',
-  },
-  pageTwo: {
-    container: 'data-testid pg-two-container',
-  },
-  pageThree: {
-    container: 'data-testid pg-three-container',
-  },
-  pageFour: {
-    container: 'data-testid pg-four-container',
-    navigateBack: 'data-testid navigate-back',
+    container: 'data-testid mcpc-config',
+    datasource: 'data-testid mcpc-config-datasource',
+    threshold: (id: string) => `data-testid mcpc-config-threshold-${id}`,
+    install: 'data-testid mcpc-config-install',
+    remove: 'data-testid mcpc-config-remove',
+    status: 'data-testid mcpc-config-status',
   },
 };

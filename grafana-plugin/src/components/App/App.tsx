@@ -1,24 +1,30 @@
 import React from 'react';
-import { Route, Routes } from 'react-router-dom';
-import { AppRootProps } from '@grafana/data';
-import { ROUTES } from '../../constants';
-const PageOne = React.lazy(() => import('../../pages/PageOne'));
-const PageTwo = React.lazy(() => import('../../pages/PageTwo'));
-const PageThree = React.lazy(() => import('../../pages/PageThree'));
-const PageFour = React.lazy(() => import('../../pages/PageFour'));
+import type { AppRootProps } from '@grafana/data';
+import { Alert } from '@grafana/ui';
+import { useSceneApp } from '@grafana/scenes';
+import { currentAccess, sceneApp, type Access } from '../../scenes/app';
+import { testIds } from '../testIds';
 
-function App(props: AppRootProps) {
+export interface AppProps extends Partial<AppRootProps> {
+  /** Overrides the signed-in user's access (tests). */
+  access?: Access;
+}
+
+function App({ access }: AppProps) {
+  const resolved = access ?? currentAccess();
+  const factory = React.useMemo(() => () => sceneApp(resolved), [resolved.read, resolved.audit]); // eslint-disable-line react-hooks/exhaustive-deps
+  const scene = useSceneApp(factory);
+  if (!resolved.read) {
+    return (
+      <Alert title="No access" severity="warning" data-testid={testIds.app.denied}>
+        You need the MCP conservation reader role to see these pages.
+      </Alert>
+    );
+  }
   return (
-    <Routes>
-      <Route path={ROUTES.Two} element={<PageTwo />} />
-      <Route path={`${ROUTES.Three}/:id?`} element={<PageThree />} />
-
-      {/* Full-width page (this page will have no side navigation) */}
-      <Route path={ROUTES.Four} element={<PageFour />} />
-
-      {/* Default page */}
-      <Route path="*" element={<PageOne />} />
-    </Routes>
+    <div data-testid={testIds.app.container}>
+      <scene.Component model={scene} />
+    </div>
   );
 }
 
