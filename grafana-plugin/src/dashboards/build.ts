@@ -63,8 +63,12 @@ function target(spec: PanelSpec, q: PanelSpec['queries'][number]): cog.Builder<c
   }
   let b = new prometheus.DataqueryBuilder().refId(q.refId).expr(q.expr).datasource(DS.metrics);
   b = q.instant ? b.instant() : b.range();
-  if (q.legend) {b = b.legendFormat(q.legend);}
-  if (q.format) {b = b.format(q.format as prometheus.PromQueryFormat);}
+  if (q.legend) {
+    b = b.legendFormat(q.legend);
+  }
+  if (q.format) {
+    b = b.format(q.format as prometheus.PromQueryFormat);
+  }
   return b;
 }
 

@@ -1,5 +1,5 @@
 /** The @grafana/runtime module with the host services replaced (see fakeGrafana.tsx). */
-import { panelPlugin, runRequest } from './fakeGrafana';
+import { DATASOURCES, panelPlugin, runRequest } from './fakeGrafana';
 
 export interface FakeUser {
   orgRole: 'Viewer' | 'Editor' | 'Admin';
@@ -35,5 +35,13 @@ export function runtimeMock() {
     }),
     hasPermission: (action: string) => host.user.permissions[action] === true,
     getBackendSrv: () => ({ fetch: host.backend }),
+    getDataSourceSrv: () => ({
+      getList: (filters?: { type?: string }) =>
+        DATASOURCES.filter((d) => !filters?.type || d.type === filters.type).map((d) => ({
+          uid: d.uid,
+          name: d.name,
+          type: d.type,
+        })),
+    }),
   };
 }
