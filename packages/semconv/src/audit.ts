@@ -27,14 +27,22 @@ export function canonicalJson(value: unknown): string {
     return JSON.stringify(value);
   }
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  const entries = Object.entries(value as Record<string, unknown>)
-    .filter(([, v]) => v !== undefined)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  const obj = value as Record<string, unknown>;
+  // Default sort compares UTF-16 code units, as RFC 8785 requires.
+  const keys = Object.keys(obj).sort();
+  let out = '{';
+  for (const k of keys) {
+    const v = obj[k];
+    if (v === undefined) continue;
+    if (out.length > 1) out += ',';
+    out += JSON.stringify(k) + ':' + canonicalJson(v);
+  }
+  return out + '}';
 }
 
 /** The canonical form a link is computed over: every field but the link itself. */
 export function canonicalRecord(record: AuditRecord): string {
+  if (!(AUDIT_FIELDS.link in record)) return canonicalJson(record);
   const { [AUDIT_FIELDS.link]: _link, ...hashed } = record;
   return canonicalJson(hashed);
 }

@@ -63,6 +63,15 @@ export function meetsTarget(target: RatioTarget, value: number): boolean {
   return target.comparator === 'gt' ? value > target.threshold : value < target.threshold;
 }
 
+/**
+ * Whether the ended sessions meet the volume target: every session within
+ * [min, max] and none over the limit. The share within the band is the KPI
+ * shown; any session outside it is a finding for the audit.
+ */
+export function meetsVolumeTarget(within: number, ended: number, overLimit: number): boolean {
+  return ended > 0 && overLimit === 0 && within === ended;
+}
+
 /** Colours for pass and fail, shared by panels, reports and the demo scorecard. */
 export const TARGET_COLORS = { pass: '#56A64B', fail: '#E02F44', neutral: '#8E8E8E' } as const;
 

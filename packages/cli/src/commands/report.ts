@@ -1,0 +1,201 @@
+/**
+ * `mcp-conservation report`: the periodic audit. Reads the four measures,
+ * the failing tools, the wasted context and the pipeline's health from
+ * Prometheus, session facts from audit files, and writes one self-contained
+ * HTML file plus a PNG per chart.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { basename, dirname, extname, join, resolve } from 'node:path';
+import type { QueryScope } from '@mcp-conservation/semconv';
+import { parseCommandArgs } from '../cli/args.js';
+import { CliError, usageError } from '../cli/errors.js';
+import { EXIT, EXIT_CODE_HELP } from '../cli/exit-codes.js';
+import { resolveKey } from '../cli/key.js';
+import { stderrProgress } from '../cli/progress.js';
+import { collectAudit, type AuditFacts } from '../report/audit-facts.js';
+import { chartSpec, prefixIds, renderSvg } from '../report/charts.js';
+import { chooseStep, collectPrometheus, type PrometheusFacts, type ReportWindow } from '../report/collect.js';
+import { parseDuration, parseTime } from '../report/duration.js';
+import { count, isoMinute, measureValue } from '../report/format.js';
+import { renderHtml } from '../report/html.js';
+import { PrometheusClient } from '../report/prometheus.js';
+import { DEFAULT_CHROMIUM, writePngs } from '../report/png.js';
+
+export const REPORT_HELP = `Usage: mcp-conservation report --prometheus <url> [options]
+
+Writes the periodic audit report: for each of the four measures (token
+efficiency, context loss rate, tool call success rate, requests per session)
+its value over the range against its target, pass or fail, and a chart; the
+top failing tools, the largest sources of unused and redundant context, the
+audit pipeline's health and, from audit files, the sessions over 100
+requests, gaps and altered records. One self-contained HTML file, plus a PNG
+of each chart.
+
+Options:
+  --prometheus <url>     Prometheus base URL, e.g. http://127.0.0.1:9090 (required)
+  --range <duration>     how far back from --end, e.g. 24h, 7d, 30d (default 7d)
+  --end <time>           end of the range, RFC 3339 or Unix seconds (default now)
+  --step <duration>      chart resolution (default: range / 150, at least 1m)
+  --service <regex>      only these services (the Prometheus job label)
+  --server <regex>       only these MCP servers
+  --observer <regex>     only this observer: sdk or proxy (when both see the same traffic)
+  --audit <files...>     audit files or folders (Collector file exporter output)
+  --key <key>            audit key, for HMAC-chained records
+  --key-file <file>      read the audit key from a file
+  --out <file>           the HTML report (default mcp-conservation-report.html)
+  --png-dir <dir>        where the chart PNGs go (default: beside --out, named after it)
+  --no-png               write no PNGs (and need no browser)
+  --chromium <path>      Chromium for the PNGs (default $CHROMIUM_PATH or /usr/bin/chromium)
+  --timeout <seconds>    per Prometheus request (default 30)
+  --json                 print the report's figures as JSON on stdout
+  --quiet                no progress on stderr
+  -h, --help             this help
+
+Exits 1 when a measure misses its target, the audit pipeline lost records,
+or the audit files show gaps, alterations or unreadable records.
+
+${EXIT_CODE_HELP}`;
+
+interface ReportFlags {
+  prometheus?: string;
+  range?: string;
+  end?: string;
+  step?: string;
+  service?: string;
+  server?: string;
+  observer?: string;
+  audit?: string[];
+  key?: string;
+  'key-file'?: string;
+  out?: string;
+  'png-dir'?: string;
+  'no-png'?: boolean;
+  chromium?: string;
+  timeout?: string;
+  json?: boolean;
+  quiet?: boolean;
+}
+
+const CHART_FILE_NAMES: Record<string, string> = {
+  tokenEfficiency: 'token-efficiency',
+  contextLossRate: 'context-loss-rate',
+  toolSuccessRate: 'tool-success-rate',
+  requestsPerSession: 'requests-per-session',
+};
+
+function validRegex(flag: string, value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  if (value.includes('"') || value.includes('\n')) throw usageError(`report: --${flag} must not contain quotes or newlines`);
+  return value;
+}
+
+export async function runReport(argv: string[]): Promise<number> {
+  const { values, positionals, help } = parseCommandArgs<ReportFlags>('report', argv, {
+    prometheus: { type: 'string' },
+    range: { type: 'string' },
+    end: { type: 'string' },
+    step: { type: 'string' },
+    service: { type: 'string' },
+    server: { type: 'string' },
+    observer: { type: 'string' },
+    audit: { type: 'string', multiple: true },
+    key: { type: 'string' },
+    'key-file': { type: 'string' },
+    out: { type: 'string', short: 'o' },
+    'png-dir': { type: 'string' },
+    'no-png': { type: 'boolean' },
+    chromium: { type: 'string' },
+    timeout: { type: 'string' },
+    json: { type: 'boolean' },
+    quiet: { type: 'boolean', short: 'q' },
+  });
+  if (help) {
+    process.stdout.write(`${REPORT_HELP}\n`);
+    return EXIT.ok;
+  }
+  // `--audit a.json b.json` (a shell glob) leaves b.json as a positional: it belongs to --audit.
+  if (positionals.length && !values.audit) throw usageError(`report: unexpected argument '${positionals[0]}' (audit files follow --audit)\nRun \`mcp-conservation report --help\` for usage.`);
+  const auditFiles = [...(values.audit ?? []), ...positionals];
+  if (!values.prometheus) throw usageError('report: --prometheus <url> is required\nRun `mcp-conservation report --help` for usage.');
+  let base: URL;
+  try {
+    base = new URL(values.prometheus);
+    if (base.protocol !== 'http:' && base.protocol !== 'https:') throw new Error('not http(s)');
+  } catch {
+    throw usageError(`report: --prometheus '${values.prometheus}' is not an http(s) URL`);
+  }
+  const rangeSeconds = parseDuration(values.range ?? '7d');
+  if (rangeSeconds === undefined) throw usageError(`report: --range '${values.range}' is not a duration like 24h, 7d or 30d`);
+  const end = values.end === undefined ? new Date() : parseTime(values.end);
+  if (end === undefined) throw usageError(`report: --end '${values.end}' is not an RFC 3339 time or Unix seconds`);
+  const stepSeconds = values.step === undefined ? chooseStep(rangeSeconds) : parseDuration(values.step);
+  if (stepSeconds === undefined) throw usageError(`report: --step '${values.step}' is not a duration like 5m or 1h`);
+  if (rangeSeconds / stepSeconds > 11_000) throw usageError('report: --step is too fine for --range (Prometheus returns at most 11,000 points per series)');
+  const timeout = values.timeout === undefined ? 30 : Number(values.timeout);
+  if (!(timeout > 0)) throw usageError(`report: --timeout '${values.timeout}' is not a positive number of seconds`);
+  const key = resolveKey('report', values.key, values['key-file']);
+  const out = resolve(values.out ?? 'mcp-conservation-report.html');
+  const pngDir = resolve(values['png-dir'] ?? dirname(out));
+  const progress = stderrProgress(values.quiet === true);
+
+  const scope: QueryScope = {
+    ...(validRegex('service', values.service) !== undefined ? { service: values.service } : {}),
+    ...(validRegex('server', values.server) !== undefined ? { server: values.server } : {}),
+    ...(validRegex('observer', values.observer) !== undefined ? { observer: values.observer } : {}),
+  };
+  const window: ReportWindow = { start: new Date(end.getTime() - rangeSeconds * 1000), end, rangeSeconds, stepSeconds };
+
+  // Audit files first: a missing file is found before minutes of queries.
+  const audit: AuditFacts | undefined = auditFiles.length ? await collectAudit(auditFiles, key, progress) : undefined;
+  const client = new PrometheusClient(base, timeout * 1000);
+  const facts: PrometheusFacts = await collectPrometheus(client, scope, window, progress);
+
+  progress.step('rendering charts');
+  const charts: Record<string, string> = {};
+  for (const m of facts.measures) charts[m.id] = await renderSvg(chartSpec(m, { start: window.start, end: window.end, stepSeconds: window.stepSeconds }));
+  const html = renderHtml({
+    title: 'MCP conservation report',
+    prometheusUrl: base.href,
+    scope: { service: scope.service, server: scope.server, observer: scope.observer },
+    window,
+    generatedAt: new Date(),
+    facts,
+    charts: Object.fromEntries(Object.entries(charts).map(([id, svg]) => [id, prefixIds(svg, id)])),
+    ...(audit ? { audit } : {}),
+  });
+  try {
+    await mkdir(dirname(out), { recursive: true });
+    await writeFile(out, html);
+  } catch (error) {
+    throw new CliError(EXIT.output, `cannot write ${out}: ${(error as Error).message}`);
+  }
+  progress.step(`wrote ${out}`);
+
+  const stem = basename(out, extname(out));
+  const pngs = values['no-png'] ? [] : facts.measures.map((m) => ({ svg: charts[m.id] as string, path: join(pngDir, `${stem}-${CHART_FILE_NAMES[m.id]}.png`) }));
+  if (pngs.length) {
+    try {
+      await mkdir(pngDir, { recursive: true });
+    } catch (error) {
+      throw new CliError(EXIT.output, `cannot create ${pngDir}: ${(error as Error).message}`);
+    }
+    progress.step(`rendering ${pngs.length} PNG charts with ${values.chromium ?? DEFAULT_CHROMIUM}`);
+    await writePngs(pngs, values.chromium ?? DEFAULT_CHROMIUM, (p) => progress.step(`wrote ${p}`));
+  }
+
+  const findings =
+    facts.measures.some((m) => m.verdict === 'fail') ||
+    facts.pipeline.healthy === false ||
+    (audit !== undefined && (audit.problems.length > 0 || audit.diagnostics.length > 0));
+  if (values.json) {
+    process.stdout.write(`${JSON.stringify({ window, scope, measures: facts.measures.map(({ series, ...m }) => ({ ...m, points: series.length })), topFailingTools: facts.topFailingTools, waste: facts.waste, lostByCause: facts.lostByCause, pipeline: facts.pipeline, audit, outputs: { html: out, pngs: pngs.map((p) => p.path) }, findings }, null, 2)}\n`);
+  } else {
+    const lines = [`MCP conservation report, ${isoMinute(window.start)} to ${isoMinute(window.end)}`];
+    for (const m of facts.measures) lines.push(`  ${m.title.padEnd(40)} ${measureValue(m.unit, m.value).padStart(10)}  target ${m.target}  ${m.verdict.toUpperCase()}`);
+    lines.push(`  audit pipeline: ${count(facts.pipeline.emitted)} emitted, ${count(facts.pipeline.dropped)} dropped, ${count(facts.pipeline.received)} received`);
+    if (audit) lines.push(`  audit trail: ${audit.records} records, ${audit.overLimit.length} sessions over 100 requests, ${audit.problems.filter((p) => p.kind === 'gap').length} gaps, ${audit.problems.filter((p) => p.kind === 'altered').length} altered`);
+    lines.push(`  wrote ${out}${pngs.length ? ` and ${pngs.length} PNGs in ${pngDir}` : ''}`);
+    process.stdout.write(`${lines.join('\n')}\n`);
+  }
+  return findings ? EXIT.findings : EXIT.ok;
+}

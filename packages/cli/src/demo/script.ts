@@ -1,0 +1,84 @@
+/**
+ * The demo's scripted agents. Each is a sequence of MCP calls with a known
+ * outcome, so the scorecard it produces has a known true answer
+ * (DEMO_TRUTH, checked by the CLI tests).
+ */
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+
+export interface AgentScript {
+  readonly name: string;
+  readonly run: (client: Client) => Promise<void>;
+}
+
+/** Client-side timeout for report generation; the slow report exceeds it. */
+export const REPORT_TIMEOUT_MS = 300;
+const TOPICS = ['onboarding', 'expenses', 'oncall', 'security'];
+
+async function call(client: Client, name: string, args: Record<string, unknown>, timeout?: number): Promise<void> {
+  try {
+    await client.callTool({ name, arguments: args }, undefined, timeout ? { timeout } : undefined);
+  } catch {
+    // A failed call is part of the workload: the agent carries on.
+  }
+}
+
+/** Support agent: 1 listing + 40 calls = 41 requests; lookups of ids 7 and 14 are tool errors. */
+const support: AgentScript = {
+  name: 'support-agent',
+  async run(c) {
+    await c.listTools();
+    for (let i = 0; i < 20; i++) {
+      await call(c, 'search_docs', { topic: TOPICS[i % TOPICS.length] });
+      await call(c, 'lookup_customer', { id: i + 1 });
+    }
+  },
+};
+
+/** Research agent: listing, resource, prompt + 60 calls = 63 requests; ids 7, 14, 21 fail; one report times out. */
+const research: AgentScript = {
+  name: 'research-agent',
+  async run(c) {
+    await c.listTools();
+    await c.readResource({ uri: 'docs://handbook' });
+    await c.getPrompt({ name: 'triage' });
+    for (let i = 0; i < 25; i++) {
+      await call(c, 'lookup_customer', { id: i + 1 });
+      await call(c, 'get_weather', { office: i % 2 ? 'Berlin' : 'Lisbon' });
+    }
+    for (let i = 0; i < 9; i++) await call(c, 'generate_report', { delayMs: 5 }, REPORT_TIMEOUT_MS);
+    await call(c, 'generate_report', { delayMs: 30_000 }, REPORT_TIMEOUT_MS);
+  },
+};
+
+/** A runaway loop: 1 listing + 110 identical searches = 111 requests, crossing the 100 limit. */
+const runaway: AgentScript = {
+  name: 'runaway-agent',
+  async run(c) {
+    await c.listTools();
+    for (let i = 0; i < 110; i++) await call(c, 'search_docs', { topic: 'oncall' });
+  },
+};
+
+/** A quick check: 1 listing + 5 calls = 6 requests, below the expected band. */
+const quick: AgentScript = {
+  name: 'quick-check',
+  async run(c) {
+    await c.listTools();
+    for (let i = 0; i < 5; i++) await call(c, 'search_docs', { topic: 'security' });
+  },
+};
+
+export const AGENTS: readonly AgentScript[] = [support, research, runaway, quick];
+
+/** The true answer of the script, for tests and for the curious. */
+export const DEMO_TRUTH = {
+  sessions: 4,
+  requestsPerSession: [41, 63, 111, 6],
+  sessionsWithinBand: 2,
+  sessionsOverLimit: 1,
+  toolCalls: 40 + 60 + 110 + 5,
+  toolErrors: 2 + 3,
+  timeouts: 1,
+  /** The one report that never answers: lost when the session closes (its late window still open). */
+  lostResponses: 1,
+} as const;

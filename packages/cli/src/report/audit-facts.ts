@@ -1,0 +1,36 @@
+/** Session-level facts for the report, from audit records. */
+import { TARGET_REQUESTS_PER_SESSION } from '@mcp-conservation/semconv';
+import type { SessionSummary } from '@mcp-conservation/semconv/audit';
+import type { Progress } from '../cli/progress.js';
+import { readAuditFiles } from '../audit/read.js';
+import { verifyRecords, type LocatedProblem } from '../audit/verify.js';
+
+export interface AuditFacts {
+  readonly files: number;
+  readonly records: number;
+  readonly sessions: number;
+  readonly duplicates: number;
+  /** Ended sessions with more client requests than the band allows. */
+  readonly overLimit: readonly SessionSummary[];
+  /** Gaps, altered records and every other chain problem. */
+  readonly problems: readonly LocatedProblem[];
+  /** Sessions without a session_end record: still open, or their tail is lost. */
+  readonly open: readonly SessionSummary[];
+  readonly diagnostics: readonly string[];
+}
+
+export async function collectAudit(files: readonly string[], key: string | undefined, progress: Progress): Promise<AuditFacts> {
+  const read = await readAuditFiles(files, progress);
+  // Open sessions are listed apart: at report time some sessions are still running.
+  const v = verifyRecords(read, { ...(key !== undefined ? { key } : {}), allowOpen: true });
+  return {
+    files: v.files,
+    records: v.records,
+    sessions: v.sessions.length,
+    duplicates: v.duplicates,
+    overLimit: v.sessions.filter((s) => (s.requests ?? 0) > TARGET_REQUESTS_PER_SESSION.max).sort((a, b) => (b.requests ?? 0) - (a.requests ?? 0)),
+    problems: v.problems,
+    open: v.sessions.filter((s) => !s.ended),
+    diagnostics: v.diagnostics,
+  };
+}

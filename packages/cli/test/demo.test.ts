@@ -1,0 +1,59 @@
+/** The demo, as the README runs it: its scorecard equals the script's known truth, and /metrics serves the same counts. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { once } from 'node:events';
+import { DEMO_TRUTH } from '../src/demo/script.ts';
+
+const BIN = fileURLToPath(new URL('../dist/bin.js', import.meta.url));
+
+test('demo: scorecard and /metrics equal the scripted truth; the audit trail verifies', async () => {
+  const child = spawn(process.execPath, [BIN, 'demo', '--port', '0', '--json', '--serve', '600'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stderr.on('data', (d) => (err += d));
+  // The JSON document is complete when its closing brace ends a line; the demo then serves /metrics.
+  for await (const chunk of child.stdout) {
+    out += chunk;
+    if (/\n}\n$/.test(out)) break;
+  }
+  const result = JSON.parse(out);
+  try {
+    const card = result.scorecard;
+    assert.deepEqual(card.toolCalls, {
+      success: DEMO_TRUTH.toolCalls - DEMO_TRUTH.toolErrors - DEMO_TRUTH.timeouts,
+      tool_error: DEMO_TRUTH.toolErrors,
+      protocol_error: 0,
+      timeout: DEMO_TRUTH.timeouts,
+      transport_error: 0,
+      invalid_result: 0,
+      cancelled: 0,
+    });
+    assert.deepEqual(card.sessions, { ended: DEMO_TRUTH.sessions, within: DEMO_TRUTH.sessionsWithinBand, overLimit: DEMO_TRUTH.sessionsOverLimit });
+    assert.equal(card.lostResponses, DEMO_TRUTH.lostResponses);
+    const loss = card.measures[1];
+    // Every request plus each session's initialize expects a response.
+    const requests = DEMO_TRUTH.requestsPerSession.reduce((a: number, b: number) => a + b, 0) + DEMO_TRUTH.sessions;
+    assert.deepEqual([loss.numerator, loss.denominator], [DEMO_TRUTH.lostResponses, requests]);
+    assert.equal(result.audit.ok, true);
+    assert.equal(result.audit.sessions, DEMO_TRUTH.sessions);
+    // One record per request (initialize included) and one per session end.
+    assert.equal(result.audit.records, requests + DEMO_TRUTH.sessions);
+    const efficiency = card.measures[0];
+    assert.equal(efficiency.numerator, card.tokens.meaningful);
+    assert.equal(efficiency.denominator, card.tokens.meaningful + card.tokens.redundant + card.tokens.unused);
+    assert.ok(card.tokens.unused > 0 && card.tokens.redundant > 0);
+
+    const scrape = await (await fetch(result.metricsUrl)).text();
+    const value = (re: RegExp) => scrape.split('\n').filter((l) => re.test(l)).reduce((n, l) => n + Number(l.split(' ').pop()), 0);
+    assert.equal(value(/^mcp_conservation_tool_calls_total\{.*mcp_conservation_outcome="tool_error"/), DEMO_TRUTH.toolErrors);
+    assert.equal(value(/^mcp_conservation_session_over_limit_total\{/), DEMO_TRUTH.sessionsOverLimit);
+    assert.equal(value(/^mcp_conservation_context_tokens_total\{.*disposition="unused"/), card.tokens.unused);
+    assert.equal(value(/^mcp_conservation_session_requests_count\{/), DEMO_TRUTH.sessions);
+  } finally {
+    child.kill('SIGINT');
+  }
+  const [code] = await once(child, 'exit');
+  assert.equal(code, 0, err);
+});

@@ -1,0 +1,139 @@
+#!/usr/bin/env node
+// The overhead benchmark: callTool round trips with a 2 KB text result, in
+// memory and over stdio, uninstrumented and instrumented, in one run.
+// Interleaved paired rounds; the figure is the median ratio of calls per
+// second (instrumented / baseline) with its spread, plus process CPU per
+// call (process.cpuUsage counts worker threads too), split by signal.
+// Usage: npm run bench [-- --rounds 7 --calls 2000]
+import { parseArgs } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import { countTokens } from 'gpt-tokenizer/encoding/o200k_base';
+import { metrics as metricsApi } from '@opentelemetry/api';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { BatchSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
+import { MeterProvider, MetricReader, AggregationTemporality } from '@opentelemetry/sdk-metrics';
+import { LoggerProvider } from '@opentelemetry/sdk-logs';
+import { instrumentClient, observerOf, AuditLogRecordProcessor } from '@mcp-conservation/instrumentation';
+import { createBenchServer, resultText } from './server.mjs';
+
+const { values } = parseArgs({ options: { rounds: { type: 'string', default: '7' }, calls: { type: 'string', default: '1500' } } });
+const ROUNDS = Number(values.rounds);
+const CALLS = Number(values.calls);
+const STDIO_CALLS = Math.max(200, Math.round(CALLS / 3));
+
+class Reader extends MetricReader {
+  constructor() {
+    super({ aggregationTemporalitySelector: () => AggregationTemporality.CUMULATIVE });
+  }
+  async onForceFlush() {}
+  async onShutdown() {}
+}
+const noopExporter = { export: (_items, done) => done({ code: 0 }), shutdown: async () => {}, forceFlush: async () => {} };
+
+/** Each level adds one signal to the one before. */
+function options(level, reader) {
+  const o = { tokens: level === 'tokens' };
+  o.tracerProvider = new TracerProvider({ spanProcessors: [new BatchSpanProcessor({ exporter: noopExporter })] });
+  o.meterProvider = ['metrics', 'audit', 'tokens'].includes(level) ? new MeterProvider({ readers: [reader] }) : metricsApi.getMeterProvider();
+  if (['audit', 'tokens'].includes(level)) o.loggerProvider = new LoggerProvider({ processors: [new AuditLogRecordProcessor(noopExporter)] });
+  return o;
+}
+
+async function connectInMemory(opts) {
+  const server = createBenchServer();
+  const [a, b] = InMemoryTransport.createLinkedPair();
+  await server.connect(b);
+  const client = new Client({ name: 'bench', version: '1' });
+  if (opts) instrumentClient(client, opts);
+  await client.connect(a);
+  return client;
+}
+
+async function connectStdio(opts) {
+  const client = new Client({ name: 'bench', version: '1' });
+  if (opts) instrumentClient(client, opts);
+  await client.connect(new StdioClientTransport({ command: process.execPath, args: [fileURLToPath(new URL('./stdio-server.mjs', import.meta.url))], stderr: 'ignore' }));
+  return client;
+}
+
+let seq = 0;
+/** Call indexes each instrumented client sent, to compute the true token count afterwards. */
+const sent = new WeakMap();
+/** Runs n sequential calls; returns wall and process CPU microseconds per call. */
+async function measure(client, n) {
+  const log = sent.get(client);
+  const first = seq;
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  for (let i = 0; i < n; i++) await client.callTool({ name: 'fetch', arguments: { i: seq++ } });
+  if (log) for (let i = first; i < seq; i++) log.push(i);
+  const wall = ((performance.now() - t0) * 1000) / n;
+  const cpu = process.cpuUsage(cpu0);
+  return { wall, cpu: (cpu.user + cpu.system) / n };
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+async function scenario(name, connect, calls, level) {
+  const reader = new Reader();
+  const opts = options(level, reader);
+  const base = await connect(undefined);
+  const inst = await connect(opts);
+  sent.set(inst, []);
+  await measure(base, 100);
+  await measure(inst, 100);
+  const ratios = [];
+  const baseCpu = [];
+  const instCpu = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    // Alternate who goes first, so drift on a noisy machine hits both sides alike.
+    const [first, second] = r % 2 ? [inst, base] : [base, inst];
+    const a = await measure(first, calls);
+    const b = await measure(second, calls);
+    const [mb, mi] = r % 2 ? [b, a] : [a, b];
+    // Work left in the worker counts against the instrumented side.
+    const c0 = process.cpuUsage();
+    await observerOf(inst).forceFlush();
+    const flushCpu = process.cpuUsage(c0);
+    ratios.push(mb.wall / mi.wall);
+    baseCpu.push(mb.cpu);
+    instCpu.push(mi.cpu + (flushCpu.user + flushCpu.system) / calls);
+  }
+  await base.close();
+  await inst.close();
+  await observerOf(inst).forceFlush();
+  let tokenCheck = '';
+  if (level === 'tokens') {
+    const { resourceMetrics } = await reader.collect();
+    let measured = 0;
+    for (const sm of resourceMetrics.scopeMetrics)
+      for (const m of sm.metrics)
+        if (m.descriptor.name === 'mcp_conservation.context.tokens')
+          for (const dp of m.dataPoints) if (dp.attributes['mcp.method.name'] === 'tools/call') measured += dp.value;
+    let truth = 0;
+    for (const i of sent.get(inst)) truth += countTokens(resultText(i));
+    if (measured !== truth) throw new Error(`token count mismatch in ${name}: measured ${measured}, true ${truth}`);
+    tokenCheck = `${measured} tokens, exact`;
+  }
+  return { name, level, ratio: median(ratios), min: Math.min(...ratios), max: Math.max(...ratios), baseCpu: median(baseCpu), instCpu: median(instCpu), tokenCheck };
+}
+
+console.log(`mcp-conservation bench: ${ROUNDS} interleaved rounds, ${CALLS} in-memory / ${STDIO_CALLS} stdio calls per side per round, 2 KB text results`);
+console.log(`node ${process.version}, ${(await import('node:os')).cpus().length} cores\n`);
+const rows = [];
+for (const level of ['spans', 'metrics', 'audit', 'tokens']) rows.push(await scenario('in-memory', connectInMemory, CALLS, level));
+for (const level of ['spans', 'tokens']) rows.push(await scenario('stdio', connectStdio, STDIO_CALLS, level));
+
+const head = ['transport', 'signals', 'median ratio', 'spread', 'base CPU us/call', 'instr CPU us/call', 'overhead CPU us/call', 'token check'];
+const label = { spans: 'spans', metrics: '+ metrics', audit: '+ audit', tokens: '+ tokens (all)' };
+const table = rows.map((r) => [r.name, label[r.level], `${r.ratio.toFixed(3)}x`, `${r.min.toFixed(2)}-${r.max.toFixed(2)}`, r.baseCpu.toFixed(1), r.instCpu.toFixed(1), (r.instCpu - r.baseCpu).toFixed(1), r.tokenCheck || '-']);
+const widths = head.map((h, i) => Math.max(h.length, ...table.map((t) => t[i].length)));
+const fmt = (cells) => cells.map((c, i) => c.padEnd(widths[i])).join('  ');
+console.log(fmt(head));
+console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+for (const t of table) console.log(fmt(t));
+const mem = rows.find((r) => r.name === 'in-memory' && r.level === 'tokens');
+const io = rows.find((r) => r.name === 'stdio' && r.level === 'tokens');
+console.log(`\nTargets: in-memory >= 0.85x (${mem.ratio >= 0.85 ? 'met' : 'not met'}: ${mem.ratio.toFixed(3)}x), stdio >= 0.95x (${io.ratio >= 0.95 ? 'met' : 'not met'}: ${io.ratio.toFixed(3)}x), all signals on, exact token counts.`);

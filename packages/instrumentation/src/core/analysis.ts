@@ -1,0 +1,128 @@
+/**
+ * Analysis of one response: render it, then count each block's tokens and
+ * digest it. Pure and synchronous; runs in the analysis worker or inline.
+ * Keeps no content: only digests and counts leave this function.
+ */
+import { createHash } from 'node:crypto';
+import type { Rendering } from '../types.js';
+import { renderResult } from './render.js';
+
+export interface AnalysisJob {
+  readonly method: string;
+  /** The JSON-RPC response message as received. */
+  readonly message: unknown;
+  /** Wire size when the observer saw raw bytes (the proxy); else the compact JSON size. */
+  readonly wireBytes?: number;
+}
+
+export interface AnalyzedBlock {
+  readonly source: string;
+  readonly key?: string;
+  readonly secondRepresentation?: boolean;
+  readonly digest: string;
+  readonly tokens: number;
+}
+
+export interface Analysis {
+  readonly wireBytes: number;
+  /** UTF-8 bytes of the rendering plus decoded binary bytes. */
+  readonly renderBytes: number;
+  readonly binaryBytes: number;
+  readonly blocks: readonly AnalyzedBlock[];
+  /** Set when the job could not be analyzed; counts are then zero. */
+  readonly error?: string;
+}
+
+export type CountTokens = (text: string) => number;
+export type Render = (method: string, result: unknown) => Rendering;
+
+/** Token counts by digest, so that repeated content is counted once per process. Holds no content. */
+const countCache = new Map<string, number>();
+const COUNT_CACHE_MAX = 8192;
+
+function digestOf(text: string): string {
+  return createHash('sha256').update(text).digest('base64url').slice(0, 32);
+}
+
+function cachedCount(digest: string, text: string, count: CountTokens): number {
+  const hit = countCache.get(digest);
+  if (hit !== undefined) return hit;
+  const n = count(text);
+  if (countCache.size >= COUNT_CACHE_MAX) countCache.delete(countCache.keys().next().value as string);
+  countCache.set(digest, n);
+  return n;
+}
+
+export function analyze(job: AnalysisJob, count: CountTokens, render: Render = renderResult): Analysis {
+  try {
+    const msg = job.message as { result?: unknown } | null;
+    const wireBytes = job.wireBytes ?? Buffer.byteLength(JSON.stringify(job.message) ?? '');
+    const rendering = render(job.method, msg?.result);
+    let renderBytes = rendering.binaryBytes;
+    const blocks = rendering.blocks.map((b) => {
+      renderBytes += Buffer.byteLength(b.text);
+      const digest = digestOf(b.text);
+      return {
+        source: b.source,
+        ...(b.key !== undefined ? { key: b.key } : {}),
+        ...(b.secondRepresentation ? { secondRepresentation: true } : {}),
+        digest,
+        tokens: cachedCount(digest, b.text, count),
+      };
+    });
+    return { wireBytes, renderBytes, binaryBytes: rendering.binaryBytes, blocks };
+  } catch (error) {
+    return { wireBytes: 0, renderBytes: 0, binaryBytes: 0, blocks: [], error: error instanceof Error ? error.message : String(error) };
+  }
+}
+
+/** Texts up to this length are counted whole, exactly. */
+export const EXACT_COUNT_LIMIT = 32_768;
+const CHUNK = 8_192;
+
+/**
+ * Counts a long text in chunks cut at whitespace where there is any. BPE
+ * cost grows badly with long runs without whitespace (a hostile server can
+ * send megabytes of them); chunking bounds it. The count can differ from a
+ * whole-text count by a token or two per cut, and only past the limit.
+ */
+export function boundedCount(count: CountTokens): CountTokens {
+  return (text) => {
+    if (text.length <= EXACT_COUNT_LIMIT) return count(text);
+    let total = 0;
+    let start = 0;
+    while (start < text.length) {
+      let end = Math.min(text.length, start + CHUNK);
+      if (end < text.length) {
+        const ws = text.lastIndexOf(' ', end);
+        if (ws > start + CHUNK / 2) end = ws;
+      }
+      total += count(text.slice(start, end));
+      start = end;
+    }
+    return total;
+  };
+}
+
+/** Loads a tokenizer: a built-in encoding of gpt-tokenizer or a module exporting countTokens. */
+export async function loadTokenizer(spec: string | { module: string } | undefined): Promise<CountTokens> {
+  if (spec && typeof spec === 'object') {
+    const mod = (await import(spec.module)) as { countTokens?: CountTokens; default?: { countTokens?: CountTokens } };
+    const fn = mod.countTokens ?? mod.default?.countTokens;
+    if (typeof fn !== 'function') throw new Error(`tokenizer module ${spec.module} exports no countTokens`);
+    return boundedCount(fn);
+  }
+  const encoding = spec === 'cl100k_base' ? await import('gpt-tokenizer/encoding/cl100k_base') : await import('gpt-tokenizer/encoding/o200k_base');
+  // Special-token strings in server content are plain text here, never an error.
+  const noSpecial = { disallowedSpecial: new Set<string>() };
+  return boundedCount((text) => encoding.countTokens(text, noSpecial as never));
+}
+
+/** Loads a renderer module exporting `render(method, result)`, or the default. */
+export async function loadRenderer(path: string | undefined): Promise<Render> {
+  if (!path) return renderResult;
+  const mod = (await import(path)) as { render?: Render; default?: { render?: Render } };
+  const fn = mod.render ?? mod.default?.render;
+  if (typeof fn !== 'function') throw new Error(`renderer module ${path} exports no render`);
+  return fn;
+}

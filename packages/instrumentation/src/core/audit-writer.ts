@@ -1,0 +1,58 @@
+/**
+ * Builds, chains and emits the audit records of one session. Records are
+ * sealed in the order they are written, so sequence numbers and links
+ * follow the session's order of events.
+ */
+import { ROOT_CONTEXT, SeverityNumber, trace, type Logger, type Span } from '@opentelemetry/api';
+import { AUDIT_FIELDS as F, AUDIT_FORMAT_VERSION, GENESIS_LINK, sealRecord, type AuditRecord, type AuditValue } from '@mcp-conservation/semconv/audit';
+
+export interface AuditContext {
+  readonly logger: () => Logger;
+  readonly key: string | undefined;
+  readonly sessionId: string;
+  readonly observer: string;
+  /** Called for each record emitted, to count it. */
+  readonly onEmit: () => void;
+}
+
+export class AuditWriter {
+  private seq = 0;
+  private prev = GENESIS_LINK;
+
+  constructor(private readonly ctx: AuditContext) {}
+
+  get records(): number {
+    return this.seq;
+  }
+
+  /** Seals and emits one record; returns it. Undefined fields are left out. */
+  write(eventName: string, fields: Record<string, AuditValue | undefined>, timeMs: number, span: Span | undefined, summary: string): AuditRecord {
+    const body: Record<string, AuditValue> = {};
+    for (const [k, v] of Object.entries(fields)) if (v !== undefined) body[k] = v;
+    this.seq++;
+    const record = sealRecord(
+      {
+        ...body,
+        [F.version]: AUDIT_FORMAT_VERSION,
+        [F.session]: this.ctx.sessionId,
+        [F.seq]: this.seq,
+        [F.time]: new Date(timeMs).toISOString(),
+        [F.observer]: this.ctx.observer,
+      },
+      this.prev,
+      this.ctx.key,
+    );
+    this.prev = record[F.link] as string;
+    this.ctx.logger().emit({
+      eventName,
+      severityNumber: SeverityNumber.INFO,
+      severityText: 'INFO',
+      body: summary,
+      timestamp: timeMs,
+      attributes: record,
+      context: span ? trace.setSpan(ROOT_CONTEXT, span) : ROOT_CONTEXT,
+    });
+    this.ctx.onEmit();
+    return record;
+  }
+}

@@ -1,0 +1,89 @@
+/** Small bounded collections: nothing a session holds may grow without limit. */
+
+/** Caps the distinct values of a server-controlled attribute; the rest become `_OTHER`. */
+export class CappedValues {
+  private readonly seen = new Set<string>();
+  constructor(
+    private readonly max: number,
+    private readonly overflow: string,
+    private readonly maxLength = 128,
+  ) {}
+
+  get(value: string | undefined): string | undefined {
+    if (value === undefined) return undefined;
+    const v = value.length > this.maxLength ? value.slice(0, this.maxLength) : value;
+    if (this.seen.has(v)) return v;
+    if (this.seen.size >= this.max) return this.overflow;
+    this.seen.add(v);
+    return v;
+  }
+}
+
+/** A set of digests with first-in-first-out eviction past its capacity. */
+export class DigestSet {
+  private readonly items = new Set<string>();
+  evictions = 0;
+  constructor(private readonly capacity: number) {}
+
+  /** Adds the digest; returns true when it was already present. */
+  seenBefore(digest: string): boolean {
+    if (this.items.has(digest)) return true;
+    this.items.add(digest);
+    if (this.items.size > this.capacity) {
+      const oldest = this.items.values().next().value as string;
+      this.items.delete(oldest);
+      this.evictions++;
+    }
+    return false;
+  }
+}
+
+/** Request ids that were given up (timeout, cancellation), remembered for a while to recognize late responses. */
+export class Tombstones<T> {
+  private readonly items = new Map<string, { value: T; expires: number }>();
+  constructor(
+    private readonly capacity: number,
+    private readonly ttlMs: number,
+  ) {}
+
+  add(id: string, value: T, now: number): T | undefined {
+    this.items.set(id, { value, expires: now + this.ttlMs });
+    if (this.items.size > this.capacity) {
+      const [oldestId, oldest] = this.items.entries().next().value as [string, { value: T }];
+      this.items.delete(oldestId);
+      return oldest.value;
+    }
+    return undefined;
+  }
+
+  take(id: string): T | undefined {
+    const item = this.items.get(id);
+    if (item) this.items.delete(id);
+    return item?.value;
+  }
+
+  /** Removes and returns the expired entries (insertion order is expiry order). */
+  expire(now: number): T[] {
+    const out: T[] = [];
+    for (const [id, item] of this.items) {
+      if (item.expires > now) break;
+      this.items.delete(id);
+      out.push(item.value);
+    }
+    return out;
+  }
+
+  drain(): T[] {
+    const out = [...this.items.values()].map((i) => i.value);
+    this.items.clear();
+    return out;
+  }
+
+  get size(): number {
+    return this.items.size;
+  }
+
+  nextExpiry(): number | undefined {
+    return this.items.values().next().value?.expires;
+  }
+}

@@ -1,0 +1,67 @@
+/** The metric instruments, created from the semconv definitions and nothing else. */
+import type { Counter, Histogram, Meter } from '@opentelemetry/api';
+import {
+  METRIC_AUDIT_RECORDS,
+  METRIC_CLIENT_OPERATION_DURATION,
+  METRIC_CLIENT_SESSION_DURATION,
+  METRIC_CONTEXT_BINARY_SIZE,
+  METRIC_CONTEXT_TOKENS,
+  METRIC_DEDUP_EVICTIONS,
+  METRIC_LOST_TOKENS,
+  METRIC_RESPONSES_CANCELLED,
+  METRIC_RESPONSES_EXPECTED,
+  METRIC_RESPONSES_LOST,
+  METRIC_SESSION_REQUESTS,
+  METRIC_SESSIONS_OVER_LIMIT,
+  METRIC_TOOL_CALLS,
+  METRIC_WIRE_OVERHEAD,
+  type MetricDefinition,
+} from '@mcp-conservation/semconv';
+
+function counter(meter: Meter, def: MetricDefinition): Counter {
+  return meter.createCounter(def.name, { unit: def.unit, description: def.description });
+}
+
+function histogram(meter: Meter, def: MetricDefinition): Histogram {
+  return meter.createHistogram(def.name, {
+    unit: def.unit,
+    description: def.description,
+    ...(def.buckets ? { advice: { explicitBucketBoundaries: [...def.buckets] } } : {}),
+  });
+}
+
+export interface Instruments {
+  readonly operationDuration: Histogram;
+  readonly sessionDuration: Histogram;
+  readonly tokens: Counter;
+  readonly binaryBytes: Counter;
+  readonly wireOverhead: Counter;
+  readonly toolCalls: Counter;
+  readonly expected: Counter;
+  readonly cancelled: Counter;
+  readonly lost: Counter;
+  readonly lostTokens: Counter;
+  readonly sessionRequests: Histogram;
+  readonly overLimit: Counter;
+  readonly dedupEvictions: Counter;
+  readonly auditRecords: Counter;
+}
+
+export function createInstruments(meter: Meter): Instruments {
+  return {
+    operationDuration: histogram(meter, METRIC_CLIENT_OPERATION_DURATION),
+    sessionDuration: histogram(meter, METRIC_CLIENT_SESSION_DURATION),
+    tokens: counter(meter, METRIC_CONTEXT_TOKENS),
+    binaryBytes: counter(meter, METRIC_CONTEXT_BINARY_SIZE),
+    wireOverhead: counter(meter, METRIC_WIRE_OVERHEAD),
+    toolCalls: counter(meter, METRIC_TOOL_CALLS),
+    expected: counter(meter, METRIC_RESPONSES_EXPECTED),
+    cancelled: counter(meter, METRIC_RESPONSES_CANCELLED),
+    lost: counter(meter, METRIC_RESPONSES_LOST),
+    lostTokens: counter(meter, METRIC_LOST_TOKENS),
+    sessionRequests: histogram(meter, METRIC_SESSION_REQUESTS),
+    overLimit: counter(meter, METRIC_SESSIONS_OVER_LIMIT),
+    dedupEvictions: counter(meter, METRIC_DEDUP_EVICTIONS),
+    auditRecords: counter(meter, METRIC_AUDIT_RECORDS),
+  };
+}

@@ -1,0 +1,174 @@
+/**
+ * The measuring core: one per instrumentation (or proxy). It owns the
+ * analyzer, the capped attribute values and the pending work that
+ * forceFlush() waits for, and opens a session per connected client.
+ */
+import { diag, type Logger, type Tracer } from '@opentelemetry/api';
+import {
+  ATTR_CONTEXT_SOURCE,
+  ATTR_GEN_AI_TOOL_NAME,
+  ATTR_LOSS_CAUSE,
+  ATTR_MCP_METHOD_NAME,
+  ATTR_OBSERVER,
+  ATTR_OUTCOME,
+  ATTR_SERVER_NAME,
+  ATTR_TOKEN_DISPOSITION,
+  CONTEXT_SOURCE_VALUES as SRC,
+  LOSS_CAUSE_VALUES,
+  OTHER_VALUE,
+  OUTCOME_VALUES,
+  TARGET_REQUESTS_PER_SESSION,
+  TOKEN_DISPOSITION_VALUES,
+  type Observer,
+} from '@mcp-conservation/semconv';
+import type { ConservationOptions } from '../types.js';
+import { createAnalyzer, type Analyzer } from './analyzer.js';
+import { CappedValues } from './bounded.js';
+import type { Instruments } from './instruments.js';
+import { McpSession } from './session.js';
+
+/** What the core knows of the transport a session runs over. */
+export interface TransportInfo {
+  /** `network.transport`: pipe (stdio), tcp (HTTP) or inproc. */
+  readonly networkTransport: string;
+  readonly serverAddress?: string;
+  readonly serverPort?: number;
+  /** The MCP session id, once the transport has one. */
+  readonly mcpSessionId?: () => string | undefined;
+}
+
+export interface ObserverTelemetry {
+  readonly tracer: () => Tracer;
+  readonly instruments: () => Instruments;
+  readonly logger: () => Logger;
+}
+
+const CANONICAL_METHOD: Record<string, string> = {
+  [SRC.toolResult]: 'tools/call',
+  [SRC.resourceContent]: 'resources/read',
+  [SRC.promptMessages]: 'prompts/get',
+  [SRC.toolDefinition]: 'tools/list',
+  [SRC.promptDefinition]: 'prompts/list',
+  [SRC.resourceDefinition]: 'resources/list',
+};
+
+/** Read once: an env var the user set for GenAI content capture. */
+function captureFromEnv(): boolean {
+  return (process.env.OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT ?? '').trim().toLowerCase() === 'true';
+}
+
+export class ConservationObserver {
+  readonly analyzer: Analyzer;
+  readonly auditKey: string | undefined;
+  readonly captureContent: boolean;
+  readonly requestLimit: number;
+  private readonly servers: CappedValues;
+  private readonly names: CappedValues;
+  private readonly initialized = new Set<string>();
+  private readonly work = new Set<Promise<unknown>>();
+
+  constructor(
+    private readonly telemetry: ObserverTelemetry,
+    readonly options: ConservationOptions,
+    readonly observer: Observer,
+  ) {
+    this.analyzer = createAnalyzer(options);
+    const key = options.auditKey ?? process.env.MCP_CONSERVATION_AUDIT_KEY;
+    this.auditKey = key ? key : undefined;
+    this.captureContent = options.captureContent ?? captureFromEnv();
+    this.requestLimit = options.requestLimit ?? TARGET_REQUESTS_PER_SESSION.max;
+    const max = options.maxDistinctValues ?? 200;
+    this.servers = new CappedValues(max, OTHER_VALUE);
+    this.names = new CappedValues(max, OTHER_VALUE);
+  }
+
+  readonly tracer = (): Tracer => this.telemetry.tracer();
+  readonly instruments = (): Instruments => this.telemetry.instruments();
+  readonly logger = (): Logger => this.telemetry.logger();
+
+  openSession(transport: TransportInfo): McpSession {
+    return new McpSession(this, transport);
+  }
+
+  capServer(name: string | undefined): string | undefined {
+    return this.servers.get(name);
+  }
+
+  /** Tool and prompt names share one cap: both are server-controlled. */
+  capTool(name: string | undefined): string | undefined {
+    return this.names.get(name);
+  }
+
+  warn(message: string): void {
+    diag.warn(`mcp-conservation: ${message}`);
+  }
+
+  track(p: Promise<unknown>): void {
+    this.work.add(p);
+    p.finally(() => this.work.delete(p)).catch(() => undefined);
+  }
+
+  /**
+   * Creates the known series at zero, so that their first increment is
+   * visible to rate(). Once per server.
+   */
+  zeroInit(serverName: string | undefined): void {
+    const server = this.capServer(serverName);
+    const key = `s|${server ?? ''}`;
+    if (this.initialized.has(key)) return;
+    this.initialized.add(key);
+    const inst = this.instruments();
+    const base = { ...(server ? { [ATTR_SERVER_NAME]: server } : {}), [ATTR_OBSERVER]: this.observer };
+    inst.overLimit.add(0, base);
+    inst.auditRecords.add(0, base);
+    inst.dedupEvictions.add(0, base);
+    for (const method of new Set(Object.values(CANONICAL_METHOD))) {
+      const m = { ...base, [ATTR_MCP_METHOD_NAME]: method };
+      inst.expected.add(0, m);
+      inst.cancelled.add(0, m);
+      for (const cause of Object.values(LOSS_CAUSE_VALUES)) inst.lost.add(0, { ...m, [ATTR_LOSS_CAUSE]: cause });
+    }
+    for (const [source, method] of Object.entries(CANONICAL_METHOD)) {
+      for (const d of Object.values(TOKEN_DISPOSITION_VALUES)) {
+        inst.tokens.add(0, { ...base, [ATTR_MCP_METHOD_NAME]: method, [ATTR_CONTEXT_SOURCE]: source, [ATTR_TOKEN_DISPOSITION]: d });
+      }
+    }
+  }
+
+  /** Series of one tool at zero, once per server and tool. */
+  zeroInitTool(serverName: string | undefined, toolName: string): void {
+    const server = this.capServer(serverName);
+    const tool = this.capTool(toolName);
+    const key = `t|${server ?? ''}|${tool}`;
+    if (this.initialized.has(key)) return;
+    this.initialized.add(key);
+    const inst = this.instruments();
+    const base = { ...(server ? { [ATTR_SERVER_NAME]: server } : {}), [ATTR_OBSERVER]: this.observer, [ATTR_GEN_AI_TOOL_NAME]: tool };
+    for (const outcome of Object.values(OUTCOME_VALUES)) inst.toolCalls.add(0, { ...base, [ATTR_OUTCOME]: outcome });
+    const call = { ...base, [ATTR_MCP_METHOD_NAME]: 'tools/call' };
+    inst.expected.add(0, call);
+    inst.cancelled.add(0, call);
+    for (const cause of Object.values(LOSS_CAUSE_VALUES)) inst.lost.add(0, { ...call, [ATTR_LOSS_CAUSE]: cause });
+    for (const d of Object.values(TOKEN_DISPOSITION_VALUES)) {
+      inst.tokens.add(0, { ...call, [ATTR_CONTEXT_SOURCE]: SRC.toolResult, [ATTR_TOKEN_DISPOSITION]: d });
+      inst.tokens.add(0, { ...base, [ATTR_MCP_METHOD_NAME]: 'tools/list', [ATTR_CONTEXT_SOURCE]: SRC.toolDefinition, [ATTR_TOKEN_DISPOSITION]: d });
+    }
+  }
+
+  /** Waits until every pending count and audit record is done. */
+  async forceFlush(): Promise<void> {
+    // Work can schedule more work (an arrival waits for its analysis); loop until quiet.
+    for (let i = 0; i < 100 && this.work.size > 0; i++) {
+      await Promise.allSettled([...this.work]);
+      await this.analyzer.idle();
+    }
+  }
+
+  async shutdown(): Promise<void> {
+    await this.forceFlush();
+    await this.analyzer.close();
+  }
+}
+
+/** The runtime a session reads: the observer itself. */
+export type ObserverRuntime = ConservationObserver;

@@ -1,0 +1,690 @@
+/**
+ * One observed MCP session: from connect to close. It sees JSON-RPC
+ * messages in both directions, pairs requests with responses, decides each
+ * operation's outcome and loss from wire facts, and accounts tokens,
+ * metrics, spans and audit records. Nothing here outlives the session.
+ */
+import { randomUUID } from 'node:crypto';
+import { context, propagation, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Span } from '@opentelemetry/api';
+import {
+  ATTR_CONTEXT_SOURCE,
+  ATTR_ERROR_TYPE,
+  ATTR_GEN_AI_OPERATION_NAME,
+  ATTR_GEN_AI_PROMPT_NAME,
+  ATTR_GEN_AI_TOOL_CALL_ARGUMENTS,
+  ATTR_GEN_AI_TOOL_CALL_RESULT,
+  ATTR_GEN_AI_TOOL_NAME,
+  ATTR_JSONRPC_REQUEST_ID,
+  ATTR_LOSS_CAUSE,
+  ATTR_MCP_METHOD_NAME,
+  ATTR_MCP_PROTOCOL_VERSION,
+  ATTR_MCP_RESOURCE_URI,
+  ATTR_MCP_SESSION_ID,
+  ATTR_NETWORK_TRANSPORT,
+  ATTR_OBSERVER,
+  ATTR_OUTCOME,
+  ATTR_RPC_RESPONSE_STATUS_CODE,
+  ATTR_SERVER_ADDRESS,
+  ATTR_SERVER_NAME,
+  ATTR_SERVER_PORT,
+  ATTR_TOKEN_DISPOSITION,
+  CONTEXT_SOURCE_VALUES as SRC,
+  ERROR_TYPE_TOOL_ERROR,
+  EVENT_AUDIT_OPERATION,
+  EVENT_AUDIT_SESSION_END,
+  GEN_AI_OPERATION_EXECUTE_TOOL,
+  LOSS_CAUSE_VALUES as CAUSE,
+  OUTCOME_VALUES as OUT,
+  VOLUME_EXCLUDED_METHODS,
+  spanName,
+  type LossCause,
+  type Outcome,
+  type TokenDisposition,
+} from '@mcp-conservation/semconv';
+import { AUDIT_FIELDS as F, AUDIT_KIND_VALUES, canonicalJson, digest } from '@mcp-conservation/semconv/audit';
+import type { Analysis, AnalyzedBlock } from './analysis.js';
+import { AuditWriter } from './audit-writer.js';
+import { DigestSet, Tombstones } from './bounded.js';
+import type { ObserverRuntime, TransportInfo } from './runtime.js';
+
+type Msg = Record<string, unknown>;
+
+interface Pending {
+  readonly id: string;
+  readonly method: string;
+  readonly tool?: string;
+  readonly prompt?: string;
+  readonly uri?: string;
+  readonly fresh: boolean;
+  readonly startPerf: number;
+  readonly span: Span;
+  readonly params?: unknown;
+  /** The MCP session id when the request was sent (a transport forgets it on termination). */
+  readonly mcpSessionId?: string;
+}
+
+interface Decision {
+  readonly outcome: Outcome;
+  /** A loss decided now (counted at once). */
+  readonly lostNow?: LossCause;
+  /** The cause written in the audit record (may differ: a timeout's loss is decided later). */
+  readonly auditCause?: LossCause;
+  readonly errorType?: string;
+  readonly statusCode?: string;
+  readonly statusMessage?: string;
+  readonly contextValid: boolean;
+}
+
+interface Tombstone {
+  readonly pending: Pending;
+  /** timeout: a loss decided when the response arrives late or never; cancelled: no loss; decided: already counted. */
+  readonly kind: 'timeout' | 'cancelled' | 'decided';
+  readonly outcome: Outcome;
+}
+
+interface Arrival {
+  readonly pending: Pending;
+  invalidReason?: string;
+}
+
+interface Definition {
+  readonly source: string;
+  readonly method: string;
+  readonly key: string;
+  readonly digest: string;
+  readonly tokens: number;
+}
+
+const DEFINITION_LISTS: Record<string, { source: string; use: string }> = {
+  'tools/list': { source: SRC.toolDefinition, use: 'tools/call' },
+  'prompts/list': { source: SRC.promptDefinition, use: 'prompts/get' },
+  'resources/list': { source: SRC.resourceDefinition, use: 'resources/read' },
+};
+
+const ANALYZED_METHODS = new Set(['tools/call', 'resources/read', 'prompts/get', 'tools/list', 'prompts/list', 'resources/list']);
+
+function isObject(v: unknown): v is Msg {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** One macrotask shared by everything that waits in the same tick. */
+let nextImmediate: Promise<void> | undefined;
+function immediate(): Promise<void> {
+  return (nextImmediate ??= new Promise((resolve) =>
+    setImmediate(() => {
+      nextImmediate = undefined;
+      resolve();
+    }),
+  ));
+}
+
+/** A timeout, as the SDK and most hosts word it in `notifications/cancelled`. */
+function isTimeoutReason(reason: unknown): boolean {
+  return typeof reason === 'string' && (/-32001\b/.test(reason) || /timed?\s*out/i.test(reason));
+}
+
+function isParseError(error: unknown): boolean {
+  const name = (error as { name?: string } | undefined)?.name;
+  return name === 'SyntaxError' || name === 'ZodError' || /pars|JSON|invalid_union|invalid_type/i.test(String((error as Error)?.message ?? ''));
+}
+
+export class McpSession {
+  readonly sessionId = randomUUID();
+  private readonly startPerf = performance.now();
+  private readonly pending = new Map<string, Pending>();
+  private readonly tombstones: Tombstones<Tombstone>;
+  private readonly digests: DigestSet;
+  private readonly arrivals: Arrival[] = [];
+  private readonly definitions = new Map<string, Definition>();
+  private readonly used = new Set<string>();
+  private readonly audit: AuditWriter;
+  private queue: Promise<void> = Promise.resolve();
+  private sweepTimer: NodeJS.Timeout | undefined;
+  private requests = 0;
+  private closed = false;
+  private serverName: string | undefined;
+  private protocolVersion: string | undefined;
+  private user: string | undefined;
+  private readonly totals = { meaningful: 0, redundant: 0, unused: 0, lost: 0 };
+  private reportedEvictions = 0;
+
+  constructor(
+    private readonly rt: ObserverRuntime,
+    private readonly transport: TransportInfo,
+  ) {
+    const o = rt.options;
+    this.tombstones = new Tombstones(o.maxTombstones ?? 1000, o.lateWindowMs ?? 60_000);
+    this.digests = new DigestSet(o.maxDigests ?? 4096);
+    this.audit = new AuditWriter({
+      logger: rt.logger,
+      key: rt.auditKey,
+      sessionId: this.sessionId,
+      observer: rt.observer,
+      onEmit: () => rt.instruments().auditRecords.add(1, this.baseAttrs()),
+    });
+    if (o.userFromBaggage) this.user = propagation.getBaggage(context.active())?.getEntry('enduser.id')?.value;
+  }
+
+  /** The server's name, when known before initialize (an already connected client). */
+  setServerName(name: string | undefined): void {
+    if (name) this.serverName = name;
+  }
+
+  // --- Attributes -----------------------------------------------------------
+
+  // Attribute sets are built once per server and (method, tool): metric calls reuse them.
+  private attrsFor: string | undefined;
+  private base: Attributes = {};
+  private readonly ops = new Map<string, Attributes>();
+
+  private baseAttrs(): Attributes {
+    if (this.attrsFor !== this.serverName || this.attrsFor === undefined) {
+      this.attrsFor = this.serverName;
+      this.ops.clear();
+      const server = this.rt.capServer(this.serverName);
+      this.base = { ...(server ? { [ATTR_SERVER_NAME]: server } : {}), [ATTR_OBSERVER]: this.rt.observer };
+    }
+    return this.base;
+  }
+
+  private opAttrs(p: Pending): Attributes {
+    const base = this.baseAttrs();
+    const key = `${p.method}\u0000${p.tool ?? ''}`;
+    let attrs = this.ops.get(key);
+    if (!attrs) {
+      const tool = this.rt.capTool(p.tool);
+      attrs = { ...base, [ATTR_MCP_METHOD_NAME]: p.method, ...(tool ? { [ATTR_GEN_AI_TOOL_NAME]: tool } : {}) };
+      // Bounded: method names are few and tool names are capped.
+      if (this.ops.size < 1024) this.ops.set(key, attrs);
+    }
+    return attrs;
+  }
+
+  private networkAttrs(): Attributes {
+    const t = this.transport;
+    return {
+      [ATTR_NETWORK_TRANSPORT]: t.networkTransport,
+      ...(t.serverAddress ? { [ATTR_SERVER_ADDRESS]: t.serverAddress } : {}),
+      ...(t.serverPort ? { [ATTR_SERVER_PORT]: t.serverPort } : {}),
+      ...(this.protocolVersion ? { [ATTR_MCP_PROTOCOL_VERSION]: this.protocolVersion } : {}),
+    };
+  }
+
+  // --- Outgoing ---------------------------------------------------------------
+
+  /** Observes a message the client sends; returns the message to send (a request gains trace context in `_meta`). */
+  outgoing(message: unknown): unknown {
+    if (this.closed || !isObject(message) || typeof message.method !== 'string') return message;
+    if (message.id !== undefined && message.id !== null) return this.request(message, message.method);
+    if (message.method === 'notifications/cancelled') this.cancelled(message.params);
+    return message;
+  }
+
+  private request(message: Msg, method: string): Msg {
+    const params = isObject(message.params) ? message.params : undefined;
+    const name = typeof params?.name === 'string' ? params.name : undefined;
+    const tool = method === 'tools/call' ? name : undefined;
+    const prompt = method === 'prompts/get' ? name : undefined;
+    const uri = typeof params?.uri === 'string' ? params.uri : undefined;
+    const id = String(message.id);
+    const mcpSessionId = this.currentMcpSessionId();
+    const attributes: Attributes = {
+      [ATTR_MCP_METHOD_NAME]: method,
+      [ATTR_JSONRPC_REQUEST_ID]: id,
+      ...this.networkAttrs(),
+      ...this.baseAttrs(),
+      ...(tool !== undefined ? { [ATTR_GEN_AI_TOOL_NAME]: tool, [ATTR_GEN_AI_OPERATION_NAME]: GEN_AI_OPERATION_EXECUTE_TOOL } : {}),
+      ...(prompt !== undefined ? { [ATTR_GEN_AI_PROMPT_NAME]: prompt } : {}),
+      ...(uri !== undefined && method.startsWith('resources/') ? { [ATTR_MCP_RESOURCE_URI]: uri } : {}),
+      ...(mcpSessionId ? { [ATTR_MCP_SESSION_ID]: mcpSessionId } : {}),
+    };
+    if (tool !== undefined && this.rt.captureContent && params?.arguments !== undefined) {
+      attributes[ATTR_GEN_AI_TOOL_CALL_ARGUMENTS] = JSON.stringify(params.arguments);
+    }
+    const parent = context.active();
+    const span = this.rt.tracer().startSpan(spanName(method, this.rt.capTool(tool ?? prompt)), { kind: SpanKind.CLIENT, attributes }, parent);
+    const keepParams = this.rt.auditKey !== undefined;
+    this.pending.set(id, {
+      id,
+      method,
+      ...(tool !== undefined ? { tool } : {}),
+      ...(prompt !== undefined ? { prompt } : {}),
+      ...(uri !== undefined ? { uri } : {}),
+      fresh: params?.cursor === undefined,
+      startPerf: performance.now(),
+      span,
+      ...(keepParams ? { params: params ?? null } : {}),
+      ...(mcpSessionId ? { mcpSessionId } : {}),
+    });
+    if (tool !== undefined) this.used.add(`${SRC.toolDefinition}|${tool}`);
+    if (prompt !== undefined) this.used.add(`${SRC.promptDefinition}|${prompt}`);
+    if (uri !== undefined && method === 'resources/read') this.used.add(`${SRC.resourceDefinition}|${uri}`);
+    if (!VOLUME_EXCLUDED_METHODS.includes(method)) {
+      this.requests++;
+      if (this.requests === this.rt.requestLimit + 1) this.rt.instruments().overLimit.add(1, this.baseAttrs());
+    }
+    return this.inject(message, params, trace.setSpan(parent, span));
+  }
+
+  private inject(message: Msg, params: Msg | undefined, ctx: Context): Msg {
+    const carrier: Record<string, string> = {};
+    propagation.inject(ctx, carrier);
+    if (!this.rt.options.propagateBaggage) delete carrier.baggage;
+    if (Object.keys(carrier).length === 0) return message;
+    const meta = isObject(params?._meta) ? params._meta : {};
+    // A copy: the caller's params object is never changed.
+    return { ...message, params: { ...(params ?? {}), _meta: { ...meta, ...carrier } } };
+  }
+
+  private cancelled(params: unknown): void {
+    if (!isObject(params)) return;
+    const id = String(params.requestId);
+    const p = this.pending.get(id);
+    if (!p) return;
+    this.pending.delete(id);
+    const now = performance.now();
+    if (isTimeoutReason(params.reason)) {
+      this.bury(p, 'timeout', OUT.timeout, now);
+      this.finish(p, now, Promise.resolve(undefined), { outcome: OUT.timeout, auditCause: CAUSE.timeout, errorType: 'timeout', statusMessage: String(params.reason), contextValid: false });
+    } else {
+      this.bury(p, 'cancelled', OUT.cancelled, now);
+      this.finish(p, now, Promise.resolve(undefined), { outcome: OUT.cancelled, errorType: 'cancelled', statusMessage: String(params.reason ?? 'cancelled'), contextValid: false });
+    }
+  }
+
+  /** The transport failed to send a message. */
+  sendFailed(message: unknown, error: unknown): void {
+    if (this.closed || !isObject(message) || message.id === undefined) return;
+    const id = String(message.id);
+    const p = this.pending.get(id);
+    if (!p) return;
+    this.pending.delete(id);
+    this.finish(p, performance.now(), Promise.resolve(undefined), {
+      outcome: OUT.transportError,
+      lostNow: CAUSE.transportClosed,
+      auditCause: CAUSE.transportClosed,
+      errorType: 'transport_error',
+      statusMessage: String((error as Error)?.message ?? error),
+      contextValid: false,
+    });
+  }
+
+  // --- Incoming ---------------------------------------------------------------
+
+  /** Observes a message the client receives. `wireBytes` when the observer saw raw bytes. */
+  incoming(message: unknown, wireBytes?: number): void {
+    if (this.closed || !isObject(message)) return;
+    if (message.method !== undefined || message.id === undefined || message.id === null) return;
+    if (!('result' in message) && !('error' in message)) return;
+    const id = String(message.id);
+    const now = performance.now();
+    const p = this.pending.get(id);
+    if (p) {
+      this.pending.delete(id);
+      this.arrived(p, message, now, wireBytes);
+      return;
+    }
+    const tomb = this.tombstones.take(id);
+    if (tomb) this.late(tomb, message, wireBytes);
+  }
+
+  private analysisOf(method: string, message: Msg, wireBytes?: number): Promise<Analysis | undefined> {
+    if (!('result' in message) || this.rt.options.tokens === false) return Promise.resolve(undefined);
+    if (!ANALYZED_METHODS.has(method) && wireBytes === undefined) return Promise.resolve(undefined);
+    return this.rt.analyzer.analyze({ method, message, ...(wireBytes !== undefined ? { wireBytes } : {}) });
+  }
+
+  private arrived(p: Pending, message: Msg, now: number, wireBytes?: number): void {
+    const arrival: Arrival = { pending: p };
+    if (p.method === 'tools/call') this.arrivals.push(arrival);
+    if (p.method === 'initialize' && isObject(message.result)) {
+      const info = message.result.serverInfo;
+      if (isObject(info) && typeof info.name === 'string') this.serverName = info.name;
+      if (typeof message.result.protocolVersion === 'string') this.protocolVersion = message.result.protocolVersion;
+      this.rt.zeroInit(this.serverName);
+    }
+    // One macrotask lets SDK-level validation (above the transport) report before the outcome is decided.
+    const ready = Promise.all([this.analysisOf(p.method, message, wireBytes), immediate()]).then(([a]) => a);
+    this.enqueue(async () => {
+      const analysis = await ready;
+      const i = this.arrivals.indexOf(arrival);
+      if (i >= 0) this.arrivals.splice(i, 1);
+      this.account(p, now, message, analysis, arrival.invalidReason);
+    });
+  }
+
+  /** SDK-level output-schema validation rejected the latest result of this tool. */
+  invalidResult(tool: string, reason: string): void {
+    // The latest arrival of the tool is the one its caller just validated; a second report (two hooks) changes nothing.
+    for (let i = this.arrivals.length - 1; i >= 0; i--) {
+      const a = this.arrivals[i] as Arrival;
+      if (a.pending.tool === tool) {
+        a.invalidReason ??= reason;
+        return;
+      }
+    }
+  }
+
+  /** A transport-level error; a parse error is a loss of the response it most likely carried. */
+  transportError(error: unknown): void {
+    if (this.closed || !isParseError(error)) return;
+    if (this.pending.size !== 1) {
+      this.rt.warn(`unparseable message with ${this.pending.size} requests pending; not attributed: ${String((error as Error)?.message ?? error).slice(0, 200)}`);
+      return;
+    }
+    const [id, p] = this.pending.entries().next().value as [string, Pending];
+    this.pending.delete(id);
+    const now = performance.now();
+    this.bury(p, 'decided', OUT.protocolError, now);
+    this.finish(p, now, Promise.resolve(undefined), {
+      outcome: OUT.protocolError,
+      lostNow: CAUSE.unparseable,
+      auditCause: CAUSE.unparseable,
+      errorType: 'unparseable',
+      statusMessage: String((error as Error)?.message ?? error).slice(0, 500),
+      contextValid: false,
+    });
+  }
+
+  private late(tomb: Tombstone, message: Msg, wireBytes?: number): void {
+    const p = tomb.pending;
+    const ready = this.analysisOf(p.method, message, wireBytes);
+    this.enqueue(async () => {
+      const analysis = await ready;
+      const tokens = (analysis?.blocks ?? []).reduce((n, b) => n + b.tokens, 0);
+      const attrs = { ...this.opAttrs(p), [ATTR_LOSS_CAUSE]: CAUSE.late };
+      if (tokens) this.rt.instruments().lostTokens.add(tokens, attrs);
+      this.totals.lost += tokens;
+      // A late answer to a timed-out request is its loss; after a cancellation, nobody was waiting.
+      if (tomb.kind === 'timeout') this.rt.instruments().lost.add(1, attrs);
+      this.writeOperation(p, performance.now(), tomb.outcome, CAUSE.late, false, { meaningful: 0, redundant: 0, unused: 0, lost: tokens }, undefined, undefined);
+    });
+  }
+
+  // --- Tombstones ---------------------------------------------------------------
+
+  private bury(p: Pending, kind: Tombstone['kind'], outcome: Outcome, now: number): void {
+    const evicted = this.tombstones.add(p.id, { pending: p, kind, outcome }, now);
+    if (evicted) this.expired(evicted);
+    this.scheduleSweep();
+  }
+
+  private scheduleSweep(): void {
+    if (this.sweepTimer || this.tombstones.size === 0) return;
+    const next = this.tombstones.nextExpiry() ?? performance.now();
+    this.sweepTimer = setTimeout(() => {
+      this.sweepTimer = undefined;
+      try {
+        for (const t of this.tombstones.expire(performance.now())) this.expired(t);
+        this.scheduleSweep();
+      } catch (error) {
+        this.rt.warn(`tombstone sweep failed: ${String(error)}`);
+      }
+    }, Math.max(0, next - performance.now()) + 1);
+    this.sweepTimer.unref();
+  }
+
+  /** No response came within the late window: a timeout's loss is decided now. */
+  private expired(t: Tombstone): void {
+    if (t.kind === 'timeout') this.rt.instruments().lost.add(1, { ...this.opAttrs(t.pending), [ATTR_LOSS_CAUSE]: CAUSE.timeout });
+  }
+
+  // --- Accounting -----------------------------------------------------------------
+
+  private enqueue(work: () => Promise<void> | void): void {
+    this.queue = this.queue.then(work).catch((error: unknown) => this.rt.warn(`accounting failed: ${String(error)}`));
+    this.rt.track(this.queue);
+  }
+
+  private finish(p: Pending, now: number, ready: Promise<Analysis | undefined>, d: Decision): void {
+    this.enqueue(async () => {
+      await ready;
+      this.record(p, now, d, { meaningful: 0, redundant: 0, unused: 0, lost: 0 }, undefined);
+    });
+  }
+
+  /** Decides and records the outcome of a response that arrived. */
+  private account(p: Pending, now: number, message: Msg, analysis: Analysis | undefined, invalidReason: string | undefined): void {
+    const error = isObject(message.error) ? message.error : undefined;
+    const result = isObject(message.result) ? message.result : undefined;
+    const tokens = { meaningful: 0, redundant: 0, unused: 0, lost: 0 };
+    let d: Decision;
+    if (error) {
+      const code = String(error.code ?? '');
+      d = { outcome: OUT.protocolError, errorType: code || 'protocol_error', statusCode: code, statusMessage: String(error.message ?? ''), contextValid: true };
+    } else if (invalidReason !== undefined) {
+      d = { outcome: OUT.invalidResult, lostNow: CAUSE.invalid, auditCause: CAUSE.invalid, errorType: 'invalid_result', statusMessage: invalidReason, contextValid: false };
+    } else if (p.method === 'tools/call' && result?.isError === true) {
+      d = { outcome: OUT.toolError, errorType: ERROR_TYPE_TOOL_ERROR, contextValid: true };
+    } else {
+      d = { outcome: OUT.success, contextValid: true };
+    }
+    if (analysis && result) {
+      const truncated = this.dispose(p, analysis, d.outcome === OUT.invalidResult ? CAUSE.invalid : undefined, tokens);
+      if (truncated && d.outcome !== OUT.invalidResult) {
+        d = { ...d, lostNow: CAUSE.truncated, auditCause: CAUSE.truncated, contextValid: false };
+      }
+      const overhead = analysis.wireBytes - analysis.renderBytes;
+      if (overhead > 0) this.rt.instruments().wireOverhead.add(overhead, this.opAttrs(p));
+    }
+    if (this.rt.captureContent && p.method === 'tools/call' && result && d.outcome !== OUT.invalidResult) {
+      p.span.setAttribute(ATTR_GEN_AI_TOOL_CALL_RESULT, JSON.stringify(result));
+    }
+    this.record(p, now, d, tokens, message);
+  }
+
+  /**
+   * Gives each rendered block its disposition. Returns true when the host
+   * limit truncated the response (blocks past the limit are lost tokens).
+   */
+  private dispose(p: Pending, analysis: Analysis, lostCause: LossCause | undefined, tokens: typeof this.totals): boolean {
+    const inst = this.rt.instruments();
+    const base = this.opAttrs(p);
+    if (analysis.binaryBytes > 0) inst.binaryBytes.add(analysis.binaryBytes, { ...base, [ATTR_CONTEXT_SOURCE]: analysis.blocks[0]?.source ?? SRC.other });
+    const list = DEFINITION_LISTS[p.method];
+    if (list && !lostCause) {
+      this.listed(p, list.source, analysis.blocks, tokens);
+      return false;
+    }
+    const limit = this.rt.options.maxResultTokens;
+    let delivered = 0;
+    let truncated = false;
+    for (const b of analysis.blocks) {
+      if (lostCause || (limit !== undefined && delivered + b.tokens > limit)) {
+        truncated ||= !lostCause;
+        tokens.lost += b.tokens;
+        inst.lostTokens.add(b.tokens, { ...base, [ATTR_LOSS_CAUSE]: lostCause ?? CAUSE.truncated });
+        continue;
+      }
+      delivered += b.tokens;
+      const repeated = this.digests.seenBefore(b.digest);
+      this.countTokens(b.secondRepresentation || repeated ? 'redundant' : 'meaningful', b, base, tokens);
+    }
+    this.reportEvictions();
+    this.totals.lost += tokens.lost;
+    return truncated;
+  }
+
+  private countTokens(disposition: TokenDisposition, b: { source: string; tokens: number }, attrs: Attributes, tokens: typeof this.totals): void {
+    tokens[disposition] += b.tokens;
+    this.totals[disposition] += b.tokens;
+    if (b.tokens) this.rt.instruments().tokens.add(b.tokens, { ...attrs, [ATTR_TOKEN_DISPOSITION]: disposition, [ATTR_CONTEXT_SOURCE]: b.source });
+  }
+
+  private reportEvictions(): void {
+    const n = this.digests.evictions - this.reportedEvictions;
+    if (n > 0) {
+      this.rt.instruments().dedupEvictions.add(n, this.baseAttrs());
+      this.reportedEvictions = this.digests.evictions;
+    }
+  }
+
+  /** Definitions from a listing: repeats are redundant now; the rest wait until use is known. */
+  private listed(p: Pending, source: string, blocks: readonly AnalyzedBlock[], tokens: typeof this.totals): void {
+    const keys = new Set<string>();
+    for (const b of blocks) {
+      if (b.key === undefined) continue;
+      const key = `${source}|${b.key}`;
+      keys.add(key);
+      if (this.digests.seenBefore(b.digest)) {
+        this.countTokens('redundant', b, this.defAttrs(p.method, source, b.key), tokens);
+        continue;
+      }
+      const previous = this.definitions.get(key);
+      if (previous) this.decide(previous);
+      this.definitions.set(key, { source, method: p.method, key: b.key, digest: b.digest, tokens: b.tokens });
+      if (source === SRC.toolDefinition) this.rt.zeroInitTool(this.serverName, b.key);
+    }
+    if (p.fresh) {
+      // A fresh listing supersedes definitions it no longer carries.
+      for (const [key, def] of this.definitions) {
+        if (def.source === source && !keys.has(key)) this.decide(def);
+      }
+    }
+    this.reportEvictions();
+  }
+
+  private defAttrs(method: string, source: string, key: string): Attributes {
+    const tool = source === SRC.toolDefinition ? this.rt.capTool(key) : undefined;
+    return { ...this.baseAttrs(), [ATTR_MCP_METHOD_NAME]: method, ...(tool ? { [ATTR_GEN_AI_TOOL_NAME]: tool } : {}) };
+  }
+
+  private decide(def: Definition): void {
+    const key = `${def.source}|${def.key}`;
+    if (this.definitions.get(key) !== def) return;
+    this.definitions.delete(key);
+    const disposition: TokenDisposition = this.used.has(key) ? 'meaningful' : 'unused';
+    this.countTokens(disposition, def, this.defAttrs(def.method, def.source, def.key), { meaningful: 0, redundant: 0, unused: 0, lost: 0 });
+  }
+
+  /** Metrics, span end and audit record of one decided operation. */
+  private record(p: Pending, now: number, d: Decision, tokens: typeof this.totals, message: Msg | undefined): void {
+    const inst = this.rt.instruments();
+    const attrs = this.opAttrs(p);
+    if (d.outcome === OUT.cancelled) inst.cancelled.add(1, attrs);
+    inst.expected.add(1, attrs);
+    if (d.lostNow) inst.lost.add(1, { ...attrs, [ATTR_LOSS_CAUSE]: d.lostNow });
+    if (p.method === 'tools/call') inst.toolCalls.add(1, { ...this.baseAttrs(), ...(attrs[ATTR_GEN_AI_TOOL_NAME] ? { [ATTR_GEN_AI_TOOL_NAME]: attrs[ATTR_GEN_AI_TOOL_NAME] } : {}), [ATTR_OUTCOME]: d.outcome });
+    const failed = d.errorType !== undefined;
+    const durationAttrs: Attributes = {
+      ...attrs,
+      ...this.networkAttrs(),
+      ...(p.method === 'tools/call' ? { [ATTR_GEN_AI_OPERATION_NAME]: GEN_AI_OPERATION_EXECUTE_TOOL } : {}),
+      ...(p.prompt ? { [ATTR_GEN_AI_PROMPT_NAME]: this.rt.capTool(p.prompt) } : {}),
+      ...(failed ? { [ATTR_ERROR_TYPE]: d.errorType } : {}),
+      ...(d.statusCode ? { [ATTR_RPC_RESPONSE_STATUS_CODE]: d.statusCode } : {}),
+    };
+    inst.operationDuration.record(Math.max(0, now - p.startPerf) / 1000, durationAttrs);
+    const span = p.span;
+    span.setAttributes({ [ATTR_OUTCOME]: d.outcome, ...(this.serverName ? { [ATTR_SERVER_NAME]: this.serverName } : {}) });
+    if (d.auditCause) span.setAttribute(ATTR_LOSS_CAUSE, d.auditCause);
+    if (failed) {
+      span.setAttribute(ATTR_ERROR_TYPE, d.errorType as string);
+      if (d.statusCode) span.setAttribute(ATTR_RPC_RESPONSE_STATUS_CODE, d.statusCode);
+      span.setStatus({ code: SpanStatusCode.ERROR, ...(d.statusMessage ? { message: d.statusMessage } : {}) });
+    }
+    span.end(performance.timeOrigin + now);
+    const payload = this.rt.auditKey !== undefined && message ? digest(canonicalJson({ params: p.params ?? null, result: message.result ?? null, error: message.error ?? null }), this.rt.auditKey) : undefined;
+    this.writeOperation(p, now, d.outcome, d.auditCause, d.contextValid, tokens, payload, d.errorType);
+  }
+
+  private writeOperation(p: Pending, now: number, outcome: Outcome, cause: LossCause | undefined, valid: boolean, tokens: typeof this.totals, payload: string | undefined, errorType: string | undefined): void {
+    this.audit.write(
+      EVENT_AUDIT_OPERATION,
+      {
+        [F.kind]: AUDIT_KIND_VALUES.operation,
+        ...this.sessionFields(p),
+        [F.method]: p.method,
+        [F.tool]: p.tool,
+        [F.prompt]: p.prompt,
+        [F.resourceUri]: p.method.startsWith('resources/') ? p.uri : undefined,
+        [F.requestId]: p.id,
+        [F.outcome]: outcome,
+        [F.cause]: cause,
+        [F.errorType]: errorType,
+        [F.durationUs]: Math.round(Math.max(0, now - p.startPerf) * 1000),
+        [F.tokensMeaningful]: tokens.meaningful,
+        [F.tokensRedundant]: tokens.redundant,
+        [F.tokensUnused]: tokens.unused,
+        [F.tokensLost]: tokens.lost,
+        [F.contextValid]: valid,
+        [F.payloadDigest]: payload,
+      },
+      performance.timeOrigin + now,
+      p.span,
+      `${spanName(p.method, p.tool ?? p.prompt)} ${outcome}${cause ? ` (${cause})` : ''}`,
+    );
+  }
+
+  private lastMcpSessionId: string | undefined;
+
+  private currentMcpSessionId(): string | undefined {
+    const id = this.transport.mcpSessionId?.();
+    if (id) this.lastMcpSessionId = id;
+    return id ?? this.lastMcpSessionId;
+  }
+
+  private sessionFields(p?: Pending): Record<string, string | undefined> {
+    if (this.user === undefined && this.rt.options.resolveUser) {
+      try {
+        this.user = this.rt.options.resolveUser({
+          sessionId: this.sessionId,
+          ...(this.lastMcpSessionId ? { mcpSessionId: this.lastMcpSessionId } : {}),
+          ...(this.serverName ? { serverName: this.serverName } : {}),
+        });
+      } catch (error) {
+        this.rt.warn(`resolveUser threw: ${String(error)}`);
+      }
+    }
+    return { [F.mcpSessionId]: p?.mcpSessionId ?? this.currentMcpSessionId(), [F.user]: this.user, [F.server]: this.serverName };
+  }
+
+  // --- End --------------------------------------------------------------------------
+
+  /** The transport closed: pending requests are lost, definitions decided, the session ends. */
+  close(): void {
+    if (this.closed) return;
+    const now = performance.now();
+    for (const p of this.pending.values()) {
+      this.finish(p, now, Promise.resolve(undefined), {
+        outcome: OUT.transportError,
+        lostNow: CAUSE.transportClosed,
+        auditCause: CAUSE.transportClosed,
+        errorType: 'transport_error',
+        statusMessage: 'transport closed with the request pending',
+        contextValid: false,
+      });
+    }
+    this.pending.clear();
+    this.closed = true;
+    if (this.sweepTimer) clearTimeout(this.sweepTimer);
+    this.sweepTimer = undefined;
+    this.enqueue(() => {
+      for (const t of this.tombstones.drain()) this.expired(t);
+      for (const def of [...this.definitions.values()]) this.decide(def);
+      const inst = this.rt.instruments();
+      const attrs = this.baseAttrs();
+      inst.sessionRequests.record(this.requests, attrs);
+      inst.sessionDuration.record((now - this.startPerf) / 1000, { ...attrs, ...this.networkAttrs() });
+      this.audit.write(
+        EVENT_AUDIT_SESSION_END,
+        {
+          [F.kind]: AUDIT_KIND_VALUES.sessionEnd,
+          ...this.sessionFields(),
+          [F.outcome]: OUT.success,
+          [F.durationUs]: Math.round((now - this.startPerf) * 1000),
+          [F.sessionRequests]: this.requests,
+          [F.sessionRecords]: this.audit.records + 1,
+          [F.tokensMeaningful]: this.totals.meaningful,
+          [F.tokensRedundant]: this.totals.redundant,
+          [F.tokensUnused]: this.totals.unused,
+          [F.tokensLost]: this.totals.lost,
+          [F.contextValid]: true,
+        },
+        performance.timeOrigin + now,
+        undefined,
+        `session end: ${this.requests} requests`,
+      );
+    });
+  }
+}

@@ -1,0 +1,157 @@
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { logs, metrics, trace, type Logger, type LoggerProvider, type MeterProvider, type Tracer, type TracerProvider } from '@opentelemetry/api';
+import { InstrumentationBase, InstrumentationNodeModuleDefinition, InstrumentationNodeModuleFile, isWrapped } from '@opentelemetry/instrumentation';
+import { OBSERVER_VALUES, SCHEMA_URL } from '@mcp-conservation/semconv';
+import { createInstruments, type Instruments } from './core/instruments.js';
+import { ConservationObserver } from './core/runtime.js';
+import { attachToTransport, watchCallTool, type TransportLike } from './sdk/attach.js';
+import type { McpInstrumentationConfig } from './types.js';
+import { PACKAGE_NAME, PACKAGE_VERSION } from './version.js';
+
+/** Versions of @modelcontextprotocol/sdk this patches. */
+export const SUPPORTED_SDK_VERSIONS = ['>=1.10.0 <2'];
+
+/** The client module files hooked: the SDK's root export is not usable in every release, its subpaths are. */
+const CLIENT_FILES = ['@modelcontextprotocol/sdk/dist/cjs/client/index.js', '@modelcontextprotocol/sdk/dist/esm/client/index.js'];
+const CLIENT_SUBPATH = '@modelcontextprotocol/sdk/client/index.js';
+
+/** `>=1.10.0 <2`, checked without a semver dependency. */
+function supportedVersion(version: string | undefined): boolean {
+  const m = /^(\d+)\.(\d+)\./.exec(version ?? '');
+  return !!m && Number(m[1]) === 1 && Number(m[2]) >= 10;
+}
+
+/**
+ * Absolute paths of the CommonJS client module as the app would require it.
+ * require-in-the-middle identifies a package's internal files by resolving
+ * the package root, which fails when the root export points at missing
+ * files (1.32.2); a hook on the absolute file path does not depend on it.
+ */
+function resolveCjsClientFiles(): string[] {
+  const found = new Set<string>();
+  for (const base of [join(process.cwd(), 'noop.js'), typeof __filename === 'string' ? __filename : import.meta.url]) {
+    try {
+      const file = createRequire(base).resolve(CLIENT_SUBPATH);
+      const pkg = JSON.parse(readFileSync(join(dirname(file), '..', '..', '..', 'package.json'), 'utf8')) as { version?: string };
+      if (supportedVersion(pkg.version)) found.add(file);
+    } catch {
+      // Not resolvable from here: the name-based hooks still apply.
+    }
+  }
+  return [...found];
+}
+
+interface ClientPrototype {
+  connect(transport: TransportLike, ...rest: unknown[]): Promise<void>;
+  callTool(params: { name?: unknown }, ...rest: unknown[]): Promise<unknown>;
+  readonly transport?: unknown;
+}
+
+interface ClientModule {
+  Client?: { prototype: ClientPrototype };
+  default?: { Client?: { prototype: ClientPrototype } };
+}
+
+/**
+ * OpenTelemetry instrumentation of `@modelcontextprotocol/sdk` clients:
+ * semconv CLIENT spans with trace context in `params._meta`, the semconv
+ * duration histograms, the conservation metrics and a chained audit trail.
+ */
+export class McpInstrumentation extends InstrumentationBase<McpInstrumentationConfig> {
+  private readonly core: ConservationObserver;
+  private tracerProvider: TracerProvider | undefined;
+  private loggerProvider: LoggerProvider | undefined;
+  private cachedTracer: Tracer | undefined;
+  private cachedLogger: Logger | undefined;
+  private currentInstruments: Instruments | undefined;
+
+  constructor(config: McpInstrumentationConfig = {}) {
+    super(PACKAGE_NAME, PACKAGE_VERSION, config);
+    this.core = new ConservationObserver(
+      {
+        tracer: () => (this.cachedTracer ??= (this.tracerProvider ?? trace.getTracerProvider()).getTracer(PACKAGE_NAME, PACKAGE_VERSION, { schemaUrl: SCHEMA_URL })),
+        logger: () => (this.cachedLogger ??= (this.loggerProvider ?? logs.getLoggerProvider()).getLogger(PACKAGE_NAME, PACKAGE_VERSION, { schemaUrl: SCHEMA_URL })),
+        instruments: () => (this.currentInstruments ??= createInstruments(metrics.getMeter(PACKAGE_NAME, PACKAGE_VERSION, { schemaUrl: SCHEMA_URL }))),
+      },
+      config,
+      OBSERVER_VALUES.sdk,
+    );
+  }
+
+  override setTracerProvider(tracerProvider: TracerProvider): void {
+    super.setTracerProvider(tracerProvider);
+    this.tracerProvider = tracerProvider;
+    this.cachedTracer = undefined;
+  }
+
+  override setMeterProvider(meterProvider: MeterProvider): void {
+    super.setMeterProvider(meterProvider);
+    this.currentInstruments = createInstruments(meterProvider.getMeter(PACKAGE_NAME, PACKAGE_VERSION, { schemaUrl: SCHEMA_URL }));
+  }
+
+  override setLoggerProvider(loggerProvider: LoggerProvider): void {
+    super.setLoggerProvider(loggerProvider);
+    this.loggerProvider = loggerProvider;
+    this.cachedLogger = undefined;
+  }
+
+  protected init() {
+    const patch = (moduleExports: ClientModule) => this.patch(moduleExports);
+    const unpatch = (moduleExports: ClientModule) => this.unpatch(moduleExports);
+    const files = CLIENT_FILES.map((file) => new InstrumentationNodeModuleFile(file, SUPPORTED_SDK_VERSIONS, patch, unpatch));
+    const byName = new InstrumentationNodeModuleDefinition('@modelcontextprotocol/sdk', SUPPORTED_SDK_VERSIONS, undefined, undefined, files);
+    // A hook on the absolute path reports the file as `index` in a folder without a versioned
+    // package.json: the version was checked when resolving, hence '*'.
+    const byPath = resolveCjsClientFiles().map(
+      (file) => new InstrumentationNodeModuleDefinition(file, ['*'], undefined, undefined, [new InstrumentationNodeModuleFile('index', ['*'], patch, unpatch)]),
+    );
+    return [byName, ...byPath];
+  }
+
+  /** Waits for pending token counts and audit records. Wire it before the providers' shutdown (AuditLogRecordProcessor does). */
+  forceFlush(): Promise<void> {
+    return this.core.forceFlush();
+  }
+
+  private clientPrototype(moduleExports: ClientModule): ClientPrototype | undefined {
+    return (moduleExports?.Client ?? moduleExports?.default?.Client)?.prototype;
+  }
+
+  private patch(moduleExports: ClientModule): ClientModule {
+    const proto = this.clientPrototype(moduleExports);
+    if (!proto) {
+      this._diag.warn('no Client class in @modelcontextprotocol/sdk client module; not instrumented');
+      return moduleExports;
+    }
+    const core = this.core;
+    if (!isWrapped(proto.connect)) {
+      this._wrap(proto, 'connect', (original) =>
+        function connect(this: ClientPrototype, transport: TransportLike, ...rest: unknown[]) {
+          try {
+            if (transport && typeof transport.send === 'function') attachToTransport(core, transport);
+          } catch (error) {
+            core.warn(`could not observe transport: ${String(error)}`);
+          }
+          return original.call(this, transport, ...rest);
+        },
+      );
+    }
+    if (!isWrapped(proto.callTool)) {
+      this._wrap(proto, 'callTool', (original) =>
+        function callTool(this: ClientPrototype, params: { name?: unknown }, ...rest: unknown[]) {
+          return watchCallTool(this.transport, params?.name, original.call(this, params, ...rest));
+        },
+      );
+    }
+    return moduleExports;
+  }
+
+  private unpatch(moduleExports: ClientModule): void {
+    const proto = this.clientPrototype(moduleExports);
+    if (!proto) return;
+    if (isWrapped(proto.connect)) this._unwrap(proto, 'connect');
+    if (isWrapped(proto.callTool)) this._unwrap(proto, 'callTool');
+  }
+}

@@ -1,0 +1,113 @@
+/**
+ * Attaches a session of the measuring core to an SDK transport. The SDK's
+ * Protocol chains to handlers already set on the transport when it
+ * connects, so observing works whether we attach before or after connect.
+ * Every hook is guarded: the host's messages flow unchanged in meaning
+ * whatever happens in here.
+ */
+import { diag } from '@opentelemetry/api';
+import { NETWORK_TRANSPORT_VALUES } from '@mcp-conservation/semconv';
+import type { ConservationObserver, TransportInfo } from '../core/runtime.js';
+import type { McpSession } from '../core/session.js';
+
+/** The minimal shape of an MCP SDK Transport that we rely on. */
+export interface TransportLike {
+  send(message: unknown, options?: unknown): Promise<void>;
+  // Method syntax: parameters are checked bivariantly, so SDK transports with narrower message types fit.
+  onmessage?(message: unknown, extra?: unknown): void;
+  onclose?(): void;
+  onerror?(error: Error): void;
+  sessionId?: string;
+}
+
+const SESSION = Symbol.for('@mcp-conservation/session');
+
+type Observed = TransportLike & { [SESSION]?: McpSession };
+
+function guard(what: string, fn: () => void): void {
+  try {
+    fn();
+  } catch (error) {
+    diag.error(`mcp-conservation: ${what} failed; telemetry for this message is incomplete`, error);
+  }
+}
+
+/** What can be said of a transport from its public shape. */
+export function describeTransport(transport: object): TransportInfo {
+  const t = transport as { constructor?: { name?: string }; _url?: unknown; sessionId?: string };
+  const name = t.constructor?.name ?? '';
+  const url = t._url instanceof URL ? t._url : undefined;
+  const sessionId = () => (transport as TransportLike).sessionId;
+  if (url) {
+    const port = url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80;
+    return { networkTransport: NETWORK_TRANSPORT_VALUES.tcp, serverAddress: url.hostname, serverPort: port, mcpSessionId: sessionId };
+  }
+  if (/stdio/i.test(name)) return { networkTransport: NETWORK_TRANSPORT_VALUES.pipe, mcpSessionId: sessionId };
+  return { networkTransport: NETWORK_TRANSPORT_VALUES.inproc, mcpSessionId: sessionId };
+}
+
+/** The session observing a transport, if any. */
+export function sessionOf(transport: unknown): McpSession | undefined {
+  return (transport as Observed | undefined)?.[SESSION];
+}
+
+export function attachToTransport(core: ConservationObserver, transport: TransportLike, info: TransportInfo = describeTransport(transport)): McpSession {
+  const observed = transport as Observed;
+  const existing = observed[SESSION];
+  if (existing) return existing;
+  const session = core.openSession(info);
+  Object.defineProperty(observed, SESSION, { value: session, enumerable: false, configurable: true });
+
+  const send = transport.send;
+  transport.send = function sendObserved(this: unknown, message: unknown, options?: unknown): Promise<void> {
+    let out = message;
+    guard('observing an outgoing message', () => {
+      out = session.outgoing(message);
+    });
+    const result = send.call(this ?? transport, out, options);
+    // Observe a failed send without changing the promise the caller holds.
+    if (result && typeof result.then === 'function') {
+      result.then(undefined, (error: unknown) => guard('observing a failed send', () => session.sendFailed(out, error)));
+    }
+    return result;
+  };
+
+  const onmessage = transport.onmessage;
+  transport.onmessage = (message: unknown, extra?: unknown) => {
+    guard('observing an incoming message', () => session.incoming(message));
+    onmessage?.call(transport, message, extra);
+  };
+  const onclose = transport.onclose;
+  transport.onclose = () => {
+    guard('observing a close', () => session.close());
+    onclose?.call(transport);
+  };
+  const onerror = transport.onerror;
+  transport.onerror = (error: Error) => {
+    guard('observing a transport error', () => session.transportError(error));
+    onerror?.call(transport, error);
+  };
+  return session;
+}
+
+/** Messages of the SDK client's output-schema validation (Client.callTool). */
+const OUTPUT_SCHEMA_ERRORS = [/output schema but did not return structured content/i, /does not match the tool's output schema/i, /Failed to validate structured content/i];
+
+export function isOutputSchemaError(error: unknown): error is Error {
+  const message = (error as Error | undefined)?.message;
+  return typeof message === 'string' && OUTPUT_SCHEMA_ERRORS.some((re) => re.test(message));
+}
+
+/**
+ * The narrow hook from above the transport: watches a callTool promise and
+ * reports an output-schema rejection to the session. Returns the promise unchanged.
+ */
+export function watchCallTool<T>(transport: unknown, toolName: unknown, result: T): T {
+  const p = result as unknown as Promise<unknown>;
+  if (p && typeof p.then === 'function' && typeof toolName === 'string') {
+    p.then(undefined, (error: unknown) => {
+      if (isOutputSchemaError(error)) guard('reporting an invalid result', () => sessionOf(transport)?.invalidResult(toolName, error.message));
+    });
+  }
+  return result;
+}

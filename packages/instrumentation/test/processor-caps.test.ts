@@ -1,0 +1,79 @@
+/** The audit processor counts every dropped audit record; capped names; series created at zero. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { SeverityNumber } from '@opentelemetry/api';
+import { LoggerProvider, type LogRecordExporter, type ReadableLogRecord } from '@opentelemetry/sdk-logs';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
+import { AuditLogRecordProcessor, instrumentClient, observerOf } from '@mcp-conservation/instrumentation';
+import { createTelemetry, sumOf } from './helpers.ts';
+import { createTestServer } from './fixtures/server.ts';
+
+class ControlledExporter implements LogRecordExporter {
+  exported: ReadableLogRecord[] = [];
+  fail = false;
+  export(logs: ReadableLogRecord[], done: (r: { code: number }) => void): void {
+    if (this.fail) return done({ code: 1 });
+    this.exported.push(...logs);
+    done({ code: 0 });
+  }
+  async shutdown(): Promise<void> {}
+  async forceFlush(): Promise<void> {}
+}
+
+test('AuditLogRecordProcessor counts audit records dropped by a full queue and a failed export; other logs are not counted', async () => {
+  const tel = createTelemetry();
+  const exporter = new ControlledExporter();
+  const processor = new AuditLogRecordProcessor(exporter, { maxQueueSize: 3, maxExportBatchSize: 100, scheduledDelayMillis: 60_000, meterProvider: tel.meterProvider });
+  const provider = new LoggerProvider({ processors: [processor] });
+  const logger = provider.getLogger('t');
+  const audit = () => logger.emit({ eventName: 'mcp_conservation.audit.operation', severityNumber: SeverityNumber.INFO, attributes: { a: 1 } });
+  for (let i = 0; i < 5; i++) audit(); // 3 queued, 2 dropped: queue full
+  logger.emit({ body: 'an ordinary log line' }); // dropped too, but not an audit record
+  await processor.forceFlush();
+  assert.equal(exporter.exported.length, 3);
+  exporter.fail = true;
+  audit();
+  audit();
+  await processor.forceFlush(); // 2 dropped: export failed
+  exporter.fail = false;
+  await provider.shutdown();
+  audit(); // after shutdown: dropped
+  const rm = await tel.collect();
+  const dropped = (reason: string) => sumOf(rm, 'mcp_conservation.audit.dropped', { 'mcp_conservation.audit.drop_reason': reason });
+  assert.deepEqual({ queue_full: dropped('queue_full'), export_failed: dropped('export_failed') }, { queue_full: 2, export_failed: 2 });
+  assert.equal(sumOf(rm, 'mcp_conservation.audit.dropped'), 4, 'records emitted after shutdown never reach a shut-down provider');
+  await tel.shutdown();
+});
+
+test('server-controlled names are capped with _OTHER; series of listed tools exist at zero before any call', async () => {
+  const tel = createTelemetry();
+  const server = createTestServer();
+  const [a, b] = InMemoryTransport.createLinkedPair();
+  await server.connect(b);
+  const client = instrumentClient(new Client({ name: 'c', version: '1' }), {
+    tracerProvider: tel.tracerProvider,
+    meterProvider: tel.meterProvider,
+    loggerProvider: tel.loggerProvider,
+    maxDistinctValues: 3,
+  });
+  await client.connect(a);
+  await client.listTools();
+  await observerOf(client)!.forceFlush();
+  const before = await tel.collect();
+  const points = (rm: typeof before) => rm.scopeMetrics.flatMap((s) => s.metrics).flatMap((m) => m.dataPoints as { attributes: Record<string, unknown>; value: unknown }[]);
+  const zero = (tool: string) => points(before).filter((dp) => dp.attributes['gen_ai.tool.name'] === tool && dp.attributes['mcp_conservation.outcome'] === 'success');
+  // The first three names seen (tools in listing order) have their own series, at zero.
+  assert.deepEqual(zero('search').map((dp) => dp.value), [0]);
+  await client.callTool({ name: 'search', arguments: { query: 'q' } });
+  await client.callTool({ name: 'slow', arguments: { ms: 1 } });
+  await client.close();
+  await observerOf(client)!.forceFlush();
+  const rm = await tel.collect();
+  const tools = new Set(points(rm).map((dp) => dp.attributes['gen_ai.tool.name']).filter(Boolean));
+  assert.ok(tools.has('_OTHER'), 'names past the cap become _OTHER');
+  assert.ok(tools.size <= 4, `at most 3 names and _OTHER: ${[...tools].join(', ')}`);
+  assert.equal(sumOf(rm, 'mcp_conservation.tool.calls', { 'gen_ai.tool.name': 'search', 'mcp_conservation.outcome': 'success' }), 1);
+  assert.equal(sumOf(rm, 'mcp_conservation.tool.calls', { 'gen_ai.tool.name': '_OTHER', 'mcp_conservation.outcome': 'success' }), 1);
+  await tel.shutdown();
+});

@@ -1,0 +1,124 @@
+/** Spans per the MCP semantic conventions, trace context in _meta, and the chained audit trail. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
+import { EmptyResultSchema } from '@modelcontextprotocol/sdk/types.js';
+import { instrumentClient, observerOf } from '@mcp-conservation/instrumentation';
+import { AUDIT_FIELDS as F, verifyChain, computeLink, type AuditRecord } from '@mcp-conservation/semconv/audit';
+import { createTelemetry, spanNamed, auditRecords } from './helpers.ts';
+import { createTestServer, type ServerSeen } from './fixtures/server.ts';
+
+async function session(options: Parameters<typeof instrumentClient>[1] = {}, work?: (c: Client) => Promise<void>) {
+  const tel = createTelemetry();
+  const seen: ServerSeen = { metas: [] };
+  const server = createTestServer(seen);
+  const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+  await server.connect(serverSide);
+  const client = instrumentClient(new Client({ name: 'c', version: '1' }), {
+    tracerProvider: tel.tracerProvider,
+    meterProvider: tel.meterProvider,
+    loggerProvider: tel.loggerProvider,
+    ...options,
+  });
+  await client.connect(clientSide);
+  await (work ?? (async (c) => void (await c.callTool({ name: 'search', arguments: { query: 'q' } }))))(client);
+  await client.close();
+  await observerOf(client)!.forceFlush();
+  return { tel, seen, client };
+}
+
+test('tools/call span follows the semconv and its context reaches the server in _meta', async () => {
+  const tel0 = createTelemetry();
+  const parent = tel0.tracerProvider.getTracer('app').startSpan('agent turn');
+  let seenMeta: Record<string, unknown> | undefined;
+  const { tel, seen } = await context.with(trace.setSpan(context.active(), parent), () =>
+    session({}, async (c) => {
+      await c.callTool({ name: 'search', arguments: { query: 'q' } });
+    }),
+  );
+  seenMeta = seen.metas[0];
+  parent.end();
+  const span = spanNamed(tel.spans.getFinishedSpans(), 'tools/call search');
+  assert.equal(span.kind, SpanKind.CLIENT);
+  assert.equal(span.attributes['mcp.method.name'], 'tools/call');
+  assert.equal(span.attributes['gen_ai.tool.name'], 'search');
+  assert.equal(span.attributes['gen_ai.operation.name'], 'execute_tool');
+  assert.equal(span.attributes['network.transport'], 'inproc');
+  assert.equal(span.attributes['mcp.protocol.version'], '2025-11-25');
+  assert.equal(span.attributes['mcp_conservation.server.name'], 'test-server');
+  assert.equal(typeof span.attributes['jsonrpc.request.id'], 'string');
+  assert.equal(span.parentSpanContext?.spanId, parent.spanContext().spanId, 'the caller context is the parent');
+  assert.equal(span.instrumentationScope.schemaUrl, 'https://opentelemetry.io/schemas/1.41.0');
+  assert.equal(span.attributes['gen_ai.tool.call.arguments'], undefined, 'no payload without opt-in');
+  const sc = span.spanContext();
+  assert.equal(seenMeta?.traceparent, `00-${sc.traceId}-${sc.spanId}-01`);
+  assert.equal(seenMeta?.baggage, undefined);
+  const init = spanNamed(tel.spans.getFinishedSpans(), 'initialize');
+  assert.equal(init.status.code, SpanStatusCode.UNSET);
+});
+
+test('a tool error sets error.type=tool_error and an ERROR status', async () => {
+  const { tel } = await session({}, async (c) => void (await c.callTool({ name: 'fail', arguments: {} })));
+  const span = spanNamed(tel.spans.getFinishedSpans(), 'tools/call fail');
+  assert.equal(span.attributes['error.type'], 'tool_error');
+  assert.equal(span.status.code, SpanStatusCode.ERROR);
+});
+
+test('a protocol error carries the JSON-RPC code as error.type and rpc.response.status_code', async () => {
+  const { tel } = await session({}, async (c) => {
+    await assert.rejects(c.request({ method: 'no/such-method' }, EmptyResultSchema), /Method not found/);
+  });
+  const span = spanNamed(tel.spans.getFinishedSpans(), 'no/such-method');
+  assert.equal(span.attributes['error.type'], '-32601');
+  assert.equal(span.attributes['rpc.response.status_code'], '-32601');
+  assert.equal(span.attributes['mcp_conservation.outcome'], 'protocol_error');
+  assert.equal(span.status.code, SpanStatusCode.ERROR);
+  assert.equal(span.status.message, 'Method not found');
+});
+
+test('baggage is propagated only when opted in; content only when opted in', async () => {
+  const bag = propagation.createBaggage({ 'enduser.id': { value: 'alice' } });
+  const run = (opts: Parameters<typeof instrumentClient>[1]) => context.with(propagation.setBaggage(context.active(), bag), () => session(opts));
+  const off = await run({});
+  assert.equal(off.seen.metas[0]?.baggage, undefined);
+  const on = await run({ propagateBaggage: true, userFromBaggage: true, captureContent: true });
+  assert.equal(on.seen.metas[0]?.baggage, 'enduser.id=alice');
+  const span = spanNamed(on.tel.spans.getFinishedSpans(), 'tools/call search');
+  assert.equal(span.attributes['gen_ai.tool.call.arguments'], '{"query":"q"}');
+  assert.match(String(span.attributes['gen_ai.tool.call.result']), /capital of France/);
+  const rec = auditRecords(on.tel.logs)[0]!.attributes as AuditRecord;
+  assert.equal(rec[F.user], 'alice');
+});
+
+test('audit records: contiguous sequence, verified chain, session end, no payload digest without a key', async () => {
+  const { tel } = await session({ resolveUser: () => 'bob' });
+  const records = auditRecords(tel.logs).map((r) => r.attributes as AuditRecord);
+  assert.deepEqual(records.map((r) => r[F.seq]), [1, 2, 3]);
+  assert.deepEqual(records.map((r) => r[F.kind]), ['operation', 'operation', 'session_end']);
+  assert.deepEqual(records.map((r) => r[F.method]), ['initialize', 'tools/call', undefined]);
+  assert.equal(records[1]![F.tool], 'search');
+  assert.equal(records[1]![F.outcome], 'success');
+  assert.equal(records[1]![F.contextValid], true);
+  assert.equal(records[1]![F.user], 'bob');
+  assert.equal(records[1]![F.payloadDigest], undefined);
+  assert.equal(records[1]![F.chainAlgorithm], 'sha256');
+  assert.equal(records[2]![F.sessionRequests], 1);
+  assert.equal(records[2]![F.sessionRecords], 3);
+  const result = verifyChain(records);
+  assert.deepEqual(result.problems, []);
+  assert.equal(auditRecords(tel.logs)[1]!.spanContext?.spanId, spanNamed(tel.spans.getFinishedSpans(), 'tools/call search').spanContext().spanId, 'records link to their span');
+});
+
+test('with an audit key, links are HMAC and payload digests are written; the shared vectors verify the same way', async () => {
+  const { tel } = await session({ auditKey: 'k1' });
+  const records = auditRecords(tel.logs).map((r) => r.attributes as AuditRecord);
+  assert.equal(records[1]![F.chainAlgorithm], 'hmac-sha256');
+  assert.match(String(records[1]![F.payloadDigest]), /^[0-9a-f]{64}$/);
+  assert.deepEqual(verifyChain(records, { key: 'k1' }).problems, []);
+  assert.ok(verifyChain(records, { key: 'wrong' }).problems.some((p) => p.kind === 'altered'));
+  const vectors = JSON.parse(readFileSync(new URL(import.meta.resolve('@mcp-conservation/semconv/test-vectors/audit-chain.json')), 'utf8'));
+  for (const s of vectors.sessions) for (const r of s.records) assert.equal(computeLink(r.record, s.key ?? undefined), r.link);
+});
