@@ -30,6 +30,7 @@ const workspaces = pkg.workspaces.filter((w) => {
 const failedPhases = [];
 if (!phase('build', 'npx', ['turbo', 'run', 'build', '--output-logs=errors-only'])) failedPhases.push('build');
 if (!phase('typecheck', 'npx', ['turbo', 'run', 'typecheck', '--output-logs=errors-only'])) failedPhases.push('typecheck');
+if (!phase('lint', 'npx', ['turbo', 'run', 'lint', '--output-logs=errors-only'])) failedPhases.push('lint');
 if (failedPhases.length === 0) {
   for (const ws of workspaces) {
     if (!phase(`test ${ws}`, 'npm', ['run', 'test', '--workspace', ws])) failedPhases.push(ws);

@@ -6,7 +6,7 @@ test('--help of the binary lists every command and the exit codes', async () => 
   const r = await runCli(['--help']);
   assert.equal(r.code, 0);
   for (const command of ['demo', 'proxy', 'audit', 'report']) assert.match(r.stdout, new RegExp(`^  ${command} `, 'm'));
-  assert.match(r.stdout, /^  4 {3}an endpoint \(Prometheus\) could not be reached/m);
+  assert.match(r.stdout, /^ {2}4 {3}an endpoint \(Prometheus\) could not be reached/m);
 });
 
 test('every command has --help, exit 0, on stdout', async () => {

@@ -57,3 +57,25 @@ test('demo: scorecard and /metrics equal the scripted truth; the audit trail ver
   const [code] = await once(child, 'exit');
   assert.equal(code, 0, err);
 });
+
+test('demo --via-proxy: the proxies measure the same scorecard as the in-process instrumentation', async () => {
+  const run = (args: string[]) =>
+    new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
+      const child = spawn(process.execPath, [BIN, 'demo', '--json', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      let err = '';
+      child.stdout.on('data', (d) => (out += d));
+      child.stderr.on('data', (d) => (err += d));
+      child.on('exit', (code) => resolve({ code, out, err }));
+    });
+  const proxied = await run(['--via-proxy']);
+  assert.equal(proxied.code, 0, proxied.err);
+  const direct = await run(['--port', '0', '--serve', '0']);
+  assert.equal(direct.code, 0, direct.err);
+  const p = JSON.parse(proxied.out);
+  const d = JSON.parse(direct.out);
+  assert.equal(p.mode, 'proxy');
+  assert.deepEqual(p.scorecard, d.scorecard);
+  assert.equal(p.scorecard.toolCalls.tool_error, DEMO_TRUTH.toolErrors);
+  assert.deepEqual(p.audit, { ok: true, records: d.audit.records, sessions: DEMO_TRUTH.sessions });
+});

@@ -47,17 +47,30 @@ export class AuditLogRecordProcessor implements LogRecordProcessor {
     this.delay = options.scheduledDelayMillis ?? 1000;
   }
 
+  /**
+   * The dropped counter, created at the first record (by then the SDK has
+   * registered its meter provider) with every reason at zero, so that an
+   * alert on it sees a series before the first drop.
+   */
+  private droppedCounter(): Counter {
+    if (!this.dropped) {
+      this.dropped = (this.options.meterProvider ?? metrics.getMeterProvider())
+        .getMeter(PACKAGE_NAME, PACKAGE_VERSION, { schemaUrl: SCHEMA_URL })
+        .createCounter(METRIC_AUDIT_DROPPED.name, { unit: METRIC_AUDIT_DROPPED.unit, description: METRIC_AUDIT_DROPPED.description });
+      for (const reason of Object.values(DROP_REASON_VALUES)) this.dropped.add(0, { [ATTR_DROP_REASON]: reason });
+    }
+    return this.dropped;
+  }
+
   private countDropped(records: readonly ReadableLogRecord[], reason: DropReason): void {
     const audit = records.filter((r) => r.eventName !== undefined && AUDIT_EVENTS.has(r.eventName)).length;
     if (audit === 0) return;
     diag.warn(`mcp-conservation: ${audit} audit record(s) dropped (${reason})`);
-    this.dropped ??= (this.options.meterProvider ?? metrics.getMeterProvider())
-      .getMeter(PACKAGE_NAME, PACKAGE_VERSION, { schemaUrl: SCHEMA_URL })
-      .createCounter(METRIC_AUDIT_DROPPED.name, { unit: METRIC_AUDIT_DROPPED.unit, description: METRIC_AUDIT_DROPPED.description });
-    this.dropped.add(audit, { [ATTR_DROP_REASON]: reason });
+    this.droppedCounter().add(audit, { [ATTR_DROP_REASON]: reason });
   }
 
   onEmit(record: ReadWriteLogRecord): void {
+    if (!this.dropped) this.droppedCounter();
     if (this.isShutdown) {
       this.countDropped([record], DROP_REASON_VALUES.shutdown);
       return;

@@ -43,6 +43,8 @@ test('AuditLogRecordProcessor counts audit records dropped by a full queue and a
   const dropped = (reason: string) => sumOf(rm, 'mcp_conservation.audit.dropped', { 'mcp_conservation.audit.drop_reason': reason });
   assert.deepEqual({ queue_full: dropped('queue_full'), export_failed: dropped('export_failed') }, { queue_full: 2, export_failed: 2 });
   assert.equal(sumOf(rm, 'mcp_conservation.audit.dropped'), 4, 'records emitted after shutdown never reach a shut-down provider');
+  const reasons = rm.scopeMetrics.flatMap((s) => s.metrics).filter((m) => m.descriptor.name === 'mcp_conservation.audit.dropped').flatMap((m) => m.dataPoints.map((dp) => dp.attributes['mcp_conservation.audit.drop_reason']));
+  assert.deepEqual(reasons.sort(), ['export_failed', 'invalid', 'queue_full', 'shutdown'], 'every reason has a series, at zero until it happens');
   await tel.shutdown();
 });
 

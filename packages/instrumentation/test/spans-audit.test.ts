@@ -33,13 +33,12 @@ async function session(options: Parameters<typeof instrumentClient>[1] = {}, wor
 test('tools/call span follows the semconv and its context reaches the server in _meta', async () => {
   const tel0 = createTelemetry();
   const parent = tel0.tracerProvider.getTracer('app').startSpan('agent turn');
-  let seenMeta: Record<string, unknown> | undefined;
   const { tel, seen } = await context.with(trace.setSpan(context.active(), parent), () =>
     session({}, async (c) => {
       await c.callTool({ name: 'search', arguments: { query: 'q' } });
     }),
   );
-  seenMeta = seen.metas[0];
+  const seenMeta = seen.metas[0];
   parent.end();
   const span = spanNamed(tel.spans.getFinishedSpans(), 'tools/call search');
   assert.equal(span.kind, SpanKind.CLIENT);

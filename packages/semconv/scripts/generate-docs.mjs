@@ -96,7 +96,9 @@ if (process.argv.includes('--check')) {
   let current = '';
   try {
     current = readFileSync(out, 'utf8');
-  } catch {}
+  } catch {
+    // A missing file is stale too.
+  }
   if (current !== text) {
     console.error(`${out} is stale: run npm run generate -w @mcp-conservation/semconv`);
     process.exit(1);

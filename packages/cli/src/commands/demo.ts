@@ -20,6 +20,7 @@ import { verifyRecords } from '../audit/verify.js';
 import { AGENTS } from '../demo/script.js';
 import { computeScorecard, renderScorecard, type Scorecard } from '../demo/scorecard.js';
 import { startTelemetry } from '../demo/telemetry.js';
+import { OtlpSink } from '../demo/otlp-sink.js';
 
 export const DEMO_HELP = `Usage: mcp-conservation demo [options]
 
@@ -30,6 +31,9 @@ conservation measures against their targets, serves the metrics on an
 embedded Prometheus endpoint, and writes and verifies the audit trail.
 
 Options:
+  --via-proxy         run the agents uninstrumented, each through
+                      \`mcp-conservation proxy\` (the zero-code path); the proxies
+                      export OTLP to the demo, which scores what they measured
   --port <n>          port of the /metrics endpoint (default 9464; 0 picks a free one)
   --host <addr>       address it listens on (default 127.0.0.1)
   --serve <seconds>   keep serving /metrics this long after the run
@@ -40,6 +44,7 @@ Options:
   -h, --help          this help`;
 
 interface DemoFlags {
+  'via-proxy'?: boolean;
   port?: string;
   host?: string;
   serve?: string;
@@ -49,8 +54,10 @@ interface DemoFlags {
 }
 
 export interface DemoResult {
+  readonly mode: 'sdk' | 'proxy';
   readonly scorecard: Scorecard;
-  readonly metricsUrl: string;
+  /** The embedded Prometheus endpoint (SDK mode only). */
+  readonly metricsUrl?: string;
   readonly auditFile: string;
   readonly audit: { readonly ok: boolean; readonly records: number; readonly sessions: number };
 }
@@ -63,12 +70,40 @@ function intFlag(name: string, value: string | undefined, fallback: number): num
 }
 
 const sampleServer = () => fileURLToPath(new URL('./demo/sample-server.js', import.meta.url));
+const cliBin = () => fileURLToPath(new URL('./bin.js', import.meta.url));
+
+/** Each agent through its own proxy process, which exports OTLP/JSON to the sink. */
+async function runViaProxy(auditFile: string, log: (s: string) => void): Promise<{ scorecard: Scorecard; spans: number }> {
+  const sink = new OtlpSink(auditFile);
+  const endpoint = await sink.start();
+  const env: Record<string, string> = {
+    ...(Object.fromEntries(Object.entries(process.env).filter(([, v]) => v !== undefined)) as Record<string, string>),
+    OTEL_EXPORTER_OTLP_ENDPOINT: endpoint,
+    OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+    OTEL_SERVICE_NAME: 'mcp-conservation-demo',
+    OTEL_BLRP_SCHEDULE_DELAY: '200',
+  };
+  try {
+    for (const agent of AGENTS) {
+      const client = new Client({ name: agent.name, version: '1.0.0' });
+      await client.connect(new StdioClientTransport({ command: process.execPath, args: [cliBin(), 'proxy', '--', process.execPath, sampleServer()], env, stderr: 'ignore' }));
+      await agent.run(client);
+      // Closing waits for the proxy to exit, after it exported its telemetry.
+      await client.close();
+      log(`  ${agent.name.padEnd(15)} done (through the proxy)`);
+    }
+    return { scorecard: computeScorecard(sink.resourceMetrics()), spans: sink.spans };
+  } finally {
+    await sink.stop();
+  }
+}
 
 export async function runDemo(argv: string[]): Promise<number> {
   const { values, help } = parseCommandArgs<DemoFlags>(
     'demo',
     argv,
     {
+      'via-proxy': { type: 'boolean' },
       port: { type: 'string' },
       host: { type: 'string' },
       serve: { type: 'string' },
@@ -90,6 +125,21 @@ export async function runDemo(argv: string[]): Promise<number> {
   const log = (s: string) => {
     if (!values.json) process.stdout.write(`${s}\n`);
   };
+
+  if (values['via-proxy']) {
+    log(`mcp-conservation demo: ${AGENTS.length} agents, each through mcp-conservation proxy, against a sample MCP server`);
+    const { scorecard } = await runViaProxy(auditFile, log);
+    const verification = verifyRecords(await readAuditFiles([auditFile], silentProgress));
+    const result: DemoResult = { mode: 'proxy', scorecard, auditFile, audit: { ok: verification.ok, records: verification.records, sessions: verification.sessions.length } };
+    if (values.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    else {
+      log('');
+      log(renderScorecard(scorecard, color));
+      log('');
+      log(`Audit trail (as the proxies exported it): ${verification.records} records in ${verification.sessions.length} sessions, chain ${verification.ok ? 'verified' : 'BROKEN'}: ${auditFile}`);
+    }
+    return EXIT.ok;
+  }
 
   let flushInstrumentation: () => Promise<void> = async () => undefined;
   let telemetry;
@@ -123,6 +173,7 @@ export async function runDemo(argv: string[]): Promise<number> {
   const scorecard = computeScorecard(resourceMetrics);
   const verification = verifyRecords(await readAuditFiles([auditFile], silentProgress));
   const result: DemoResult = {
+    mode: 'sdk',
     scorecard,
     metricsUrl: telemetry.metricsUrl,
     auditFile,

@@ -1,19 +1,134 @@
 /**
- * Placeholder: the zero-code proxy is built on the instrumentation's
- * message-level core once that lands (see docs/proxy.md).
+ * `mcp-conservation proxy`: a zero-code observer for hosts that cannot be
+ * instrumented. It relays MCP (stdio or Streamable HTTP) unchanged in
+ * meaning and emits the instrumentation's spans, metrics and audit records
+ * through its message-level core, with observer `proxy`.
  */
-export const PROXY_HELP = `Usage: mcp-conservation proxy -- <server command> [args...]        (stdio)
-       mcp-conservation proxy --http <upstream url> --listen <host:port>
+import { parseCommandArgs } from '../cli/args.js';
+import { usageError } from '../cli/errors.js';
+import { EXIT } from '../cli/exit-codes.js';
+import { resolveKey } from '../cli/key.js';
+import type { ConservationOptions } from '@mcp-conservation/instrumentation';
 
-Relays MCP messages between a host and a server unchanged, and emits the
-same spans, metrics and audit records as the client instrumentation.
-Not built yet: it waits for the instrumentation's message-level core.`;
+export const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
+
+export const PROXY_HELP = `Usage: mcp-conservation proxy [options] -- <server command> [args...]      (stdio)
+       mcp-conservation proxy [options] --http <upstream url> --listen <host:port>
+
+Relays MCP messages between a host and a server, unchanged in meaning, and
+emits the same spans, metrics and audit records as the client
+instrumentation, marked mcp_conservation.observer="proxy".
+
+stdio: a host launches the proxy in place of the server, e.g. in an
+mcpServers entry: "command": "npx", "args": ["mcp-conservation", "proxy",
+"--", "npx", "-y", "some-server"]. stdout carries only MCP messages;
+diagnostics and the server's stderr go to stderr.
+
+HTTP: a Streamable HTTP reverse proxy. Point the host at
+http://<listen><path of the upstream url>; every request (POST, GET, DELETE,
+any path) goes to the upstream origin with its headers, Authorization
+included (never logged or exported).
+
+Options:
+  --http <url>                upstream Streamable HTTP endpoint (HTTP mode)
+  --listen <host:port>        where to listen in HTTP mode (default 127.0.0.1:8808)
+  --max-message-bytes <n>     larger messages are relayed unread (default ${DEFAULT_MAX_MESSAGE_BYTES})
+  --audit-key-file <file>     key for the audit trail's HMAC chain
+                              (default: MCP_CONSERVATION_AUDIT_KEY)
+  --quiet                     no progress on stderr (warnings still)
+  -h, --help                  this help
+
+Telemetry: the standard OTEL_* variables (OTLP by default, http/protobuf to
+http://localhost:4318; OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_EXPORTER_OTLP_PROTOCOL,
+OTEL_SERVICE_NAME, OTEL_{TRACES,METRICS,LOGS}_EXPORTER=none, OTEL_SDK_DISABLED).
+If the collector is down, traffic still flows. See docs/proxy.md.
+
+Exit codes:
+  stdio   the server's exit code (128+n when a signal ended it);
+          127 when the server command cannot be started
+  HTTP    0 after SIGINT/SIGTERM; 4 when it cannot listen
+  2       usage error`;
+
+interface ProxyFlags {
+  http?: string;
+  listen?: string;
+  'max-message-bytes'?: string;
+  'audit-key-file'?: string;
+  quiet?: boolean;
+}
+
+function positiveInt(flag: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw usageError(`proxy: ${flag} must be a positive integer, got '${value}'`);
+  return n;
+}
+
+export function parseListen(value: string): { host: string; port: number } {
+  const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(value) ?? /^(\d+)$/.exec(value);
+  if (!m) throw usageError(`proxy: --listen must be <host:port>, got '${value}'`);
+  const port = Number(m.length === 2 ? m[1] : m[3]);
+  if (port > 65535) throw usageError(`proxy: --listen port out of range: ${port}`);
+  const host = m.length === 2 ? '127.0.0.1' : (m[1] ?? m[2] ?? '') || '127.0.0.1';
+  return { host, port };
+}
 
 export async function runProxy(argv: string[]): Promise<number> {
-  if (argv[0] === '--help' || argv[0] === '-h') {
+  const split = argv.indexOf('--');
+  const own = split === -1 ? argv : argv.slice(0, split);
+  const server = split === -1 ? [] : argv.slice(split + 1);
+  const { values, positionals, help } = parseCommandArgs<ProxyFlags>('proxy', own, {
+    http: { type: 'string' },
+    listen: { type: 'string' },
+    'max-message-bytes': { type: 'string' },
+    'audit-key-file': { type: 'string' },
+    quiet: { type: 'boolean', short: 'q' },
+  });
+  if (help) {
     process.stdout.write(`${PROXY_HELP}\n`);
-    return 0;
+    return EXIT.ok;
   }
-  process.stderr.write("proxy: not built yet (it waits for the instrumentation's message-level core)\n");
-  return 1;
+  if (positionals.length) throw usageError(`proxy: put the server command after '--': mcp-conservation proxy -- ${positionals.join(' ')}\nRun \`mcp-conservation proxy --help\` for usage.`);
+  const maxMessageBytes = positiveInt('--max-message-bytes', values['max-message-bytes'], DEFAULT_MAX_MESSAGE_BYTES);
+  const auditKey = resolveKey('proxy', undefined, values['audit-key-file']);
+  const options: ConservationOptions = auditKey !== undefined ? { auditKey } : {};
+  const quiet = values.quiet === true;
+  const note = (message: string) => process.stderr.write(`mcp-conservation: proxy: ${message}\n`);
+  const step = (message: string) => {
+    if (!quiet) note(message);
+  };
+
+  if (values.http !== undefined) {
+    if (server.length) throw usageError('proxy: give --http <url> or -- <server command>, not both');
+    let upstream: URL;
+    try {
+      upstream = new URL(values.http);
+    } catch {
+      throw usageError(`proxy: --http is not a URL: '${values.http}'`);
+    }
+    if (upstream.protocol !== 'http:' && upstream.protocol !== 'https:') throw usageError(`proxy: --http must be an http(s) URL, got '${upstream.protocol}'`);
+    const listen = parseListen(values.listen ?? '127.0.0.1:8808');
+    const { consoleToStderr, startTelemetry } = await import('../proxy/telemetry.js');
+    consoleToStderr();
+    const { runHttpProxy } = await import('../proxy/http.js');
+    const telemetry = startTelemetry(options);
+    return runHttpProxy({ upstream, listen, maxMessageBytes, telemetry, note, step });
+  }
+
+  if (values.listen !== undefined) throw usageError('proxy: --listen needs --http <upstream url>');
+  if (server.length === 0) throw usageError('proxy: give the server command after --, or --http <url> --listen <host:port>\nRun `mcp-conservation proxy --help` for usage.');
+  const { consoleToStderr, startTelemetry } = await import('../proxy/telemetry.js');
+  consoleToStderr();
+  const { runStdioProxy } = await import('../proxy/stdio.js');
+  const telemetry = startTelemetry(options);
+  const [command, ...args] = server as [string, ...string[]];
+  step(`relaying stdio to ${command}`);
+  const exit = await runStdioProxy({ command, args, maxMessageBytes, telemetry, note });
+  await telemetry.shutdown();
+  if (exit.signal) {
+    // End the way the server ended, so the host sees the same.
+    process.kill(process.pid, exit.signal);
+  }
+  // Nothing else may keep the process alive once the server is gone (the host's stdin, exporter sockets).
+  process.exit(exit.code);
 }

@@ -330,7 +330,8 @@ export class McpSession {
 
   private analysisOf(method: string, message: Msg, wireBytes?: number): Promise<Analysis | undefined> {
     if (!('result' in message) || this.rt.options.tokens === false) return Promise.resolve(undefined);
-    if (!ANALYZED_METHODS.has(method) && wireBytes === undefined) return Promise.resolve(undefined);
+    // Only rendered methods are analyzed, whoever observes: the SDK patch and the proxy count the same.
+    if (!ANALYZED_METHODS.has(method)) return Promise.resolve(undefined);
     return this.rt.analyzer.analyze({ method, message, ...(wireBytes !== undefined ? { wireBytes } : {}) });
   }
 

@@ -1,0 +1,55 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { ALL_METRICS, AUDIT_ATTRIBUTE_KEYS, METRIC_AUDIT_RECEIVED, PAYLOAD_ATTRIBUTE_KEYS } from '@mcp-conservation/semconv';
+import { AUDIT_RECORD_CONDITION, configDir, generatedFiles, redactionAllowList } from '@mcp-conservation/collector-config';
+
+test('generated files are up to date (run: npm run generate -w @mcp-conservation/collector-config)', () => {
+  for (const { path, content } of generatedFiles()) {
+    assert.equal(readFileSync(join(configDir, path), 'utf8'), content, `collector-config/${path} is stale`);
+  }
+});
+
+const agent = parse(readFileSync(join(configDir, 'agent.yaml'), 'utf8'));
+const redaction = agent.processors.redaction;
+
+test('the agent keeps every audit field and every metric attribute', () => {
+  const allowed = new Set<string>(redaction.allowed_keys);
+  for (const k of AUDIT_ATTRIBUTE_KEYS) assert.ok(allowed.has(k), `audit field ${k}`);
+  for (const m of ALL_METRICS) for (const k of m.attributes) assert.ok(allowed.has(k), `${m.name} attribute ${k}`);
+  assert.deepEqual(redaction.allowed_keys, redactionAllowList());
+});
+
+test('the agent removes payload attributes: not allowed, not ignored, fails closed', () => {
+  assert.equal(redaction.allow_all_keys, false);
+  assert.ok(PAYLOAD_ATTRIBUTE_KEYS.length > 0);
+  const ignored: RegExp[] = (redaction.ignored_key_patterns ?? []).map((p: string) => new RegExp(p));
+  for (const k of PAYLOAD_ATTRIBUTE_KEYS) {
+    assert.ok(!redaction.allowed_keys.includes(k), `${k} allowed`);
+    assert.ok(!(redaction.ignored_keys ?? []).includes(k), `${k} ignored`);
+    assert.ok(!ignored.some((re) => re.test(k)), `${k} matches an ignored pattern`);
+  }
+  // The audit chain covers every field, so no audit field may be masked either.
+  assert.equal(redaction.blocked_values, undefined);
+  assert.equal(redaction.summary, 'silent');
+});
+
+test('every agent pipeline redacts between memory_limiter and batch', () => {
+  for (const [name, p] of Object.entries<{ processors: string[] }>(agent.service.pipelines)) {
+    assert.deepEqual(p.processors, ['memory_limiter', 'redaction', 'batch'], name);
+  }
+});
+
+test('the gateway counts audit records into the semconv metric and converts it to cumulative', () => {
+  const gateway = parse(readFileSync(join(configDir, 'gateway.yaml'), 'utf8'));
+  const counted = gateway.connectors.count.logs[METRIC_AUDIT_RECEIVED.name];
+  assert.deepEqual(counted.conditions, [AUDIT_RECORD_CONDITION]);
+  assert.deepEqual(gateway.service.pipelines.logs.exporters.includes('count'), true);
+  const metrics = gateway.service.pipelines.metrics;
+  assert.ok(metrics.receivers.includes('count'));
+  assert.ok(metrics.processors.includes('delta_to_cumulative'));
+  assert.deepEqual(metrics.exporters.sort(), ['prometheus', 'prometheus_remote_write']);
+  assert.equal(gateway.exporters.otlp_http.sending_queue.storage, 'file_storage/queue');
+});

@@ -1,0 +1,178 @@
+/**
+ * promtool unit tests of the shipped rule file, rendered at test time so
+ * that every series name comes from semconv's `promNames`. Each case holds
+ * its own input series; eval at 10m with 1m samples lets every `for: 5m`
+ * rule fire when its condition held from the start.
+ */
+import {
+  ALERT_RULES,
+  LABELS,
+  METRIC_AUDIT_DROPPED,
+  METRIC_AUDIT_RECEIVED,
+  METRIC_AUDIT_RECORDS,
+  METRIC_CONTEXT_TOKENS,
+  METRIC_RESPONSES_CANCELLED,
+  METRIC_RESPONSES_EXPECTED,
+  METRIC_RESPONSES_LOST,
+  METRIC_SESSIONS_OVER_LIMIT,
+  METRIC_TOOL_CALLS,
+  queries,
+  promNames,
+  type MetricDefinition,
+} from '@mcp-conservation/semconv';
+
+/** The Collector-path name (first of promNames). */
+function name(def: MetricDefinition): string {
+  return promNames(def)[0] as string;
+}
+
+function series(def: MetricDefinition, labels: Record<string, string>, values: string) {
+  const all = { job: 'shop', ...labels };
+  const inner = Object.entries(all)
+    .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+    .join(',');
+  return { series: `${name(def)}{${inner}}`, values };
+}
+
+function rule(id: string) {
+  const r = ALERT_RULES.find((x) => x.id === id);
+  if (!r) throw new Error(`no rule ${id}`);
+  return r;
+}
+
+interface Case {
+  readonly name: string;
+  readonly rule: string;
+  readonly input: ReturnType<typeof series>[];
+  /** Expected `$value` in the summary when firing; undefined: must not fire. */
+  readonly fires?: string;
+}
+
+const D = LABELS;
+
+export const CASES: readonly Case[] = [
+  {
+    name: 'token efficiency 50% over 1000 tokens fires',
+    rule: 'token-efficiency-low',
+    input: [series(METRIC_CONTEXT_TOKENS, { [D.disposition]: 'meaningful' }, '0+500x15'), series(METRIC_CONTEXT_TOKENS, { [D.disposition]: 'redundant' }, '0+500x15')],
+    fires: '50%',
+  },
+  {
+    name: 'token efficiency 50% under the volume guard is silent',
+    rule: 'token-efficiency-low',
+    input: [series(METRIC_CONTEXT_TOKENS, { [D.disposition]: 'meaningful' }, '0+10x15'), series(METRIC_CONTEXT_TOKENS, { [D.disposition]: 'unused' }, '0+10x15')],
+  },
+  {
+    name: 'token efficiency 95% is silent',
+    rule: 'token-efficiency-low',
+    input: [series(METRIC_CONTEXT_TOKENS, { [D.disposition]: 'meaningful' }, '0+950x15'), series(METRIC_CONTEXT_TOKENS, { [D.disposition]: 'unused' }, '0+50x15')],
+  },
+  {
+    name: 'context loss 10% fires',
+    rule: 'context-loss-high',
+    input: [series(METRIC_RESPONSES_EXPECTED, {}, '0+100x15'), series(METRIC_RESPONSES_LOST, { [D.cause]: 'timeout' }, '0+10x15')],
+    fires: '10%',
+  },
+  {
+    name: 'context loss excludes cancelled requests from the denominator (1/40 fires)',
+    rule: 'context-loss-high',
+    input: [series(METRIC_RESPONSES_EXPECTED, {}, '0+100x15'), series(METRIC_RESPONSES_CANCELLED, {}, '0+60x15'), series(METRIC_RESPONSES_LOST, { [D.cause]: 'late' }, '0+1x15')],
+    fires: '2.5%',
+  },
+  {
+    name: 'context loss 50% under the volume guard is silent',
+    rule: 'context-loss-high',
+    input: [series(METRIC_RESPONSES_EXPECTED, {}, '0+2x15'), series(METRIC_RESPONSES_LOST, { [D.cause]: 'timeout' }, '0+1x15')],
+  },
+  {
+    name: 'no loss series at all is silent',
+    rule: 'context-loss-high',
+    input: [series(METRIC_RESPONSES_EXPECTED, {}, '0+100x15')],
+  },
+  {
+    name: 'tool success 90% fires',
+    rule: 'tool-success-low',
+    input: [series(METRIC_TOOL_CALLS, { [D.outcome]: 'success' }, '0+90x15'), series(METRIC_TOOL_CALLS, { [D.outcome]: 'tool_error' }, '0+10x15')],
+    fires: '90%',
+  },
+  {
+    name: 'tool success excludes cancelled calls (99% is silent)',
+    rule: 'tool-success-low',
+    input: [
+      series(METRIC_TOOL_CALLS, { [D.outcome]: 'success' }, '0+99x15'),
+      series(METRIC_TOOL_CALLS, { [D.outcome]: 'cancelled' }, '0+50x15'),
+      series(METRIC_TOOL_CALLS, { [D.outcome]: 'timeout' }, '0+1x15'),
+    ],
+  },
+  {
+    name: 'tool success 50% under the volume guard is silent',
+    rule: 'tool-success-low',
+    input: [series(METRIC_TOOL_CALLS, { [D.outcome]: 'success' }, '0+1x15'), series(METRIC_TOOL_CALLS, { [D.outcome]: 'tool_error' }, '0+1x15')],
+  },
+  {
+    name: 'a session over the request limit fires at once',
+    rule: 'session-over-limit',
+    input: [series(METRIC_SESSIONS_OVER_LIMIT, {}, '0x5 1x10')],
+    fires: '1',
+  },
+  {
+    name: 'no session over the limit is silent',
+    rule: 'session-over-limit',
+    input: [series(METRIC_SESSIONS_OVER_LIMIT, {}, '0x15')],
+  },
+  {
+    name: 'dropped audit records fire at once',
+    rule: 'audit-dropped',
+    input: [series(METRIC_AUDIT_DROPPED, { [D.dropReason]: 'queue_full' }, '0x5 3x10')],
+    fires: '3',
+  },
+  {
+    name: 'no dropped audit record is silent',
+    rule: 'audit-dropped',
+    input: [series(METRIC_AUDIT_DROPPED, { [D.dropReason]: 'queue_full' }, '0x15')],
+  },
+  {
+    name: 'records emitted but not received fire',
+    rule: 'audit-unreceived',
+    input: [series(METRIC_AUDIT_RECORDS, {}, '0+10x15'), series(METRIC_AUDIT_RECEIVED, {}, '0+8x15')],
+    fires: '10',
+  },
+  {
+    name: 'records emitted and never counted at the gateway fire',
+    rule: 'audit-unreceived',
+    input: [series(METRIC_AUDIT_RECORDS, {}, '0+10x15')],
+    fires: '50',
+  },
+  {
+    name: 'every emitted record received is silent',
+    rule: 'audit-unreceived',
+    input: [series(METRIC_AUDIT_RECORDS, {}, '0+10x15'), series(METRIC_AUDIT_RECEIVED, {}, '0+10x15')],
+  },
+];
+
+/** The promtool test document for a rule file. */
+export function promtoolTests(ruleFile: string) {
+  const tests: unknown[] = CASES.map((c) => {
+    const r = rule(c.rule);
+    return {
+      name: c.name,
+      interval: '1m',
+      input_series: c.input,
+      alert_rule_test: [
+        {
+          eval_time: '10m',
+          alertname: r.alert,
+          exp_alerts: c.fires === undefined ? [] : [{ exp_labels: { severity: r.severity }, exp_annotations: { title: r.title, summary: r.summary.replace(/\{\{[^}]*\}\}/, c.fires), description: r.description } }],
+        },
+      ],
+    };
+  });
+  // An absent loss series must read as zero loss, not as no data.
+  tests.push({
+    name: 'context loss rate is 0, not empty, when nothing was lost',
+    interval: '1m',
+    input_series: [series(METRIC_RESPONSES_EXPECTED, {}, '0+100x15')],
+    promql_expr_test: [{ expr: queries.contextLossRate({ window: '5m' }), eval_time: '10m', exp_samples: [{ labels: '{}', value: 0 }] }],
+  });
+  return { rule_files: [ruleFile], evaluation_interval: '1m', tests };
+}

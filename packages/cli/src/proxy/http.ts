@@ -1,0 +1,369 @@
+/**
+ * The Streamable HTTP reverse proxy. Every request goes to the upstream
+ * origin at the same path, with its headers (hop-by-hop ones aside, Host
+ * rewritten); responses come back with their status, headers and bytes as
+ * they arrive (SSE streams unbuffered). Requests at the upstream's MCP path
+ * are observed: POST bodies (one message or a batch) on the way up, JSON and
+ * SSE bodies on the way down, one core session per MCP session id.
+ */
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import https from 'node:https';
+import zlib from 'node:zlib';
+import { NETWORK_TRANSPORT_VALUES } from '@mcp-conservation/semconv';
+import type { McpSession } from '@mcp-conservation/instrumentation';
+import { EXIT } from '../cli/exit-codes.js';
+import { observeIncoming, observeOutgoing, observeUnparseable, parseJson, type Carrier } from './observe.js';
+import { SseReader } from './sse.js';
+import type { ProxyTelemetry } from './telemetry.js';
+
+export interface HttpProxyOptions {
+  readonly upstream: URL;
+  readonly listen: { readonly host: string; readonly port: number };
+  readonly maxMessageBytes: number;
+  readonly telemetry: ProxyTelemetry;
+  readonly note: (message: string) => void;
+  readonly step: (message: string) => void;
+  /** Called once listening, with the bound address (tests listen on port 0). */
+  readonly onListening?: (url: string) => void;
+}
+
+/** RFC 9110 §7.6.1 connection-specific headers; never forwarded by a proxy. */
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'proxy-authenticate', 'proxy-authorization']);
+
+/** Raw headers (name, value, name, value...) without hop-by-hop ones and those named in Connection. */
+function forwardable(raw: readonly string[], drop: ReadonlySet<string> = new Set()): string[] {
+  const named = new Set<string>();
+  for (let i = 0; i < raw.length; i += 2) {
+    if (raw[i]?.toLowerCase() === 'connection') for (const n of (raw[i + 1] ?? '').split(',')) named.add(n.trim().toLowerCase());
+  }
+  const out: string[] = [];
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = (raw[i] ?? '').toLowerCase();
+    if (HOP_BY_HOP.has(name) || named.has(name) || drop.has(name)) continue;
+    out.push(raw[i] as string, raw[i + 1] as string);
+  }
+  return out;
+}
+
+function header(req: IncomingMessage, name: string): string | undefined {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+/** A decoder of a Content-Encoding, for observing; undefined for identity, null when unknown. */
+function decoder(encoding: string | undefined): zlib.Gunzip | zlib.Inflate | zlib.BrotliDecompress | undefined | null {
+  const e = (encoding ?? '').trim().toLowerCase();
+  if (e === '' || e === 'identity') return undefined;
+  if (e === 'gzip' || e === 'x-gzip') return zlib.createGunzip();
+  if (e === 'deflate') return zlib.createInflate();
+  if (e === 'br') return zlib.createBrotliDecompress();
+  const z = zlib as unknown as { createZstdDecompress?: () => zlib.Gunzip };
+  if (e === 'zstd' && z.createZstdDecompress) return z.createZstdDecompress();
+  return null;
+}
+
+function decodeSync(encoding: string | undefined, body: Buffer): Buffer | undefined {
+  const e = (encoding ?? '').trim().toLowerCase();
+  try {
+    if (e === '' || e === 'identity') return body;
+    if (e === 'gzip' || e === 'x-gzip') return zlib.gunzipSync(body);
+    if (e === 'deflate') return zlib.inflateSync(body);
+    if (e === 'br') return zlib.brotliDecompressSync(body);
+  } catch {
+    return undefined;
+  }
+  return undefined;
+}
+
+interface SessionSlot {
+  id: string | undefined;
+  readonly session: McpSession;
+}
+
+/** Requests of a host message that expect a response (for sendFailed when the upstream does not answer). */
+function requestsIn(value: unknown): unknown[] {
+  const list = Array.isArray(value) ? value : [value];
+  return list.filter((m) => typeof m === 'object' && m !== null && 'method' in m && 'id' in m);
+}
+
+function hasInitialize(value: unknown): boolean {
+  const list = Array.isArray(value) ? value : [value];
+  return list.some((m) => typeof m === 'object' && m !== null && (m as { method?: unknown }).method === 'initialize');
+}
+
+export class HttpRelay {
+  private readonly byId = new Map<string, SessionSlot>();
+  /** The session of a server that gives no session ids (stateless). */
+  private sessionless: SessionSlot | undefined;
+  private readonly agent: http.Agent;
+  private readonly client: typeof http | typeof https;
+  private readonly port: number;
+
+  constructor(private readonly o: HttpProxyOptions) {
+    const secure = o.upstream.protocol === 'https:';
+    this.client = secure ? https : http;
+    this.agent = new (secure ? https.Agent : http.Agent)({ keepAlive: true });
+    this.port = o.upstream.port ? Number(o.upstream.port) : secure ? 443 : 80;
+  }
+
+  private open(id: string | undefined): SessionSlot {
+    const slot: SessionSlot = {
+      id,
+      session: this.o.telemetry.core.openSession({
+        networkTransport: NETWORK_TRANSPORT_VALUES.tcp,
+        serverAddress: this.o.upstream.hostname,
+        serverPort: this.port,
+        mcpSessionId: () => slot.id,
+      }),
+    };
+    if (id) this.byId.set(id, slot);
+    return slot;
+  }
+
+  private slotFor(id: string | undefined, initializing: boolean): SessionSlot {
+    if (id) return this.byId.get(id) ?? this.open(id);
+    if (initializing) return this.open(undefined);
+    return (this.sessionless ??= this.open(undefined));
+  }
+
+  /** The upstream named the session: later requests carry this id. */
+  private named(slot: SessionSlot, id: string | undefined): void {
+    if (slot.id || !id) {
+      if (!slot.id && slot !== this.sessionless) {
+        // A server without session ids: this session is the one sessionless requests belong to.
+        if (this.sessionless && this.sessionless !== slot) this.closeSlot(this.sessionless);
+        this.sessionless = slot;
+      }
+      return;
+    }
+    slot.id = id;
+    this.byId.set(id, slot);
+  }
+
+  private closeSlot(slot: SessionSlot): void {
+    if (slot.id) this.byId.delete(slot.id);
+    if (this.sessionless === slot) this.sessionless = undefined;
+    try {
+      slot.session.close();
+    } catch (error) {
+      this.o.note(`closing a session's telemetry failed: ${String(error)}`);
+    }
+  }
+
+  closeAll(): void {
+    for (const slot of [...this.byId.values()]) this.closeSlot(slot);
+    if (this.sessionless) this.closeSlot(this.sessionless);
+    this.agent.destroy();
+  }
+
+  handle(req: IncomingMessage, res: ServerResponse): void {
+    const target = new URL(req.url ?? '/', this.o.upstream.origin);
+    const isMcp = target.pathname === this.o.upstream.pathname;
+    const sessionId = header(req, 'mcp-session-id');
+    let chunks: Buffer[] = [];
+    let size = 0;
+    // A body over the limit is not held: it streams upstream as it comes, unread.
+    let streaming: http.ClientRequest | undefined;
+    req.on('data', (c: Buffer) => {
+      if (streaming) {
+        if (!streaming.write(c)) {
+          req.pause();
+          streaming.once('drain', () => req.resume());
+        }
+        return;
+      }
+      size += c.length;
+      chunks.push(c);
+      if (size > this.o.maxMessageBytes) {
+        this.o.note(`a request body over --max-message-bytes ${this.o.maxMessageBytes} is relayed unread`);
+        streaming = this.forward(req, res, target, undefined, isMcp && sessionId ? this.slotFor(sessionId, false) : undefined, []);
+        for (const part of chunks) streaming.write(part);
+        chunks = [];
+      }
+    });
+    req.on('error', () => res.destroy());
+    req.on('end', () => {
+      if (streaming) {
+        streaming.end();
+        return;
+      }
+      const body = Buffer.concat(chunks);
+      let out = body;
+      let slot: SessionSlot | undefined;
+      let sent: unknown[] = [];
+      if (isMcp && req.method === 'POST' && body.length > 0) {
+        const encoding = header(req, 'content-encoding');
+        const decoded = decodeSync(encoding, body);
+        const parsed = decoded ? parseJson(decoded.toString('utf8')) : undefined;
+        if (parsed?.ok) {
+          slot = this.slotFor(sessionId, hasInitialize(parsed.value));
+          const carrier: Carrier = {};
+          for (const k of ['traceparent', 'tracestate', 'baggage']) {
+            const v = header(req, k);
+            if (v) carrier[k] = v;
+          }
+          const changed = observeOutgoing(slot.session, parsed.value, carrier);
+          sent = requestsIn(changed ?? parsed.value);
+          // A compressed body is relayed as it came (observed, without trace context).
+          if (changed !== undefined && decoded === body) out = Buffer.from(JSON.stringify(changed));
+        }
+      } else if (isMcp && sessionId) {
+        slot = this.slotFor(sessionId, false);
+      }
+      this.forward(req, res, target, out !== body ? out.length : undefined, slot, sent).end(out);
+    });
+  }
+
+  /**
+   * Starts the upstream request and relays its answer; the caller writes the
+   * body and ends it. `newLength`: the length of a body the proxy changed.
+   */
+  private forward(req: IncomingMessage, res: ServerResponse, target: URL, newLength: number | undefined, slot: SessionSlot | undefined, sent: unknown[]): http.ClientRequest {
+    const headers = forwardable(req.rawHeaders, new Set(['host', ...(newLength !== undefined ? ['content-length'] : [])]));
+    headers.push('Host', target.host);
+    if (newLength !== undefined) headers.push('Content-Length', String(newLength));
+    const upstream = this.client.request(target, { method: req.method ?? 'GET', headers: headers as unknown as http.OutgoingHttpHeaders, agent: this.agent });
+    let answered = false;
+    const failed = (error: Error) => {
+      if (answered) return;
+      answered = true;
+      for (const m of sent) slot?.session.sendFailed(m, error);
+      this.o.note(`upstream ${req.method} ${target.pathname}: ${error.message}`);
+      if (!res.headersSent) {
+        res.writeHead(502, { 'content-type': 'text/plain' });
+        res.end(`mcp-conservation proxy: upstream unreachable: ${error.message}\n`);
+      } else res.destroy();
+    };
+    upstream.on('error', failed);
+    // The host went away: so does our request upstream (an SSE stream ends there too).
+    res.on('close', () => {
+      if (!res.writableFinished) upstream.destroy();
+    });
+    upstream.on('response', (up) => {
+      answered = true;
+      const status = up.statusCode ?? 502;
+      const newId = up.headers['mcp-session-id'];
+      if (slot) this.named(slot, Array.isArray(newId) ? newId[0] : newId);
+      res.writeHead(status, up.statusMessage, forwardable(up.rawHeaders));
+      res.flushHeaders();
+      const observe = slot && status >= 200 && status < 300;
+      if (slot && !observe && sent.length) {
+        // The SDK client rejects the send on a non-2xx answer: its requests are lost.
+        for (const m of sent) slot.session.sendFailed(m, new Error(`HTTP ${status}`));
+      }
+      if (slot && req.method === 'DELETE' && status >= 200 && status < 300) this.closeSlot(slot);
+      else if (slot && status === 404 && header(req, 'mcp-session-id')) this.closeSlot(slot);
+      const type = String(up.headers['content-type'] ?? '').toLowerCase();
+      const sink = observe ? this.observer(slot.session, type, up.headers['content-encoding'] as string | undefined) : undefined;
+      up.on('data', (c: Buffer) => {
+        if (!res.write(c)) {
+          up.pause();
+          res.once('drain', () => up.resume());
+        }
+        sink?.push(c);
+      });
+      up.on('end', () => {
+        sink?.end();
+        res.end();
+      });
+      up.on('error', () => res.destroy());
+      up.on('aborted', () => res.destroy());
+    });
+    return upstream;
+  }
+
+  /** What observes a response body: SSE events or one JSON body, decoded when compressed. */
+  private observer(session: McpSession, type: string, encoding: string | undefined): { push(c: Buffer): void; end(): void } | undefined {
+    const max = this.o.maxMessageBytes;
+    let consume: { push(c: Buffer): void; end(): void };
+    if (type.startsWith('text/event-stream')) {
+      const reader = new SseReader(
+        max,
+        (data, event) => {
+          if (event !== 'message') return;
+          const parsed = parseJson(data);
+          if (parsed.ok) observeIncoming(session, parsed.value, Buffer.byteLength(data));
+          else observeUnparseable(session, parsed.error);
+        },
+        (bytes) => {
+          this.o.note(`a ${bytes}-byte SSE event exceeds --max-message-bytes ${max}: relayed unread`);
+          observeUnparseable(session, new SyntaxError(`a ${bytes}-byte event exceeded the proxy's limit and was not parsed`));
+        },
+      );
+      consume = { push: (c) => reader.push(c), end: () => reader.end() };
+    } else if (type.startsWith('application/json')) {
+      const parts: Buffer[] = [];
+      let size = 0;
+      consume = {
+        push(c) {
+          size += c.length;
+          if (size <= max) parts.push(c);
+        },
+        end: () => {
+          if (size > max) {
+            this.o.note(`a ${size}-byte response exceeds --max-message-bytes ${max}: relayed unread`);
+            observeUnparseable(session, new SyntaxError(`a ${size}-byte response exceeded the proxy's limit and was not parsed`));
+            return;
+          }
+          const text = Buffer.concat(parts);
+          if (text.length === 0) return;
+          const parsed = parseJson(text.toString('utf8'));
+          if (parsed.ok) observeIncoming(session, parsed.value, text.length);
+          else observeUnparseable(session, parsed.error);
+        },
+      };
+    } else return undefined;
+    const z = decoder(encoding);
+    if (z === null) {
+      this.o.note(`content-encoding ${encoding} is not known: the response is relayed unread`);
+      return undefined;
+    }
+    if (z === undefined) return consume;
+    z.on('data', (c: Buffer) => consume.push(c));
+    z.on('end', () => consume.end());
+    z.on('error', (error) => this.o.note(`cannot decode a ${encoding} response for observing: ${error.message}`));
+    return { push: (c) => z.write(c), end: () => z.end() };
+  }
+}
+
+export function runHttpProxy(o: HttpProxyOptions): Promise<number> {
+  return new Promise((resolve) => {
+    const relay = new HttpRelay(o);
+    const server = http.createServer((req, res) => {
+      try {
+        relay.handle(req, res);
+      } catch (error) {
+        o.note(`internal error relaying ${req.method} ${new URL(req.url ?? '/', 'http://x').pathname}: ${String(error)}`);
+        if (!res.headersSent) res.writeHead(502).end();
+        else res.destroy();
+      }
+    });
+    // SSE streams are long: no request or header timeouts of our own beyond the host's and upstream's.
+    server.requestTimeout = 0;
+    server.headersTimeout = 0;
+    let stopping = false;
+    const stop = (signal: NodeJS.Signals) => {
+      if (stopping) return;
+      stopping = true;
+      o.step(`${signal}: stopping`);
+      server.close();
+      server.closeAllConnections();
+      relay.closeAll();
+      void o.telemetry.shutdown().then(() => resolve(EXIT.ok));
+    };
+    server.on('error', (error: NodeJS.ErrnoException) => {
+      o.note(`cannot listen on ${o.listen.host}:${o.listen.port}: ${error.message}`);
+      void o.telemetry.shutdown(2000).then(() => resolve(EXIT.unreachable));
+    });
+    server.listen(o.listen.port, o.listen.host, () => {
+      const a = server.address();
+      const port = typeof a === 'object' && a ? a.port : o.listen.port;
+      const host = o.listen.host.includes(':') ? `[${o.listen.host}]` : o.listen.host;
+      const url = `http://${host}:${port}${o.upstream.pathname}`;
+      o.step(`listening on ${url}, relaying to ${o.upstream.origin}${o.upstream.pathname}`);
+      o.onListening?.(url);
+      process.on('SIGINT', stop);
+      process.on('SIGTERM', stop);
+    });
+  });
+}

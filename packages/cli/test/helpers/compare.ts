@@ -1,0 +1,39 @@
+/**
+ * Normal forms of telemetry for comparing two observers of the same session
+ * (the proxy against the in-process instrumentation): what differs by
+ * nature (the observer, times, ids of the audit chain) is left out.
+ */
+import { ATTR_JSONRPC_REQUEST_ID, ATTR_OBSERVER, AUDIT_FIELDS as F, METRIC_CLIENT_OPERATION_DURATION, METRIC_CLIENT_SESSION_DURATION, METRIC_SESSION_REQUESTS } from '@mcp-conservation/semconv';
+import type { Attrs, Point } from './otlp-receiver.ts';
+
+export function normSpans(spans: readonly { name: string; kind: number; attributes: Attrs; status: object; scope: string }[]) {
+  return spans
+    .map((s) => {
+      const { [ATTR_OBSERVER]: _o, ...attributes } = s.attributes;
+      // OTLP/JSON spells an unset status as code 0.
+      const status = Object.fromEntries(Object.entries(s.status).filter(([k, v]) => !(k === 'code' && v === 0)));
+      return { name: s.name, kind: s.kind, attributes, status, scope: s.scope };
+    })
+    .sort((a, b) => Number(a.attributes[ATTR_JSONRPC_REQUEST_ID]) - Number(b.attributes[ATTR_JSONRPC_REQUEST_ID]));
+}
+
+/** Each series' value (count for duration histograms, whose sums are times), keyed without the observer. */
+export function series(points: readonly Point[]): Map<string, number> {
+  const out = new Map<string, { time: number; value: number }>();
+  for (const p of points) {
+    const { [ATTR_OBSERVER]: _o, ...rest } = p.attributes;
+    const key = `${p.metric} ${JSON.stringify(Object.entries(rest).sort())}`;
+    const timed = p.metric === METRIC_CLIENT_OPERATION_DURATION.name || p.metric === METRIC_CLIENT_SESSION_DURATION.name;
+    const value = timed ? (p.count ?? 0) : p.metric === METRIC_SESSION_REQUESTS.name ? (p.count ?? 0) * 1e6 + p.value : p.value;
+    const prev = out.get(key);
+    if (!prev || prev.time <= p.time) out.set(key, { time: p.time, value });
+  }
+  return new Map([...out].map(([k, v]) => [k, v.value]));
+}
+
+export function normAudit(logs: readonly { eventName: string; attributes: Attrs }[]) {
+  const varying: readonly string[] = [F.session, F.time, F.durationUs, F.prev, F.link, F.observer];
+  return logs
+    .map((l): Attrs => ({ event: l.eventName, ...Object.fromEntries(Object.entries(l.attributes).filter(([k]) => !varying.includes(k))) }))
+    .sort((a, b) => Number(a[F.seq]) - Number(b[F.seq]));
+}
