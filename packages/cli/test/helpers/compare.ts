@@ -3,7 +3,7 @@
  * (the proxy against the in-process instrumentation): what differs by
  * nature (the observer, times, ids of the audit chain) is left out.
  */
-import { ATTR_JSONRPC_REQUEST_ID, ATTR_OBSERVER, AUDIT_FIELDS as F, METRIC_CLIENT_OPERATION_DURATION, METRIC_CLIENT_SESSION_DURATION, METRIC_SESSION_REQUESTS } from '@mcp-conservation/semconv';
+import { ATTR_JSONRPC_REQUEST_ID, ATTR_OBSERVER, AUDIT_FIELDS as F, METRIC_CLIENT_OPERATION_DURATION, METRIC_CLIENT_SESSION_DURATION, METRIC_SESSION_REQUESTS, METRIC_AUDIT_DROPPED } from '@mcp-conservation/semconv';
 import type { Attrs, Point } from './otlp-receiver.ts';
 
 export function normSpans(spans: readonly { name: string; kind: number; attributes: Attrs; status: object; scope: string }[]) {
@@ -17,10 +17,14 @@ export function normSpans(spans: readonly { name: string; kind: number; attribut
     .sort((a, b) => Number(a.attributes[ATTR_JSONRPC_REQUEST_ID]) - Number(b.attributes[ATTR_JSONRPC_REQUEST_ID]));
 }
 
-/** Each series' value (count for duration histograms, whose sums are times), keyed without the observer. */
+/**
+ * Each series' value (count for duration histograms, whose sums are times), keyed without the observer.
+ * The audit processor's dropped counter belongs to the log pipeline, not to the core: left out.
+ */
 export function series(points: readonly Point[]): Map<string, number> {
   const out = new Map<string, { time: number; value: number }>();
   for (const p of points) {
+    if (p.metric === METRIC_AUDIT_DROPPED.name) continue;
     const { [ATTR_OBSERVER]: _o, ...rest } = p.attributes;
     const key = `${p.metric} ${JSON.stringify(Object.entries(rest).sort())}`;
     const timed = p.metric === METRIC_CLIENT_OPERATION_DURATION.name || p.metric === METRIC_CLIENT_SESSION_DURATION.name;
