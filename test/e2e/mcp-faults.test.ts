@@ -205,7 +205,7 @@ describe('MCP workload with pipeline faults', () => {
     }
   });
 
-  test('agent down: the SDK counts what it drops, and sent = received + dropped exactly', async () => {
+  test('agent down: the SDK counts what it drops, sent = received + dropped exactly, McpAuditRecordsDropped fires', async () => {
     const links = () => uniqueByLink(archivedRecords());
     const sentBefore = await app.sdkTotal(METRIC_AUDIT_RECORDS.name);
     await waitFor(() => links().size >= sentBefore || undefined, { what: 'earlier records archived', timeoutMs: 60_000 });
@@ -227,6 +227,10 @@ describe('MCP workload with pipeline faults', () => {
     for (const prom of [stack.promScrape, stack.promRemoteWrite]) {
       await waitFor(async () => (await prom.value(queries.auditRecordsDropped(L()))) === dropped || undefined, { what: `dropped = ${dropped} on ${prom.name}`, timeoutMs: 60_000 });
     }
+    // Counted from zero, the drops fire their alert.
+    const am = stack.alertmanager;
+    assert.ok(am);
+    for (const export_path of ['collector_prometheus_exporter', 'remote_write']) await am.waitForFiring({ alertname: 'McpAuditRecordsDropped', export_path }, 60_000);
     figures.agentDown = { sent: sent - sentBefore, received: received - sentBefore, droppedSdk: dropped };
     console.log(`[e2e] fault figures ${JSON.stringify(figures)}`);
   });
