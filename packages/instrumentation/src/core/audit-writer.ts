@@ -48,7 +48,11 @@ export class AuditWriter {
       severityNumber: SeverityNumber.INFO,
       severityText: 'INFO',
       body: summary,
-      timestamp: timeMs,
+      // Written-at time: records leave a process in timestamp order, so a
+      // Collector's count connector, which spans each delta over its batch's
+      // timestamps, never produces overlapping deltas (delta_to_cumulative drops
+      // those). The operation's own time is the record's `time` field.
+      timestamp: Date.now(),
       attributes: record,
       context: span ? trace.setSpan(ROOT_CONTEXT, span) : ROOT_CONTEXT,
     });
