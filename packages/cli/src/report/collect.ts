@@ -94,6 +94,25 @@ export async function collectPrometheus(client: PrometheusClient, scope: QuerySc
     const series: RangeSeries[] = await client.range(query, window.start, window.end, window.stepSeconds);
     return [...(series[0]?.points ?? [])];
   };
+  /** One of the three ratio measures: its value against its target, with its chart over the range. */
+  const ratioMeasure = async (
+    target: RatioTarget,
+    value: number | undefined,
+    build: (s: QueryScope) => string,
+    chartName: string,
+    context: Record<string, number | undefined>,
+  ): Promise<Measure> => ({
+    id: target.id,
+    title: target.title,
+    value,
+    unit: 'ratio',
+    target: targetText(target),
+    verdict: ratioVerdict(target, value),
+    context,
+    series: await range(chartName, build(chart)),
+    rules: [target.threshold],
+    queries: { value: build(total) },
+  });
 
   const efficiency = await scalar('token efficiency', queries.tokenEfficiency(total));
   const rendered = await scalar('rendered tokens', queries.renderedTokens(total));
@@ -113,42 +132,9 @@ export async function collectPrometheus(client: PrometheusClient, scope: QuerySc
     ended === undefined || ended === 0 ? (over ? 'fail' : 'no data') : (over ?? 0) > 0 || mean === undefined || mean < band.min || mean > band.max ? 'fail' : 'pass';
 
   const measures: Measure[] = [
-    {
-      id: 'tokenEfficiency',
-      title: TARGET_TOKEN_EFFICIENCY.title,
-      value: efficiency,
-      unit: 'ratio',
-      target: targetText(TARGET_TOKEN_EFFICIENCY),
-      verdict: ratioVerdict(TARGET_TOKEN_EFFICIENCY, efficiency),
-      context: { 'rendered tokens': rendered },
-      series: await range('token efficiency', queries.tokenEfficiency(chart)),
-      rules: [TARGET_TOKEN_EFFICIENCY.threshold],
-      queries: { value: queries.tokenEfficiency(total) },
-    },
-    {
-      id: 'contextLossRate',
-      title: TARGET_CONTEXT_LOSS_RATE.title,
-      value: loss,
-      unit: 'ratio',
-      target: targetText(TARGET_CONTEXT_LOSS_RATE),
-      verdict: ratioVerdict(TARGET_CONTEXT_LOSS_RATE, loss),
-      context: { 'responses expected': expected },
-      series: await range('context loss rate', queries.contextLossRate(chart)),
-      rules: [TARGET_CONTEXT_LOSS_RATE.threshold],
-      queries: { value: queries.contextLossRate(total) },
-    },
-    {
-      id: 'toolSuccessRate',
-      title: TARGET_TOOL_SUCCESS_RATE.title,
-      value: success,
-      unit: 'ratio',
-      target: targetText(TARGET_TOOL_SUCCESS_RATE),
-      verdict: ratioVerdict(TARGET_TOOL_SUCCESS_RATE, success),
-      context: { 'tool calls': calls },
-      series: await range('tool success rate', queries.toolSuccessRate(chart)),
-      rules: [TARGET_TOOL_SUCCESS_RATE.threshold],
-      queries: { value: queries.toolSuccessRate(total) },
-    },
+    await ratioMeasure(TARGET_TOKEN_EFFICIENCY, efficiency, queries.tokenEfficiency, 'token efficiency', { 'rendered tokens': rendered }),
+    await ratioMeasure(TARGET_CONTEXT_LOSS_RATE, loss, queries.contextLossRate, 'context loss rate', { 'responses expected': expected }),
+    await ratioMeasure(TARGET_TOOL_SUCCESS_RATE, success, queries.toolSuccessRate, 'tool success rate', { 'tool calls': calls }),
     {
       id: 'requestsPerSession',
       title: `${band.title}: requests per session`,
