@@ -92,7 +92,7 @@ export function instrumentClient<C extends object>(client: C, options?: Instrume
     return connect.call(this, transport, ...rest);
   };
   target.callTool = function callTool_(this: ClientShape, params: { name?: unknown }, ...rest: unknown[]) {
-    return watchCallTool(this.transport, params?.name, callTool.call(this, params, ...rest));
+    return watchCallTool(this.transport, params?.name, () => callTool.call(this, params, ...rest));
   };
   if (target.transport) {
     const session = attachToTransport(core, target.transport);

@@ -141,7 +141,7 @@ export class McpInstrumentation extends InstrumentationBase<McpInstrumentationCo
     if (!isWrapped(proto.callTool)) {
       this._wrap(proto, 'callTool', (original) =>
         function callTool(this: ClientPrototype, params: { name?: unknown }, ...rest: unknown[]) {
-          return watchCallTool(this.transport, params?.name, original.call(this, params, ...rest));
+          return watchCallTool(this.transport, params?.name, () => original.call(this, params, ...rest));
         },
       );
     }

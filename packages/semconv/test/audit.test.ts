@@ -26,6 +26,30 @@ test('canonical JSON equals an independent RFC 8785 implementation', () => {
   for (const s of samples) assert.equal(canonicalJson(s), canonicalize(s));
 });
 
+test('canonical JSON matches the independent implementation on nested and integer-keyed values', () => {
+  const nested = [
+    { z: { '10': 'a', '2': 'b', x: [{ '1': null, b: 2, a: 1 }] }, a: [] },
+    { list: [{ d: 1.5e-7, c: -0, b: 'line\nbreak', a: '\ud83d\ude00' }], '\u00e9': { y: { x: {} } } },
+    [{ b: [1, { d: 4, c: 3 }], a: 0 }, 'x', 2],
+  ];
+  // A pseudo-random walk over shapes: objects, arrays, integer-like and other keys.
+  let seed = 7;
+  const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) % n);
+  const gen = (depth: number): unknown => {
+    const kind = depth > 3 ? rnd(4) : rnd(6);
+    if (kind === 0) return rnd(1000) / (rnd(7) + 1);
+    if (kind === 1) return ['a', 'B', '\u2028', '"q"', ''][rnd(5)];
+    if (kind === 2) return [true, false, null][rnd(3)];
+    if (kind === 3) return rnd(2) ? 'leaf' : 42;
+    if (kind === 4) return Array.from({ length: rnd(4) }, () => gen(depth + 1));
+    const o: Record<string, unknown> = {};
+    for (let i = rnd(5); i > 0; i--) o[['k', 'a', '10', '2', 'Z', '_', '0'][rnd(7)]! + (rnd(3) ? '' : String(rnd(3)))] = gen(depth + 1);
+    return o;
+  };
+  for (let i = 0; i < 500; i++) nested.push(gen(0) as never);
+  for (const s of nested) assert.equal(canonicalJson(s), canonicalize(s));
+});
+
 test('test vectors: canonical forms and links reproduce', () => {
   for (const s of vectors.sessions) {
     for (const r of s.records) {

@@ -1,5 +1,5 @@
 /** Worker-thread entry: analyzes batches of responses off the main event loop. */
-import { parentPort, workerData } from 'node:worker_threads';
+import { workerData, type MessagePort } from 'node:worker_threads';
 import { analyze, loadRenderer, loadTokenizer, type AnalysisJob } from './analysis.js';
 
 interface Batch {
@@ -7,11 +7,12 @@ interface Batch {
   readonly jobs: readonly AnalysisJob[];
 }
 
+const port = workerData?.port as MessagePort | undefined;
 const ready = Promise.all([loadTokenizer(workerData?.tokenizer), loadRenderer(workerData?.renderer)]);
 
-parentPort?.on('message', (batch: Batch) => {
+port?.on('message', (batch: Batch) => {
   ready.then(
-    ([count, render]) => parentPort?.postMessage({ id: batch.id, results: batch.jobs.map((j) => analyze(j, count, render)) }),
-    (error: unknown) => parentPort?.postMessage({ id: batch.id, error: error instanceof Error ? error.message : String(error) }),
+    ([count, render]) => port.postMessage({ id: batch.id, results: batch.jobs.map((j) => analyze(j, count, render)) }),
+    (error: unknown) => port.postMessage({ id: batch.id, error: error instanceof Error ? error.message : String(error) }),
   );
 });

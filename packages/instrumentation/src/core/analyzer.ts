@@ -1,14 +1,23 @@
 /**
- * Runs analyses in a worker thread (default) or inline, batched per tick.
- * Either way the caller's request path never waits for tokenization.
+ * Runs analyses in a worker thread (default) or inline. Jobs submitted in
+ * one synchronous run go out together, at the next microtask, so the worker
+ * starts at once even when the host never yields to the event loop (an
+ * in-memory transport in a tight loop). Results come back as messages, and
+ * poll() takes the ready ones synchronously, so a host that never yields
+ * still gets its results accounted as it goes.
  */
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import { diag } from '@opentelemetry/api';
 import type { TokenizerSpec } from '../types.js';
 import { analyze, loadRenderer, loadTokenizer, type Analysis, type AnalysisJob, type CountTokens, type Render } from './analysis.js';
 
+export type AnalysisDone = (analysis: Analysis) => void;
+
 export interface Analyzer {
-  analyze(job: AnalysisJob): Promise<Analysis>;
+  /** Analyzes a response; `done` is called once, from a microtask or a message, never synchronously. */
+  analyze(job: AnalysisJob, done: AnalysisDone): void;
+  /** Delivers the results that are ready now, synchronously. */
+  poll(): void;
   /** Resolves when every submitted job has its result. */
   idle(): Promise<void>;
   close(): Promise<void>;
@@ -16,45 +25,56 @@ export interface Analyzer {
 
 interface Waiting {
   readonly job: AnalysisJob;
-  readonly resolve: (a: Analysis) => void;
+  readonly done: AnalysisDone;
 }
 
 const FAILED: Analysis = { wireBytes: 0, renderBytes: 0, binaryBytes: 0, blocks: [], error: 'analysis unavailable' };
 
-/** Shared batching: jobs submitted in one tick go out together. */
+/** Shared batching: jobs submitted before the next microtask go out together. */
 abstract class BatchingAnalyzer implements Analyzer {
   private queue: Waiting[] = [];
   private scheduled = false;
   protected inFlight = 0;
   private idleWaiters: (() => void)[] = [];
 
-  analyze(job: AnalysisJob): Promise<Analysis> {
-    return new Promise((resolve) => {
-      this.queue.push({ job, resolve });
-      this.inFlight++;
-      if (!this.scheduled) {
-        this.scheduled = true;
-        setImmediate(() => this.dispatch());
-      }
-    });
+  analyze(job: AnalysisJob, done: AnalysisDone): void {
+    this.queue.push({ job, done });
+    this.inFlight++;
+    if (!this.scheduled) {
+      this.scheduled = true;
+      queueMicrotask(() => this.dispatch());
+    }
   }
 
   private dispatch(): void {
     this.scheduled = false;
     const batch = this.queue;
     this.queue = [];
-    this.run(batch.map((w) => w.job)).then(
-      (results) => batch.forEach((w, i) => w.resolve(results[i] ?? FAILED)),
-      (error: unknown) => {
-        diag.warn(`mcp-conservation: token analysis failed: ${String(error)}`);
-        batch.forEach((w) => w.resolve({ ...FAILED, error: String(error) }));
-      },
-    ).finally(() => {
-      this.inFlight -= batch.length;
-      this.onSettled();
-      if (this.inFlight === 0) this.idleWaiters.splice(0).forEach((r) => r());
-    });
+    try {
+      this.run(batch.map((w) => w.job), (results) => this.settle(batch, results));
+    } catch (error) {
+      this.settle(batch, error);
+    }
   }
+
+  /** Delivers a batch's results (or its failure) to their callers. */
+  private settle(batch: readonly Waiting[], results: readonly Analysis[] | unknown): void {
+    const ok = Array.isArray(results);
+    if (!ok) diag.warn(`mcp-conservation: token analysis failed: ${String(results)}`);
+    for (let i = 0; i < batch.length; i++) {
+      const w = batch[i] as Waiting;
+      try {
+        w.done(ok ? ((results as Analysis[])[i] ?? FAILED) : { ...FAILED, error: String(results) });
+      } catch (error) {
+        diag.warn(`mcp-conservation: accounting an analysis failed: ${String(error)}`);
+      }
+    }
+    this.inFlight -= batch.length;
+    this.onSettled();
+    if (this.inFlight === 0) this.idleWaiters.splice(0).forEach((r) => r());
+  }
+
+  poll(): void {}
 
   protected onSettled(): void {}
 
@@ -62,28 +82,38 @@ abstract class BatchingAnalyzer implements Analyzer {
     return this.inFlight === 0 ? Promise.resolve() : new Promise((r) => this.idleWaiters.push(r));
   }
 
-  protected abstract run(jobs: AnalysisJob[]): Promise<Analysis[]>;
+  /** Runs jobs; calls `done` once with their results in order, or with an error. */
+  protected abstract run(jobs: AnalysisJob[], done: (results: readonly Analysis[] | unknown) => void): void;
   abstract close(): Promise<void>;
 }
 
 export class InlineAnalyzer extends BatchingAnalyzer {
+  private loaded: [CountTokens, Render] | undefined;
   private readonly ready: Promise<[CountTokens, Render]>;
   constructor(tokenizer: TokenizerSpec | undefined, renderer: string | undefined) {
     super();
     this.ready = Promise.all([loadTokenizer(tokenizer), loadRenderer(renderer)]);
-    this.ready.catch(() => undefined);
+    this.ready.then((l) => (this.loaded = l), () => undefined);
   }
-  protected async run(jobs: AnalysisJob[]): Promise<Analysis[]> {
-    const [count, render] = await this.ready;
-    return jobs.map((j) => analyze(j, count, render));
+  protected run(jobs: AnalysisJob[], done: (results: readonly Analysis[] | unknown) => void): void {
+    const go = ([count, render]: [CountTokens, Render]) => done(jobs.map((j) => analyze(j, count, render)));
+    if (this.loaded) go(this.loaded);
+    else this.ready.then(go, done);
   }
   async close(): Promise<void> {}
 }
 
+interface Reply {
+  readonly id: number;
+  readonly results?: Analysis[];
+  readonly error?: string;
+}
+
 export class WorkerAnalyzer extends BatchingAnalyzer {
   private worker: Worker | undefined;
+  private port: MessagePort | undefined;
   private nextId = 1;
-  private readonly pending = new Map<number, { resolve: (r: Analysis[]) => void; reject: (e: Error) => void }>();
+  private readonly pending = new Map<number, (results: readonly Analysis[] | unknown) => void>();
   private fallback: InlineAnalyzer | undefined;
 
   constructor(
@@ -93,60 +123,91 @@ export class WorkerAnalyzer extends BatchingAnalyzer {
     super();
   }
 
-  private start(): Worker | undefined {
-    if (this.worker || this.fallback) return this.worker;
+  private start(): MessagePort | undefined {
+    if (this.port || this.fallback) return this.port;
     try {
+      // A port of our own: poll() can read it synchronously (receiveMessageOnPort).
+      const { port1, port2 } = new MessageChannel();
       const worker = new Worker(new URL('./core/analysis-worker.js', import.meta.url), {
-        workerData: { tokenizer: this.tokenizer, renderer: this.renderer },
+        workerData: { tokenizer: this.tokenizer, renderer: this.renderer, port: port2 },
+        transferList: [port2],
       });
-      // The worker must never keep the host alive; it is ref'd only while jobs are in flight.
+      // Neither may keep the host alive; both are ref'd only while jobs are in flight.
       worker.unref();
-      worker.on('message', (msg: { id: number; results?: Analysis[]; error?: string }) => {
-        const p = this.pending.get(msg.id);
-        if (!p) return;
-        this.pending.delete(msg.id);
-        if (msg.results) p.resolve(msg.results);
-        else p.reject(new Error(msg.error ?? 'worker error'));
-      });
+      port1.on('message', (reply: Reply) => this.reply(reply));
+      port1.unref();
       worker.on('error', (error) => this.failOver(error));
       worker.on('exit', (code) => {
         if (this.worker === worker) this.failOver(new Error(`analysis worker exited with code ${code}`));
       });
       this.worker = worker;
+      this.port = port1;
     } catch (error) {
       this.failOver(error);
     }
-    return this.worker;
+    return this.port;
+  }
+
+  private reply(reply: Reply): void {
+    const done = this.pending.get(reply.id);
+    if (!done) return;
+    this.pending.delete(reply.id);
+    done(reply.results ?? new Error(reply.error ?? 'worker error'));
+  }
+
+  override poll(): void {
+    const port = this.port;
+    if (!port || this.pending.size === 0) return;
+    for (let m = receiveMessageOnPort(port); m; m = receiveMessageOnPort(port)) this.reply(m.message as Reply);
   }
 
   private failOver(error: unknown): void {
     diag.warn(`mcp-conservation: analysis worker unavailable (${String(error)}); counting tokens inline`);
+    this.port?.close();
     this.worker = undefined;
+    this.port = undefined;
     this.fallback ??= new InlineAnalyzer(this.tokenizer, this.renderer);
-    for (const [id, p] of this.pending) {
+    for (const [id, done] of this.pending) {
       this.pending.delete(id);
-      p.reject(error instanceof Error ? error : new Error(String(error)));
+      done(error instanceof Error ? error : new Error(String(error)));
     }
   }
 
-  protected run(jobs: AnalysisJob[]): Promise<Analysis[]> {
-    const worker = this.start();
-    if (!worker) return Promise.all(jobs.map((j) => (this.fallback as InlineAnalyzer).analyze(j)));
+  protected run(jobs: AnalysisJob[], done: (results: readonly Analysis[] | unknown) => void): void {
+    const port = this.start();
+    if (!port) {
+      const fallback = this.fallback as InlineAnalyzer;
+      const results: Analysis[] = [];
+      let left = jobs.length;
+      jobs.forEach((j, i) =>
+        fallback.analyze(j, (a) => {
+          results[i] = a;
+          if (--left === 0) done(results);
+        }),
+      );
+      return;
+    }
     const id = this.nextId++;
-    worker.ref();
-    return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      worker.postMessage({ id, jobs });
-    });
+    if (this.pending.size === 0) {
+      this.worker?.ref();
+      port.ref();
+    }
+    this.pending.set(id, done);
+    port.postMessage({ id, jobs });
   }
 
   protected override onSettled(): void {
-    if (this.pending.size === 0) this.worker?.unref();
+    if (this.pending.size === 0) {
+      this.worker?.unref();
+      this.port?.unref();
+    }
   }
 
   async close(): Promise<void> {
     const w = this.worker;
+    this.port?.close();
     this.worker = undefined;
+    this.port = undefined;
     await w?.terminate();
   }
 }

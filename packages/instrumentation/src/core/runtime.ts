@@ -65,7 +65,12 @@ export class ConservationObserver {
   private readonly servers: CappedValues;
   private readonly names: CappedValues;
   private readonly initialized = new Set<string>();
-  private readonly work = new Set<Promise<unknown>>();
+  /** Sessions with accounting queued; nothing else holds a session. */
+  private readonly busySessions = new Set<McpSession>();
+  private readonly waitingForTick = new Set<McpSession>();
+  private tickScheduled = false;
+  /** Counts macrotasks that ran while accounting was queued (see McpSession.pump). */
+  tick = 0;
 
   constructor(
     private readonly telemetry: ObserverTelemetry,
@@ -103,10 +108,32 @@ export class ConservationObserver {
     diag.warn(`mcp-conservation: ${message}`);
   }
 
-  track(p: Promise<unknown>): void {
-    this.work.add(p);
-    p.finally(() => this.work.delete(p)).catch(() => undefined);
+  /** A session has accounting queued. */
+  busy(session: McpSession): void {
+    this.busySessions.add(session);
   }
+
+  /** A session's queue is empty. */
+  idle(session: McpSession): void {
+    this.busySessions.delete(session);
+    this.waitingForTick.delete(session);
+  }
+
+  /** A session has accounting that waits only for a macrotask to pass. */
+  needTick(session: McpSession): void {
+    this.waitingForTick.add(session);
+    if (this.tickScheduled) return;
+    this.tickScheduled = true;
+    setImmediate(this.onTick);
+  }
+
+  private readonly onTick = (): void => {
+    this.tickScheduled = false;
+    this.tick++;
+    const sessions = [...this.waitingForTick];
+    this.waitingForTick.clear();
+    for (const s of sessions) s.pump();
+  };
 
   /**
    * Creates the known series at zero, so that their first increment is
@@ -157,10 +184,13 @@ export class ConservationObserver {
 
   /** Waits until every pending count and audit record is done. */
   async forceFlush(): Promise<void> {
-    // Work can schedule more work (an arrival waits for its analysis); loop until quiet.
-    for (let i = 0; i < 100 && this.work.size > 0; i++) {
-      await Promise.allSettled([...this.work]);
+    // Accounting can queue more accounting; loop until quiet.
+    for (let i = 0; i < 100 && this.busySessions.size > 0; i++) {
       await this.analyzer.idle();
+      // One macrotask: callTool validations settle and queued items become due.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      this.tick++;
+      for (const s of [...this.busySessions]) s.pump(true);
     }
   }
 

@@ -82,10 +82,32 @@ interface Tombstone {
   readonly outcome: Outcome;
 }
 
-interface Arrival {
-  readonly pending: Pending;
+/** The SDK client's validation of one callTool result (bound by request id). */
+interface Validation {
+  settled: boolean;
   invalidReason?: string;
 }
+
+/**
+ * One piece of accounting, run in the session's order. It runs once it is
+ * ready (its analysis is back) and a macrotask has passed since it was
+ * queued: by then the SDK's own handling of the response (output-schema
+ * validation included) is over and the caller has its result, so the
+ * accounting happens off the caller's path. A long backlog is drained
+ * without waiting for the macrotask (see pump).
+ */
+interface Work {
+  readonly tick: number;
+  ready: boolean;
+  readonly pending?: Pending;
+  /** Set on a tools/call arrival whose callTool is watched. */
+  readonly validation?: Validation;
+  invalidReason?: string;
+  run(): void;
+}
+
+/** Past this many queued items, a session drains what it can at each arrival. */
+const MAX_BACKLOG = 64;
 
 interface Definition {
   readonly source: string;
@@ -107,17 +129,6 @@ function isObject(v: unknown): v is Msg {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-/** One macrotask shared by everything that waits in the same tick. */
-let nextImmediate: Promise<void> | undefined;
-function immediate(): Promise<void> {
-  return (nextImmediate ??= new Promise((resolve) =>
-    setImmediate(() => {
-      nextImmediate = undefined;
-      resolve();
-    }),
-  ));
-}
-
 /** A timeout, as the SDK and most hosts word it in `notifications/cancelled`. */
 function isTimeoutReason(reason: unknown): boolean {
   return typeof reason === 'string' && (/-32001\b/.test(reason) || /timed?\s*out/i.test(reason));
@@ -134,11 +145,16 @@ export class McpSession {
   private readonly pending = new Map<string, Pending>();
   private readonly tombstones: Tombstones<Tombstone>;
   private readonly digests: DigestSet;
-  private readonly arrivals: Arrival[] = [];
+  private readonly work: Work[] = [];
+  private workHead = 0;
+  private pumping = false;
+  private readonly validations = new Map<string, Validation>();
+  /** Requests sent so far, and the last one: binds a watched callTool to its request. */
+  private sent = 0;
+  private lastSent: Pending | undefined;
   private readonly definitions = new Map<string, Definition>();
   private readonly used = new Set<string>();
   private readonly audit: AuditWriter;
-  private queue: Promise<void> = Promise.resolve();
   private sweepTimer: NodeJS.Timeout | undefined;
   private requests = 0;
   private closed = false;
@@ -244,7 +260,7 @@ export class McpSession {
     const parent = context.active();
     const span = this.rt.tracer().startSpan(spanName(method, this.rt.capTool(tool ?? prompt)), { kind: SpanKind.CLIENT, attributes }, parent);
     const keepParams = this.rt.auditKey !== undefined;
-    this.pending.set(id, {
+    const pending: Pending = {
       id,
       method,
       ...(tool !== undefined ? { tool } : {}),
@@ -255,7 +271,10 @@ export class McpSession {
       span,
       ...(keepParams ? { params: params ?? null } : {}),
       ...(mcpSessionId ? { mcpSessionId } : {}),
-    });
+    };
+    this.pending.set(id, pending);
+    this.sent++;
+    this.lastSent = pending;
     if (tool !== undefined) this.used.add(`${SRC.toolDefinition}|${tool}`);
     if (prompt !== undefined) this.used.add(`${SRC.promptDefinition}|${prompt}`);
     if (uri !== undefined && method === 'resources/read') this.used.add(`${SRC.resourceDefinition}|${uri}`);
@@ -285,10 +304,10 @@ export class McpSession {
     const now = performance.now();
     if (isTimeoutReason(params.reason)) {
       this.bury(p, 'timeout', OUT.timeout, now);
-      this.finish(p, now, Promise.resolve(undefined), { outcome: OUT.timeout, auditCause: CAUSE.timeout, errorType: 'timeout', statusMessage: String(params.reason), contextValid: false });
+      this.finish(p, now, { outcome: OUT.timeout, auditCause: CAUSE.timeout, errorType: 'timeout', statusMessage: String(params.reason), contextValid: false });
     } else {
       this.bury(p, 'cancelled', OUT.cancelled, now);
-      this.finish(p, now, Promise.resolve(undefined), { outcome: OUT.cancelled, errorType: 'cancelled', statusMessage: String(params.reason ?? 'cancelled'), contextValid: false });
+      this.finish(p, now, { outcome: OUT.cancelled, errorType: 'cancelled', statusMessage: String(params.reason ?? 'cancelled'), contextValid: false });
     }
   }
 
@@ -299,7 +318,7 @@ export class McpSession {
     const p = this.pending.get(id);
     if (!p) return;
     this.pending.delete(id);
-    this.finish(p, performance.now(), Promise.resolve(undefined), {
+    this.finish(p, performance.now(), {
       outcome: OUT.transportError,
       lostNow: CAUSE.transportClosed,
       auditCause: CAUSE.transportClosed,
@@ -328,39 +347,78 @@ export class McpSession {
     if (tomb) this.late(tomb, message, wireBytes);
   }
 
-  private analysisOf(method: string, message: Msg, wireBytes?: number): Promise<Analysis | undefined> {
-    if (!('result' in message) || this.rt.options.tokens === false) return Promise.resolve(undefined);
+  /** Starts the analysis of a response when it is rendered; calls `done` (later) with it, or returns false. */
+  private analyze(method: string, message: Msg, wireBytes: number | undefined, done: (a: Analysis) => void): boolean {
+    if (!('result' in message) || this.rt.options.tokens === false) return false;
     // Only rendered methods are analyzed, whoever observes: the SDK patch and the proxy count the same.
-    if (!ANALYZED_METHODS.has(method)) return Promise.resolve(undefined);
-    return this.rt.analyzer.analyze({ method, message, ...(wireBytes !== undefined ? { wireBytes } : {}) });
+    if (!ANALYZED_METHODS.has(method)) return false;
+    this.rt.analyzer.analyze({ method, message, ...(wireBytes !== undefined ? { wireBytes } : {}) }, done);
+    return true;
   }
 
   private arrived(p: Pending, message: Msg, now: number, wireBytes?: number): void {
-    const arrival: Arrival = { pending: p };
-    if (p.method === 'tools/call') this.arrivals.push(arrival);
     if (p.method === 'initialize' && isObject(message.result)) {
       const info = message.result.serverInfo;
       if (isObject(info) && typeof info.name === 'string') this.serverName = info.name;
       if (typeof message.result.protocolVersion === 'string') this.protocolVersion = message.result.protocolVersion;
       this.rt.zeroInit(this.serverName);
     }
-    // One macrotask lets SDK-level validation (above the transport) report before the outcome is decided.
-    const ready = Promise.all([this.analysisOf(p.method, message, wireBytes), immediate()]).then(([a]) => a);
-    this.enqueue(async () => {
-      const analysis = await ready;
-      const i = this.arrivals.indexOf(arrival);
-      if (i >= 0) this.arrivals.splice(i, 1);
-      this.account(p, now, message, analysis, arrival.invalidReason);
+    const validation = this.validations.get(p.id);
+    let analysis: Analysis | undefined;
+    const work: Work = {
+      tick: this.rt.tick,
+      ready: true,
+      pending: p,
+      ...(validation ? { validation } : {}),
+      run: () => this.account(p, now, message, analysis, validation?.invalidReason ?? work.invalidReason),
+    };
+    const analyzing = this.analyze(p.method, message, wireBytes, (a) => {
+      analysis = a;
+      work.ready = true;
+      this.pump();
     });
+    if (analyzing) work.ready = false;
+    this.push(work);
+    if (this.work.length - this.workHead > MAX_BACKLOG) {
+      // The host has not yielded for a while (a tight loop over an in-memory
+      // transport): account what is ready now rather than hold it all.
+      this.rt.analyzer.poll();
+      this.pump(true);
+    }
   }
 
-  /** SDK-level output-schema validation rejected the latest result of this tool. */
+  /**
+   * Binds a callTool the SDK client is running to the request it just sent,
+   * so that its output-schema validation is known before its outcome is
+   * decided. `sentBefore` is the request count read before the call.
+   * Returns the function to call when the callTool settles, or undefined
+   * when the call did not send exactly one matching request.
+   */
+  bindCall(sentBefore: number, tool: string): ((invalidReason: string | undefined) => void) | undefined {
+    const p = this.lastSent;
+    if (this.sent !== sentBefore + 1 || !p || p.method !== 'tools/call' || p.tool !== tool || !this.pending.has(p.id)) return undefined;
+    const validation: Validation = { settled: false };
+    this.validations.set(p.id, validation);
+    return (invalidReason) => {
+      validation.settled = true;
+      if (invalidReason !== undefined) validation.invalidReason = invalidReason;
+      this.validations.delete(p.id);
+      if (this.work.length > this.workHead) this.pump();
+    };
+  }
+
+  /** Requests sent so far (read before a callTool, for bindCall). */
+  get requestsSent(): number {
+    return this.sent;
+  }
+
+  /** SDK-level output-schema validation rejected the latest result of this tool (an unbound callTool). */
   invalidResult(tool: string, reason: string): void {
     // The latest arrival of the tool is the one its caller just validated; a second report (two hooks) changes nothing.
-    for (let i = this.arrivals.length - 1; i >= 0; i--) {
-      const a = this.arrivals[i] as Arrival;
-      if (a.pending.tool === tool) {
-        a.invalidReason ??= reason;
+    for (let i = this.work.length - 1; i >= this.workHead; i--) {
+      const w = this.work[i] as Work;
+      if (w.pending?.method === 'tools/call' && w.pending.tool === tool && !w.validation) {
+        w.invalidReason ??= reason;
         return;
       }
     }
@@ -377,7 +435,7 @@ export class McpSession {
     this.pending.delete(id);
     const now = performance.now();
     this.bury(p, 'decided', OUT.protocolError, now);
-    this.finish(p, now, Promise.resolve(undefined), {
+    this.finish(p, now, {
       outcome: OUT.protocolError,
       lostNow: CAUSE.unparseable,
       auditCause: CAUSE.unparseable,
@@ -389,17 +447,27 @@ export class McpSession {
 
   private late(tomb: Tombstone, message: Msg, wireBytes?: number): void {
     const p = tomb.pending;
-    const ready = this.analysisOf(p.method, message, wireBytes);
-    this.enqueue(async () => {
-      const analysis = await ready;
-      const tokens = (analysis?.blocks ?? []).reduce((n, b) => n + b.tokens, 0);
-      const attrs = { ...this.opAttrs(p), [ATTR_LOSS_CAUSE]: CAUSE.late };
-      if (tokens) this.rt.instruments().lostTokens.add(tokens, attrs);
-      this.totals.lost += tokens;
-      // A late answer to a timed-out request is its loss; after a cancellation, nobody was waiting.
-      if (tomb.kind === 'timeout') this.rt.instruments().lost.add(1, attrs);
-      this.writeOperation(p, performance.now(), tomb.outcome, CAUSE.late, false, { meaningful: 0, redundant: 0, unused: 0, lost: tokens }, undefined, undefined);
+    let analysis: Analysis | undefined;
+    const work: Work = {
+      tick: this.rt.tick,
+      ready: true,
+      run: () => {
+        const tokens = (analysis?.blocks ?? []).reduce((n, b) => n + b.tokens, 0);
+        const attrs = { ...this.opAttrs(p), [ATTR_LOSS_CAUSE]: CAUSE.late };
+        if (tokens) this.rt.instruments().lostTokens.add(tokens, attrs);
+        this.totals.lost += tokens;
+        // A late answer to a timed-out request is its loss; after a cancellation, nobody was waiting.
+        if (tomb.kind === 'timeout') this.rt.instruments().lost.add(1, attrs);
+        this.writeOperation(p, performance.now(), tomb.outcome, CAUSE.late, false, { meaningful: 0, redundant: 0, unused: 0, lost: tokens }, undefined, undefined);
+      },
+    };
+    const analyzing = this.analyze(p.method, message, wireBytes, (a) => {
+      analysis = a;
+      work.ready = true;
+      this.pump();
     });
+    if (analyzing) work.ready = false;
+    this.push(work);
   }
 
   // --- Tombstones ---------------------------------------------------------------
@@ -432,16 +500,55 @@ export class McpSession {
 
   // --- Accounting -----------------------------------------------------------------
 
-  private enqueue(work: () => Promise<void> | void): void {
-    this.queue = this.queue.then(work).catch((error: unknown) => this.rt.warn(`accounting failed: ${String(error)}`));
-    this.rt.track(this.queue);
+  private push(work: Work): void {
+    this.work.push(work);
+    this.rt.busy(this);
+    this.rt.needTick(this);
   }
 
-  private finish(p: Pending, now: number, ready: Promise<Analysis | undefined>, d: Decision): void {
-    this.enqueue(async () => {
-      await ready;
-      this.record(p, now, d, { meaningful: 0, redundant: 0, unused: 0, lost: 0 }, undefined);
-    });
+  /** Queues accounting that needs nothing more than its turn. */
+  private enqueue(run: () => void): void {
+    this.push({ tick: this.rt.tick, ready: true, run });
+  }
+
+  /**
+   * Runs the queued accounting that may run now, in order. `drain` lets
+   * items run before their macrotask has passed (a long backlog, or a
+   * flush), once the SDK has settled their callTool if it was watched.
+   */
+  pump(drain = false): void {
+    if (this.pumping) return;
+    this.pumping = true;
+    try {
+      while (this.workHead < this.work.length) {
+        const w = this.work[this.workHead] as Work;
+        if (!w.ready) break;
+        if (w.tick >= this.rt.tick && !(drain && (w.validation?.settled ?? true))) {
+          this.rt.needTick(this);
+          break;
+        }
+        this.work[this.workHead++] = undefined as unknown as Work;
+        try {
+          w.run();
+        } catch (error) {
+          this.rt.warn(`accounting failed: ${String(error)}`);
+        }
+      }
+      if (this.workHead === this.work.length) {
+        this.work.length = 0;
+        this.workHead = 0;
+        this.rt.idle(this);
+      } else if (this.workHead > 1024 && this.workHead * 2 > this.work.length) {
+        this.work.splice(0, this.workHead);
+        this.workHead = 0;
+      }
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  private finish(p: Pending, now: number, d: Decision): void {
+    this.enqueue(() => this.record(p, now, d, { meaningful: 0, redundant: 0, unused: 0, lost: 0 }, undefined));
   }
 
   /** Decides and records the outcome of a response that arrived. */
@@ -647,7 +754,7 @@ export class McpSession {
     if (this.closed) return;
     const now = performance.now();
     for (const p of this.pending.values()) {
-      this.finish(p, now, Promise.resolve(undefined), {
+      this.finish(p, now, {
         outcome: OUT.transportError,
         lostNow: CAUSE.transportClosed,
         auditCause: CAUSE.transportClosed,
@@ -657,6 +764,8 @@ export class McpSession {
       });
     }
     this.pending.clear();
+    this.validations.clear();
+    this.lastSent = undefined;
     this.closed = true;
     if (this.sweepTimer) clearTimeout(this.sweepTimer);
     this.sweepTimer = undefined;

@@ -99,14 +99,29 @@ export function isOutputSchemaError(error: unknown): error is Error {
 }
 
 /**
- * The narrow hook from above the transport: watches a callTool promise and
- * reports an output-schema rejection to the session. Returns the promise unchanged.
+ * The narrow hook from above the transport: runs a callTool and watches its
+ * promise. The call is bound to the request it sends (the SDK sends it
+ * synchronously), so the session learns when the SDK's output-schema
+ * validation of that very result is over, and whether it rejected it.
+ * Returns the call's result unchanged.
  */
-export function watchCallTool<T>(transport: unknown, toolName: unknown, result: T): T {
+export function watchCallTool<T>(transport: unknown, toolName: unknown, call: () => T): T {
+  const session = sessionOf(transport);
+  const sentBefore = session?.requestsSent ?? 0;
+  const result = call();
   const p = result as unknown as Promise<unknown>;
-  if (p && typeof p.then === 'function' && typeof toolName === 'string') {
-    p.then(undefined, (error: unknown) => {
-      if (isOutputSchemaError(error)) guard('reporting an invalid result', () => sessionOf(transport)?.invalidResult(toolName, error.message));
+  if (session && p && typeof p.then === 'function' && typeof toolName === 'string') {
+    guard('watching a callTool', () => {
+      const settle = session.bindCall(sentBefore, toolName);
+      p.then(
+        () => settle?.(undefined),
+        (error: unknown) =>
+          guard('reporting a callTool result', () => {
+            const reason = isOutputSchemaError(error) ? error.message : undefined;
+            if (settle) settle(reason);
+            else if (reason !== undefined) session.invalidResult(toolName, reason);
+          }),
+      );
     });
   }
   return result;
