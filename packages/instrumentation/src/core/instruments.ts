@@ -1,5 +1,5 @@
 /** The metric instruments, created from the semconv definitions and nothing else. */
-import type { Counter, Histogram, Meter } from '@opentelemetry/api';
+import type { Histogram, Meter } from '@opentelemetry/api';
 import {
   METRIC_AUDIT_RECORDS,
   METRIC_CLIENT_OPERATION_DURATION,
@@ -17,9 +17,11 @@ import {
   METRIC_WIRE_OVERHEAD,
   type MetricDefinition,
 } from '@mcp-conservation/semconv';
+import { SumCounter } from './sum-counter.js';
 
-function counter(meter: Meter, def: MetricDefinition): Counter {
-  return meter.createCounter(def.name, { unit: def.unit, description: def.description });
+/** Counters are summed in process and observed at collection (see SumCounter). */
+function counter(meter: Meter, def: MetricDefinition): SumCounter {
+  return new SumCounter(meter, def.name, { unit: def.unit, description: def.description });
 }
 
 function histogram(meter: Meter, def: MetricDefinition): Histogram {
@@ -33,18 +35,18 @@ function histogram(meter: Meter, def: MetricDefinition): Histogram {
 export interface Instruments {
   readonly operationDuration: Histogram;
   readonly sessionDuration: Histogram;
-  readonly tokens: Counter;
-  readonly binaryBytes: Counter;
-  readonly wireOverhead: Counter;
-  readonly toolCalls: Counter;
-  readonly expected: Counter;
-  readonly cancelled: Counter;
-  readonly lost: Counter;
-  readonly lostTokens: Counter;
+  readonly tokens: SumCounter;
+  readonly binaryBytes: SumCounter;
+  readonly wireOverhead: SumCounter;
+  readonly toolCalls: SumCounter;
+  readonly expected: SumCounter;
+  readonly cancelled: SumCounter;
+  readonly lost: SumCounter;
+  readonly lostTokens: SumCounter;
   readonly sessionRequests: Histogram;
-  readonly overLimit: Counter;
-  readonly dedupEvictions: Counter;
-  readonly auditRecords: Counter;
+  readonly overLimit: SumCounter;
+  readonly dedupEvictions: SumCounter;
+  readonly auditRecords: SumCounter;
 }
 
 export function createInstruments(meter: Meter): Instruments {

@@ -188,32 +188,40 @@ export class McpSession {
 
   // --- Attributes -----------------------------------------------------------
 
-  // Attribute sets are built once per server and (method, tool): metric calls reuse them.
+  // Attribute sets are built once per server and kind of data point, and
+  // reused: metric calls with the same object skip rebuilding (and SumCounter
+  // finds its series by identity).
   private attrsFor: string | undefined;
   private base: Attributes = {};
-  private readonly ops = new Map<string, Attributes>();
+  private readonly attrCache = new Map<string, Attributes>();
 
   private baseAttrs(): Attributes {
-    if (this.attrsFor !== this.serverName || this.attrsFor === undefined) {
-      this.attrsFor = this.serverName;
-      this.ops.clear();
+    const now = `${this.serverName ?? ''}\u0000${this.protocolVersion ?? ''}`;
+    if (this.attrsFor !== now) {
+      this.attrsFor = now;
+      this.attrCache.clear();
       const server = this.rt.capServer(this.serverName);
       this.base = { ...(server ? { [ATTR_SERVER_NAME]: server } : {}), [ATTR_OBSERVER]: this.rt.observer };
     }
     return this.base;
   }
 
-  private opAttrs(p: Pending): Attributes {
-    const base = this.baseAttrs();
-    const key = `${p.method}\u0000${p.tool ?? ''}`;
-    let attrs = this.ops.get(key);
+  /** The cached attribute set under `key`, built once. Bounded: its parts are few or capped. */
+  private cached(key: string, build: () => Attributes): Attributes {
+    this.baseAttrs();
+    let attrs = this.attrCache.get(key);
     if (!attrs) {
-      const tool = this.rt.capTool(p.tool);
-      attrs = { ...base, [ATTR_MCP_METHOD_NAME]: p.method, ...(tool ? { [ATTR_GEN_AI_TOOL_NAME]: tool } : {}) };
-      // Bounded: method names are few and tool names are capped.
-      if (this.ops.size < 1024) this.ops.set(key, attrs);
+      attrs = build();
+      if (this.attrCache.size < 1024) this.attrCache.set(key, attrs);
     }
     return attrs;
+  }
+
+  private opAttrs(p: Pending): Attributes {
+    return this.cached(`op\u0000${p.method}\u0000${p.tool ?? ''}`, () => {
+      const tool = this.rt.capTool(p.tool);
+      return { ...this.base, [ATTR_MCP_METHOD_NAME]: p.method, ...(tool ? { [ATTR_GEN_AI_TOOL_NAME]: tool } : {}) };
+    });
   }
 
   private networkAttrs(): Attributes {
@@ -616,7 +624,9 @@ export class McpSession {
   private countTokens(disposition: TokenDisposition, b: { source: string; tokens: number }, attrs: Attributes, tokens: typeof this.totals): void {
     tokens[disposition] += b.tokens;
     this.totals[disposition] += b.tokens;
-    if (b.tokens) this.rt.instruments().tokens.add(b.tokens, { ...attrs, [ATTR_TOKEN_DISPOSITION]: disposition, [ATTR_CONTEXT_SOURCE]: b.source });
+    if (!b.tokens) return;
+    const key = `tokens\u0000${String(attrs[ATTR_MCP_METHOD_NAME])}\u0000${String(attrs[ATTR_GEN_AI_TOOL_NAME] ?? '')}\u0000${disposition}\u0000${b.source}`;
+    this.rt.instruments().tokens.add(b.tokens, this.cached(key, () => ({ ...attrs, [ATTR_TOKEN_DISPOSITION]: disposition, [ATTR_CONTEXT_SOURCE]: b.source })));
   }
 
   private reportEvictions(): void {
@@ -672,16 +682,23 @@ export class McpSession {
     if (d.outcome === OUT.cancelled) inst.cancelled.add(1, attrs);
     inst.expected.add(1, attrs);
     if (d.lostNow) inst.lost.add(1, { ...attrs, [ATTR_LOSS_CAUSE]: d.lostNow });
-    if (p.method === 'tools/call') inst.toolCalls.add(1, { ...this.baseAttrs(), ...(attrs[ATTR_GEN_AI_TOOL_NAME] ? { [ATTR_GEN_AI_TOOL_NAME]: attrs[ATTR_GEN_AI_TOOL_NAME] } : {}), [ATTR_OUTCOME]: d.outcome });
+    if (p.method === 'tools/call') {
+      const callAttrs = this.cached(`call\u0000${p.tool ?? ''}\u0000${d.outcome}`, () => ({
+        ...this.base,
+        ...(attrs[ATTR_GEN_AI_TOOL_NAME] ? { [ATTR_GEN_AI_TOOL_NAME]: attrs[ATTR_GEN_AI_TOOL_NAME] } : {}),
+        [ATTR_OUTCOME]: d.outcome,
+      }));
+      inst.toolCalls.add(1, callAttrs);
+    }
     const failed = d.errorType !== undefined;
-    const durationAttrs: Attributes = {
+    const durationAttrs = this.cached(`duration\u0000${p.method}\u0000${p.tool ?? ''}\u0000${p.prompt ?? ''}\u0000${d.errorType ?? ''}\u0000${d.statusCode ?? ''}`, () => ({
       ...attrs,
       ...this.networkAttrs(),
       ...(p.method === 'tools/call' ? { [ATTR_GEN_AI_OPERATION_NAME]: GEN_AI_OPERATION_EXECUTE_TOOL } : {}),
       ...(p.prompt ? { [ATTR_GEN_AI_PROMPT_NAME]: this.rt.capTool(p.prompt) } : {}),
       ...(failed ? { [ATTR_ERROR_TYPE]: d.errorType } : {}),
       ...(d.statusCode ? { [ATTR_RPC_RESPONSE_STATUS_CODE]: d.statusCode } : {}),
-    };
+    }));
     inst.operationDuration.record(Math.max(0, now - p.startPerf) / 1000, durationAttrs);
     const span = p.span;
     span.setAttributes({ [ATTR_OUTCOME]: d.outcome, ...(this.serverName ? { [ATTR_SERVER_NAME]: this.serverName } : {}) });
