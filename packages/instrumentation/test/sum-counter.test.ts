@@ -23,7 +23,9 @@ test('exports a monotonic cumulative Sum; equal attribute sets share a series wh
   const counter = new SumCounter(new MeterProvider({ readers: [reader] }).getMeter('t'), 'c', { unit: '{x}', description: 'd' });
   const a = { k1: 'a', k2: 'b' };
   counter.add(0, a);
-  let { metric, values } = await points(reader);
+  const first = await points(reader);
+  const metric = first.metric;
+  let values = first.values;
   assert.equal(metric.dataPointType, DataPointType.SUM);
   assert.equal(metric.isMonotonic, true);
   assert.deepEqual(values, [[{ k1: 'a', k2: 'b' }, 0]], 'a zero add creates the series');
