@@ -1,6 +1,26 @@
 /** Worker-thread entry: analyzes batches of responses off the main event loop. */
+import { readlinkSync } from 'node:fs';
+import { setPriority } from 'node:os';
 import { workerData, type MessagePort } from 'node:worker_threads';
 import { analyze, loadRenderer, loadTokenizer, type AnalysisJob } from './analysis.js';
+
+/**
+ * Counting yields to the host: on Linux, where a nice value belongs to a
+ * thread, this thread lowers its own priority, so that it takes the CPU
+ * time the application and its MCP servers leave over rather than competing
+ * with them. Elsewhere (or when /proc is missing) it runs at normal priority.
+ */
+function yieldToHost(nice: number): void {
+  if (process.platform !== 'linux' || !(nice > 0)) return;
+  try {
+    const tid = Number(/task\/(\d+)$/.exec(readlinkSync('/proc/thread-self'))?.[1]);
+    if (tid > 0) setPriority(tid, nice);
+  } catch {
+    // Best effort: the priority is an optimization, never a requirement.
+  }
+}
+
+yieldToHost(Number(workerData?.nice ?? 0));
 
 interface Batch {
   readonly id: number;

@@ -5,15 +5,28 @@
  */
 import { createHash } from 'node:crypto';
 import type { Rendering } from '../types.js';
+import { CONTEXT_SOURCE_VALUES as SRC } from '@mcp-conservation/semconv';
+import { jsonSize } from './json-size.js';
 import { renderResult } from './render.js';
 
-export interface AnalysisJob {
+/** A response to render and count where the job runs. */
+export interface MessageJob {
   readonly method: string;
   /** The JSON-RPC response message as received. */
   readonly message: unknown;
   /** Wire size when the observer saw raw bytes (the proxy); else the compact JSON size. */
   readonly wireBytes?: number;
 }
+
+/** A response already rendered on the host's thread: only its texts travel. */
+export interface RenderedJob {
+  readonly texts: readonly string[];
+  readonly source: string;
+  readonly wireBytes: number;
+  readonly renderBytes: number;
+}
+
+export type AnalysisJob = MessageJob | RenderedJob;
 
 export interface AnalyzedBlock {
   readonly source: string;
@@ -53,7 +66,50 @@ function cachedCount(digest: string, text: string, count: CountTokens): number {
   return n;
 }
 
+/**
+ * The common result, a tools/call answered with text blocks only, rendered
+ * where it arrives: the default rendering of it is its texts, and sending
+ * strings to the worker costs a fraction of cloning the message. Anything
+ * else (structured content, binary, other methods) returns undefined and
+ * travels whole.
+ */
+export function renderedJob(method: string, message: unknown, wireBytes: number | undefined): RenderedJob | undefined {
+  if (method !== 'tools/call') return undefined;
+  const result = (message as { result?: unknown } | null)?.result as { content?: unknown; structuredContent?: unknown } | undefined;
+  if (typeof result !== 'object' || result === null || result.structuredContent !== undefined || !Array.isArray(result.content)) return undefined;
+  const texts: string[] = [];
+  let renderBytes = 0;
+  for (const block of result.content as unknown[]) {
+    const b = block as { type?: unknown; text?: unknown } | null;
+    if (typeof b !== 'object' || b === null || b.type !== 'text') return undefined;
+    if (typeof b.text !== 'string') continue;
+    texts.push(b.text);
+    renderBytes += Buffer.byteLength(b.text);
+  }
+  let wire = wireBytes;
+  try {
+    wire ??= jsonSize(message);
+  } catch {
+    return undefined; // unserializable or too deep: the worker's path reports it
+  }
+  if (wire === undefined) return undefined;
+  return { texts, source: SRC.toolResult, wireBytes: wire, renderBytes };
+}
+
+function analyzeRendered(job: RenderedJob, count: CountTokens): Analysis {
+  try {
+    const blocks = job.texts.map((text) => {
+      const digest = digestOf(text);
+      return { source: job.source, digest, tokens: cachedCount(digest, text, count) };
+    });
+    return { wireBytes: job.wireBytes, renderBytes: job.renderBytes, binaryBytes: 0, blocks };
+  } catch (error) {
+    return { wireBytes: 0, renderBytes: 0, binaryBytes: 0, blocks: [], error: error instanceof Error ? error.message : String(error) };
+  }
+}
+
 export function analyze(job: AnalysisJob, count: CountTokens, render: Render = renderResult): Analysis {
+  if ('texts' in job) return analyzeRendered(job, count);
   try {
     const msg = job.message as { result?: unknown } | null;
     const wireBytes = job.wireBytes ?? Buffer.byteLength(JSON.stringify(job.message) ?? '');

@@ -28,6 +28,9 @@ interface Waiting {
   readonly done: AnalysisDone;
 }
 
+/** The analysis worker's nice value on Linux (19 is the lowest priority); see analysis-worker. */
+const WORKER_NICE = Number(process.env.MCP_CONSERVATION_WORKER_NICE ?? 10);
+
 const FAILED: Analysis = { wireBytes: 0, renderBytes: 0, binaryBytes: 0, blocks: [], error: 'analysis unavailable' };
 
 /** Shared batching: jobs submitted before the next microtask go out together. */
@@ -129,7 +132,7 @@ export class WorkerAnalyzer extends BatchingAnalyzer {
       // A port of our own: poll() can read it synchronously (receiveMessageOnPort).
       const { port1, port2 } = new MessageChannel();
       const worker = new Worker(new URL('./core/analysis-worker.js', import.meta.url), {
-        workerData: { tokenizer: this.tokenizer, renderer: this.renderer, port: port2 },
+        workerData: { tokenizer: this.tokenizer, renderer: this.renderer, port: port2, nice: WORKER_NICE },
         transferList: [port2],
       });
       // Neither may keep the host alive; both are ref'd only while jobs are in flight.

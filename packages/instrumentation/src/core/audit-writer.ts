@@ -25,23 +25,16 @@ export class AuditWriter {
     return this.seq;
   }
 
-  /** Seals and emits one record; returns it. Undefined fields are left out. */
+  /** Seals and emits one record; returns it. `fields` is completed in place; undefined fields are left out. */
   write(eventName: string, fields: Record<string, AuditValue | undefined>, timeMs: number, span: Span | undefined, summary: string): AuditRecord {
-    const body: Record<string, AuditValue> = {};
-    for (const [k, v] of Object.entries(fields)) if (v !== undefined) body[k] = v;
     this.seq++;
-    const record = sealRecord(
-      {
-        ...body,
-        [F.version]: AUDIT_FORMAT_VERSION,
-        [F.session]: this.ctx.sessionId,
-        [F.seq]: this.seq,
-        [F.time]: new Date(timeMs).toISOString(),
-        [F.observer]: this.ctx.observer,
-      },
-      this.prev,
-      this.ctx.key,
-    );
+    // sealRecord leaves undefined fields out.
+    fields[F.version] = AUDIT_FORMAT_VERSION;
+    fields[F.session] = this.ctx.sessionId;
+    fields[F.seq] = this.seq;
+    fields[F.time] = new Date(timeMs).toISOString();
+    fields[F.observer] = this.ctx.observer;
+    const record = sealRecord(fields as AuditRecord, this.prev, this.ctx.key);
     this.prev = record[F.link] as string;
     this.ctx.logger().emit({
       eventName,

@@ -42,7 +42,7 @@ import {
   type TokenDisposition,
 } from '@mcp-conservation/semconv';
 import { AUDIT_FIELDS as F, AUDIT_KIND_VALUES, canonicalJson, digest } from '@mcp-conservation/semconv/audit';
-import type { Analysis, AnalyzedBlock } from './analysis.js';
+import { renderedJob, type Analysis, type AnalyzedBlock } from './analysis.js';
 import { AuditWriter } from './audit-writer.js';
 import { DigestSet, Tombstones } from './bounded.js';
 import type { ObserverRuntime, TransportInfo } from './runtime.js';
@@ -360,7 +360,8 @@ export class McpSession {
     if (!('result' in message) || this.rt.options.tokens === false) return false;
     // Only rendered methods are analyzed, whoever observes: the SDK patch and the proxy count the same.
     if (!ANALYZED_METHODS.has(method)) return false;
-    this.rt.analyzer.analyze({ method, message, ...(wireBytes !== undefined ? { wireBytes } : {}) }, done);
+    const rendered = this.rt.options.renderer === undefined ? renderedJob(method, message, wireBytes) : undefined;
+    this.rt.analyzer.analyze(rendered ?? { method, message, ...(wireBytes !== undefined ? { wireBytes } : {}) }, done);
     return true;
   }
 
