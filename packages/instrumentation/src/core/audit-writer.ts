@@ -26,7 +26,12 @@ export class AuditWriter {
   }
 
   /** Seals and emits one record; returns it. `fields` is completed in place; undefined fields are left out. */
-  write(eventName: string, fields: Record<string, AuditValue | undefined>, timeMs: number, span: Span | undefined, summary: string): AuditRecord {
+  write(eventName: string, fields: Record<string, AuditValue | undefined>, timeMs: number, span: Span | undefined, summary: string): AuditRecord | undefined {
+    const logger = this.ctx.logger();
+    const context = span ? trace.setSpan(ROOT_CONTEXT, span) : ROOT_CONTEXT;
+    // Nothing receives records (no LoggerProvider, or one that declines them):
+    // none is built, and the chain stays contiguous over the records emitted.
+    if (logger.enabled?.({ context, eventName, severityNumber: SeverityNumber.INFO }) === false) return undefined;
     this.seq++;
     // sealRecord leaves undefined fields out.
     fields[F.version] = AUDIT_FORMAT_VERSION;
@@ -36,7 +41,7 @@ export class AuditWriter {
     fields[F.observer] = this.ctx.observer;
     const record = sealRecord(fields as AuditRecord, this.prev, this.ctx.key);
     this.prev = record[F.link] as string;
-    this.ctx.logger().emit({
+    logger.emit({
       eventName,
       severityNumber: SeverityNumber.INFO,
       severityText: 'INFO',
@@ -47,7 +52,7 @@ export class AuditWriter {
       // those). The operation's own time is the record's `time` field.
       timestamp: Date.now(),
       attributes: record,
-      context: span ? trace.setSpan(ROOT_CONTEXT, span) : ROOT_CONTEXT,
+      context,
     });
     this.ctx.onEmit();
     return record;
