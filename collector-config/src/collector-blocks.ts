@@ -1,8 +1,9 @@
 /**
- * The generated regions of the shipped Collector configs. agent.yaml and
- * gateway.yaml stay single, hand-edited files; only the lines between
- * `# >>> generated: <name>` and `# <<< generated: <name>` come from semconv,
- * so no attribute or metric name is typed by hand.
+ * The generated regions of the shipped Collector configs. agent.yaml,
+ * gateway.yaml and gateway-audit-archive.yaml stay single, hand-edited
+ * files; only the lines between `# >>> generated: <name>` and
+ * `# <<< generated: <name>` come from semconv, so no attribute or metric
+ * name is typed by hand.
  */
 import { AUDIT_FIELDS, METRIC_AUDIT_RECEIVED } from '@mcp-conservation/semconv';
 import { redactionAllowList } from './allow-list.js';
@@ -26,6 +27,13 @@ function quoteIfNeeded(value: string): string {
 /** OTTL condition: the record carries the audit format version (every audit record does). */
 export const AUDIT_RECORD_CONDITION = `log.attributes["${AUDIT_FIELDS.version}"] != nil`;
 
+/**
+ * OTTL drop condition of the archive's filter processor (which drops what
+ * matches): the negation of the very condition the count connector counts
+ * by, so the archive holds exactly the records counted as received.
+ */
+export const NON_AUDIT_RECORD_CONDITION = `not (${AUDIT_RECORD_CONDITION})`;
+
 export const GENERATED_BLOCKS: readonly GeneratedBlock[] = [
   {
     file: 'agent.yaml',
@@ -41,6 +49,11 @@ export const GENERATED_BLOCKS: readonly GeneratedBlock[] = [
       '  conditions:',
       `    - ${JSON.stringify(AUDIT_RECORD_CONDITION)}`,
     ],
+  },
+  {
+    file: 'gateway-audit-archive.yaml',
+    name: 'audit archive filter',
+    lines: () => [`- ${JSON.stringify(NON_AUDIT_RECORD_CONDITION)}`],
   },
 ];
 

@@ -5,5 +5,5 @@
  */
 export * from './rules.js';
 export { redactionAllowList } from './allow-list.js';
-export { GENERATED_BLOCKS, GENERATE_COMMAND, AUDIT_RECORD_CONDITION, renderBlock, type GeneratedBlock } from './collector-blocks.js';
+export { GENERATED_BLOCKS, GENERATE_COMMAND, AUDIT_RECORD_CONDITION, NON_AUDIT_RECORD_CONDITION, renderBlock, type GeneratedBlock } from './collector-blocks.js';
 export { configDir, generatedFiles } from './files.js';

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { ALL_METRICS, AUDIT_ATTRIBUTE_KEYS, METRIC_AUDIT_RECEIVED, PAYLOAD_ATTRIBUTE_KEYS } from '@mcp-conservation/semconv';
-import { AUDIT_RECORD_CONDITION, configDir, generatedFiles, redactionAllowList } from '@mcp-conservation/collector-config';
+import { AUDIT_RECORD_CONDITION, NON_AUDIT_RECORD_CONDITION, configDir, generatedFiles, redactionAllowList } from '@mcp-conservation/collector-config';
 
 test('generated files are up to date (run: npm run generate -w @mcp-conservation/collector-config)', () => {
   for (const { path, content } of generatedFiles()) {
@@ -52,4 +52,28 @@ test('the gateway counts audit records into the semconv metric and converts it t
   assert.ok(metrics.processors.includes('delta_to_cumulative'));
   assert.deepEqual(metrics.exporters.sort(), ['prometheus', 'prometheus_remote_write']);
   assert.equal(gateway.exporters.otlp_http.sending_queue.storage, 'file_storage/queue');
+});
+
+/** What the Collector does with several --config files: maps merge, anything else is replaced by the later file. */
+function merge(a: unknown, b: unknown): unknown {
+  const isMap = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
+  if (!isMap(a) || !isMap(b)) return b === undefined ? a : b;
+  const out: Record<string, unknown> = { ...a };
+  for (const [k, v] of Object.entries(b)) out[k] = merge(a[k], v);
+  return out;
+}
+
+test('the archive overlay archives audit records only, in a pipeline of its own, and leaves the gateway logs pipeline as it is', () => {
+  const gateway = parse(readFileSync(join(configDir, 'gateway.yaml'), 'utf8'));
+  const overlay = parse(readFileSync(join(configDir, 'gateway-audit-archive.yaml'), 'utf8'));
+  // The filter drops exactly what the count connector does not count.
+  assert.equal(NON_AUDIT_RECORD_CONDITION, `not (${AUDIT_RECORD_CONDITION})`);
+  assert.deepEqual(overlay.processors['filter/audit_only'].log_conditions, [NON_AUDIT_RECORD_CONDITION]);
+  const merged = merge(gateway, overlay) as typeof gateway;
+  const pipelines: Record<string, { receivers: string[]; processors: string[]; exporters: string[] }> = merged.service.pipelines;
+  assert.deepEqual(pipelines.logs, gateway.service.pipelines.logs);
+  assert.deepEqual(pipelines['logs/audit_archive'], { receivers: ['otlp'], processors: ['memory_limiter', 'filter/audit_only', 'batch'], exporters: ['file/audit'] });
+  for (const [name, p] of Object.entries(pipelines)) {
+    if (p.exporters.includes('file/audit')) assert.ok(p.processors.includes('filter/audit_only'), `${name} archives unfiltered`);
+  }
 });

@@ -4,13 +4,15 @@
  * SDK -> agent -> gateway -> Prometheus (scrape of the Collector's exporter,
  * and remote write), and also straight from the in-process
  * @opentelemetry/exporter-prometheus. Every figure is read back with the
- * shared semconv queries and compared with the ground truth.
+ * shared semconv queries and compared with the ground truth. The services
+ * also log ordinary (non-audit) records, which must reach the OTLP backend
+ * but neither the received count nor the audit archive.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ALERT_RULES, PAYLOAD_ATTRIBUTE_KEYS, queries, type QueryScope } from '@mcp-conservation/semconv';
-import { verifyChain, auditRecordFromOtlp, type OtlpJsonKeyValue } from '@mcp-conservation/semconv/audit';
-import { startStack, phase, waitFor, readArchive, auditRecords, type Stack, type PrometheusService } from '@mcp-conservation/e2e/harness';
+import { verifyChain } from '@mcp-conservation/semconv/audit';
+import { startStack, phase, waitFor, readArchive, auditRecords, isAuditRecord, type Stack, type PrometheusService } from '@mcp-conservation/e2e/harness';
 import { SCALED_RULES, WINDOW, WINDOW_S } from './scaled-rules.ts';
 import { SyntheticService, SHOP, CALM, SERVER, TOOL, truthOf } from './synthetic-workload.ts';
 
@@ -204,6 +206,12 @@ describe('pipeline: synthetic SDK workload through agent, gateway, Prometheus an
     );
     const records = auditRecords(archived);
     assert.equal(records.length, emitted.length);
+    // Only audit records: the app's own log records rode in the same OTLP
+    // requests (emitted before the last audit record), and the filter took them out.
+    const appBodies = new Set(services.flatMap((s) => s.appLogBodies));
+    assert.equal(appBodies.size, shop.appLogs + calm.appLogs);
+    assert.equal(archived.length, records.length, 'non-audit log records in the archive');
+    assert.ok(!archived.some((r) => appBodies.has(r.body?.stringValue ?? '')), 'an app log record in the archive');
     const result = verifyChain(records);
     assert.deepEqual(result.problems, []);
     assert.ok(result.ok);
@@ -223,17 +231,44 @@ describe('pipeline: synthetic SDK workload through agent, gateway, Prometheus an
     for (const rec of archived) for (const key of PAYLOAD_ATTRIBUTE_KEYS) assert.ok(!rec.attributes.some((a) => a.key === key), `${key} reached the gateway`);
   });
 
-  test('the OTLP backend behind the gateway receives the same audit records', async () => {
+  test('the OTLP backend behind the gateway receives the same audit records, and the app log records too', async () => {
     const emitted = services.flatMap((s) => s.emitted);
-    const got = await waitFor(
+    const appBodies = services.flatMap((s) => s.appLogBodies);
+    const all = await waitFor(
       () => {
-        const recs = stack.backend.logRecords().map((r) => auditRecordFromOtlp(r.attributes as OtlpJsonKeyValue[]));
-        return recs.length >= emitted.length ? recs : undefined;
+        const recs = stack.backend.logRecords();
+        return recs.length >= emitted.length + appBodies.length ? recs : undefined;
       },
-      { what: 'audit records at the backend', timeoutMs: 60_000 },
+      { what: `${emitted.length} audit and ${appBodies.length} app log records at the backend`, timeoutMs: 60_000 },
     );
+    const got = auditRecords(all);
     assert.equal(got.length, emitted.length);
     assert.ok(verifyChain(got).ok);
+    const others = all.filter((r) => !isAuditRecord(r)).map((r) => r.body?.stringValue ?? '');
+    assert.deepEqual(others.sort(), [...appBodies].sort());
+  });
+
+  test("the gateway's own counters: app log records pass to the backend beside the counted audit records, the archive filter drops exactly them", async () => {
+    const audit = shop.auditRecords + calm.auditRecords;
+    const app = shop.appLogs + calm.appLogs;
+    const g = stack.gateway;
+    const exporter = (id: string) => (l: string) => l.includes(`exporter="${id}"`);
+    const want = { accepted: audit + app, toBackend: audit + app, filtered: app, archived: audit };
+    let got: typeof want | undefined;
+    await waitFor(
+      async () => {
+        got = {
+          accepted: await g.selfMetric('otelcol_receiver_accepted_log_records'),
+          toBackend: await g.selfMetric('otelcol_exporter_sent_log_records', exporter('otlp_http')),
+          filtered: await g.selfMetric('otelcol_processor_filter_logs_filtered', (l) => l.includes('filter="filter/audit_only"')),
+          archived: await g.selfMetric('otelcol_exporter_sent_log_records', exporter('file/audit')),
+        };
+        return JSON.stringify(got) === JSON.stringify(want) || undefined;
+      },
+      { what: 'gateway log counters', timeoutMs: 60_000, intervalMs: 500 },
+    ).catch(() => assert.deepEqual(got, want));
+    // And the count connector beside the backend counted the audit records only.
+    assert.equal(await stack.promScrape.value(queries.auditRecordsReceived(L())), audit);
   });
 });
 

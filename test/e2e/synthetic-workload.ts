@@ -62,10 +62,12 @@ export interface Profile {
   readonly sessionRequests: number;
   /** Audit records (operations) per tick, in one session. */
   readonly auditPerTick: number;
+  /** Ordinary application log records (not audit records) per tick, on the same logs pipeline. */
+  readonly appLogsPerTick: number;
 }
 
-export const SHOP: Profile = { service: 'shop', success: 9, toolError: 1, cancelledCalls: 0, meaningful: 300, redundant: 100, unused: 100, expected: 10, cancelledResponses: 0, lostTimeout: 1, overLimit: 1, dropped: 1, sessionRequests: 120, auditPerTick: 3 };
-export const CALM: Profile = { service: 'calm', success: 10, toolError: 0, cancelledCalls: 1, meaningful: 1000, redundant: 0, unused: 0, expected: 11, cancelledResponses: 1, lostTimeout: 0, overLimit: 0, dropped: 0, sessionRequests: 50, auditPerTick: 2 };
+export const SHOP: Profile = { service: 'shop', success: 9, toolError: 1, cancelledCalls: 0, meaningful: 300, redundant: 100, unused: 100, expected: 10, cancelledResponses: 0, lostTimeout: 1, overLimit: 1, dropped: 1, sessionRequests: 120, auditPerTick: 3, appLogsPerTick: 2 };
+export const CALM: Profile = { service: 'calm', success: 10, toolError: 0, cancelledCalls: 1, meaningful: 1000, redundant: 0, unused: 0, expected: 11, cancelledResponses: 1, lostTimeout: 0, overLimit: 0, dropped: 0, sessionRequests: 50, auditPerTick: 2, appLogsPerTick: 1 };
 
 export const SERVER = 'catalog';
 export const TOOL = 'search';
@@ -82,6 +84,7 @@ export interface ServiceTruth {
   dropped: number;
   sessionsEnded: number;
   auditRecords: number;
+  appLogs: number;
 }
 
 export function truthOf(p: Profile, ticks: number): ServiceTruth {
@@ -98,6 +101,7 @@ export function truthOf(p: Profile, ticks: number): ServiceTruth {
     sessionsEnded: 1,
     // the warm-up session's one record, then operations plus the session_end record
     auditRecords: 1 + p.auditPerTick * ticks + 1,
+    appLogs: p.appLogsPerTick * ticks,
   };
 }
 
@@ -119,6 +123,8 @@ export class SyntheticService {
   readonly sessionIds: readonly [string, string];
   /** Every audit record emitted, in order. */
   readonly emitted: AuditRecord[] = [];
+  /** The body of every application (non-audit) log record emitted, in order. */
+  readonly appLogBodies: string[] = [];
   private sessionId: string;
   private prev = GENESIS_LINK;
   private seq = 0;
@@ -223,6 +229,13 @@ export class SyntheticService {
     if (i === 5) {
       if (p.overLimit) c.overLimit.add(p.overLimit, this.common());
       if (p.dropped) c.dropped.add(p.dropped, { [ATTR_DROP_REASON]: 'export_failed' });
+    }
+    for (let k = 0; k < p.appLogsPerTick; k++) {
+      // What an app logs beside the instrumentation: it must reach the OTLP
+      // backend, and must not be counted as, or archived with, audit records.
+      const body = `${p.service} app log ${i}.${k}`;
+      this.appLogBodies.push(body);
+      this.loggerProvider.getLogger(`${p.service}-app`).emit({ severityText: 'INFO', body, attributes: { [ATTR_SERVER_NAME]: SERVER } });
     }
     for (let k = 0; k < p.auditPerTick; k++) {
       this.emitAudit({ [AUDIT_FIELDS.kind]: AUDIT_KIND_VALUES.operation, [AUDIT_FIELDS.method]: 'tools/call', [AUDIT_FIELDS.tool]: TOOL, [AUDIT_FIELDS.outcome]: k === 0 && p.toolError ? 'tool_error' : 'success' }, EVENT_AUDIT_OPERATION);

@@ -5,6 +5,7 @@ import { auditRecordFromOtlp, AUDIT_FIELDS, type AuditRecord, type OtlpJsonKeyVa
 
 export interface ArchivedLogRecord {
   readonly attributes: readonly OtlpJsonKeyValue[];
+  readonly body?: { readonly stringValue?: string };
   readonly eventName?: string;
 }
 
@@ -24,7 +25,12 @@ export function readArchive(path: string): ArchivedLogRecord[] {
   return out;
 }
 
-/** The audit records among log records (those carrying the format version). */
-export function auditRecords(records: readonly ArchivedLogRecord[]): AuditRecord[] {
-  return records.filter((r) => r.attributes.some((a) => a.key === AUDIT_FIELDS.version)).map((r) => auditRecordFromOtlp(r.attributes));
+/** Whether a log record is an audit record (carries the format version, as the gateway's count and archive filter test). */
+export function isAuditRecord(record: { readonly attributes: readonly unknown[] }): boolean {
+  return (record.attributes as readonly OtlpJsonKeyValue[]).some((a) => a.key === AUDIT_FIELDS.version);
+}
+
+/** The audit records among log records. */
+export function auditRecords(records: readonly { readonly attributes: readonly unknown[] }[]): AuditRecord[] {
+  return records.filter(isAuditRecord).map((r) => auditRecordFromOtlp(r.attributes as readonly OtlpJsonKeyValue[]));
 }

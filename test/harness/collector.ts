@@ -44,7 +44,7 @@ export class CollectorService {
     return this.process.stop(signal);
   }
 
-  /** Sum of one of the Collector's own counters (e.g. otelcol_exporter_sent_log_records_total). */
+  /** Sum of one of the Collector's own counters (e.g. otelcol_exporter_sent_log_records; this Collector exposes them without `_total`). */
   async selfMetric(name: string, labelFilter: (labels: string) => boolean = () => true): Promise<number> {
     const text = await (await fetch(this.telemetryUrl)).text();
     let sum = 0;

@@ -7,7 +7,7 @@ export { createCollector, CollectorService, type CollectorOptions } from './coll
 export { createPrometheus, PrometheusService, type PrometheusOptions, type PromSample, type PromRule, type ScrapeTarget } from './prometheus.js';
 export { createAlertmanager, AlertmanagerService, type ReceivedAlert } from './alertmanager.js';
 export { createOtlpBackend, OtlpBackend } from './otlp-backend.js';
-export { readArchive, auditRecords, type ArchivedLogRecord } from './audit-archive.js';
+export { readArchive, auditRecords, isAuditRecord, type ArchivedLogRecord } from './audit-archive.js';
 export { ManagedProcess } from './process.js';
 export { freePort } from './ports.js';
 export { waitFor, waitForHttpOk, type WaitOptions } from './wait.js';

@@ -9,7 +9,12 @@ import { gunzipSync } from 'node:zlib';
 import { freePort } from './ports.js';
 
 export interface OtlpJsonLogs {
-  resourceLogs?: { resource?: { attributes?: unknown[] }; scopeLogs?: { logRecords?: { attributes?: unknown[]; eventName?: string }[] }[] }[];
+  resourceLogs?: { resource?: { attributes?: unknown[] }; scopeLogs?: { logRecords?: { attributes?: unknown[]; body?: OtlpJsonAnyValue; eventName?: string }[] }[] }[];
+}
+
+/** An OTLP/JSON AnyValue (only the string form is read here). */
+export interface OtlpJsonAnyValue {
+  stringValue?: string;
 }
 
 export class OtlpBackend {
@@ -61,9 +66,11 @@ export class OtlpBackend {
     await new Promise<void>((r) => server.close(() => r()));
   }
 
-  /** Log records received, with their attributes (OTLP/JSON key-values). */
-  logRecords(): { attributes: unknown[] }[] {
-    return this.logs.flatMap((b) => (b.resourceLogs ?? []).flatMap((rl) => (rl.scopeLogs ?? []).flatMap((sl) => (sl.logRecords ?? []).map((r) => ({ attributes: r.attributes ?? [] })))));
+  /** Log records received, with their attributes (OTLP/JSON key-values) and body. */
+  logRecords(): { attributes: unknown[]; body?: OtlpJsonAnyValue }[] {
+    return this.logs.flatMap((b) =>
+      (b.resourceLogs ?? []).flatMap((rl) => (rl.scopeLogs ?? []).flatMap((sl) => (sl.logRecords ?? []).map((r) => ({ attributes: r.attributes ?? [], ...(r.body ? { body: r.body } : {}) })))),
+    );
   }
 }
 
