@@ -1,7 +1,7 @@
 /** The JSON size walker equals Buffer.byteLength(JSON.stringify(v)) exactly. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { jsonSize } from '../src/core/json-size.ts';
+import { jsonSize, stringSize } from '../src/core/json-size.ts';
 
 const truth = (v: unknown) => Buffer.byteLength(JSON.stringify(v) ?? '');
 
@@ -45,8 +45,15 @@ test('equals the byte length of JSON.stringify on edge cases and a pseudo-random
     for (let i = rnd(6); i > 0; i--) o[str()] = gen(depth + 1);
     return o;
   };
+  const withDeferred = (v: unknown) => {
+    const deferred: string[] = [];
+    const base = jsonSize(v, deferred) ?? 0;
+    return base + deferred.reduce((n, s) => n + stringSize(s), 0);
+  };
   for (let i = 0; i < 2000; i++) {
-    const v = { wrap: gen(0) };
+    const v = { wrap: gen(0), long: str().repeat(20) };
     assert.equal(jsonSize(v), truth(v));
+    assert.equal(withDeferred(v), truth(v), 'long strings sized elsewhere add up to the same');
   }
+  for (const v of edge) assert.equal(withDeferred(v), truth(v));
 });

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import type { Rendering } from '../types.js';
 import { CONTEXT_SOURCE_VALUES as SRC } from '@mcp-conservation/semconv';
-import { jsonSize } from './json-size.js';
+import { jsonSize, stringSize } from './json-size.js';
 import { renderResult } from './render.js';
 
 /** A response to render and count where the job runs. */
@@ -18,12 +18,17 @@ export interface MessageJob {
   readonly wireBytes?: number;
 }
 
-/** A response already rendered on the host's thread: only its texts travel. */
+/**
+ * A response already rendered on the host's thread: only its strings travel.
+ * The wire size is `wireBytes` when known (the proxy), else `envelopeBytes`
+ * plus the JSON size of each of `longStrings`, measured in the worker.
+ */
 export interface RenderedJob {
   readonly texts: readonly string[];
   readonly source: string;
-  readonly wireBytes: number;
-  readonly renderBytes: number;
+  readonly wireBytes?: number;
+  readonly envelopeBytes: number;
+  readonly longStrings: readonly string[];
 }
 
 export type AnalysisJob = MessageJob | RenderedJob;
@@ -78,31 +83,34 @@ export function renderedJob(method: string, message: unknown, wireBytes: number 
   const result = (message as { result?: unknown } | null)?.result as { content?: unknown; structuredContent?: unknown } | undefined;
   if (typeof result !== 'object' || result === null || result.structuredContent !== undefined || !Array.isArray(result.content)) return undefined;
   const texts: string[] = [];
-  let renderBytes = 0;
   for (const block of result.content as unknown[]) {
     const b = block as { type?: unknown; text?: unknown } | null;
     if (typeof b !== 'object' || b === null || b.type !== 'text') return undefined;
-    if (typeof b.text !== 'string') continue;
-    texts.push(b.text);
-    renderBytes += Buffer.byteLength(b.text);
+    if (typeof b.text === 'string') texts.push(b.text);
   }
-  let wire = wireBytes;
+  if (wireBytes !== undefined) return { texts, source: SRC.toolResult, wireBytes, envelopeBytes: 0, longStrings: [] };
+  const longStrings: string[] = [];
+  let envelopeBytes: number | undefined;
   try {
-    wire ??= jsonSize(message);
+    envelopeBytes = jsonSize(message, longStrings);
   } catch {
     return undefined; // unserializable or too deep: the worker's path reports it
   }
-  if (wire === undefined) return undefined;
-  return { texts, source: SRC.toolResult, wireBytes: wire, renderBytes };
+  if (envelopeBytes === undefined) return undefined;
+  return { texts, source: SRC.toolResult, envelopeBytes, longStrings };
 }
 
 function analyzeRendered(job: RenderedJob, count: CountTokens): Analysis {
   try {
+    let renderBytes = 0;
     const blocks = job.texts.map((text) => {
+      renderBytes += Buffer.byteLength(text);
       const digest = digestOf(text);
       return { source: job.source, digest, tokens: cachedCount(digest, text, count) };
     });
-    return { wireBytes: job.wireBytes, renderBytes: job.renderBytes, binaryBytes: 0, blocks };
+    let wireBytes = job.wireBytes ?? job.envelopeBytes;
+    if (job.wireBytes === undefined) for (const s of job.longStrings) wireBytes += stringSize(s);
+    return { wireBytes, renderBytes, binaryBytes: 0, blocks };
   } catch (error) {
     return { wireBytes: 0, renderBytes: 0, binaryBytes: 0, blocks: [], error: error instanceof Error ? error.message : String(error) };
   }

@@ -1,10 +1,11 @@
 /**
- * Runs analyses in a worker thread (default) or inline. Jobs submitted in
- * one synchronous run go out together, at the next microtask, so the worker
- * starts at once even when the host never yields to the event loop (an
- * in-memory transport in a tight loop). Results come back as messages, and
- * poll() takes the ready ones synchronously, so a host that never yields
- * still gets its results accounted as it goes.
+ * Runs analyses in a worker thread (default) or inline. Jobs go out in
+ * batches: at the next macrotask, or as soon as BATCH are queued, so that a
+ * host that never yields to the event loop (an in-memory transport in a
+ * tight loop) still keeps the worker busy. A message to the worker costs the
+ * host a thread wake-up; batching spreads it. Results come back as messages,
+ * and poll() takes the ready ones synchronously, so a host that never
+ * yields still gets its results accounted as it goes.
  */
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import { diag } from '@opentelemetry/api';
@@ -33,7 +34,10 @@ const WORKER_NICE = Number(process.env.MCP_CONSERVATION_WORKER_NICE ?? 10);
 
 const FAILED: Analysis = { wireBytes: 0, renderBytes: 0, binaryBytes: 0, blocks: [], error: 'analysis unavailable' };
 
-/** Shared batching: jobs submitted before the next microtask go out together. */
+/** Jobs that go out together without waiting for a macrotask. */
+const BATCH = 16;
+
+/** Shared batching (see the file's comment). */
 abstract class BatchingAnalyzer implements Analyzer {
   private queue: Waiting[] = [];
   private scheduled = false;
@@ -43,14 +47,21 @@ abstract class BatchingAnalyzer implements Analyzer {
   analyze(job: AnalysisJob, done: AnalysisDone): void {
     this.queue.push({ job, done });
     this.inFlight++;
-    if (!this.scheduled) {
+    // A microtask, not now: `done` is never called before analyze() returns.
+    if (this.queue.length === BATCH) queueMicrotask(this.dispatch);
+    else if (!this.scheduled) {
       this.scheduled = true;
-      queueMicrotask(() => this.dispatch());
+      setImmediate(this.onImmediate);
     }
   }
 
-  private dispatch(): void {
+  private readonly onImmediate = (): void => {
     this.scheduled = false;
+    this.dispatch();
+  };
+
+  private readonly dispatch = (): void => {
+    if (this.queue.length === 0) return;
     const batch = this.queue;
     this.queue = [];
     try {
@@ -58,7 +69,7 @@ abstract class BatchingAnalyzer implements Analyzer {
     } catch (error) {
       this.settle(batch, error);
     }
-  }
+  };
 
   /** Delivers a batch's results (or its failure) to their callers. */
   private settle(batch: readonly Waiting[], results: readonly Analysis[] | unknown): void {

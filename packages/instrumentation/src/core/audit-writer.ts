@@ -25,13 +25,17 @@ export class AuditWriter {
     return this.seq;
   }
 
-  /** Seals and emits one record; returns it. `fields` is completed in place; undefined fields are left out. */
-  write(eventName: string, fields: Record<string, AuditValue | undefined>, timeMs: number, span: Span | undefined, summary: string): AuditRecord | undefined {
+  /**
+   * Seals and emits one record, built by `build` only when the logger takes
+   * it; returns it. Undefined fields are left out.
+   */
+  write(eventName: string, span: Span | undefined, timeMs: number, build: () => { fields: Record<string, AuditValue | undefined>; summary: string }): AuditRecord | undefined {
     const logger = this.ctx.logger();
     const context = span ? trace.setSpan(ROOT_CONTEXT, span) : ROOT_CONTEXT;
     // Nothing receives records (no LoggerProvider, or one that declines them):
     // none is built, and the chain stays contiguous over the records emitted.
     if (logger.enabled?.({ context, eventName, severityNumber: SeverityNumber.INFO }) === false) return undefined;
+    const { fields, summary } = build();
     this.seq++;
     // sealRecord leaves undefined fields out.
     fields[F.version] = AUDIT_FORMAT_VERSION;

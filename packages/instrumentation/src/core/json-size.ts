@@ -5,18 +5,30 @@
  * walking it.
  */
 
+/** Strings longer than this can be sized elsewhere (see jsonSize). */
+export const DEFER_LENGTH = 64;
+
 /** Characters JSON escapes (and lone surrogates, which it writes as \uXXXX). */
 const ESCAPED = /[\u0000-\u001f"\\\ud800-\udfff]/;
 
-function stringSize(s: string): number {
+export function stringSize(s: string): number {
   // Surrogate pairs are in the class too: rare enough to take the exact slow path.
   return ESCAPED.test(s) ? Buffer.byteLength(JSON.stringify(s)) : Buffer.byteLength(s) + 2;
 }
 
-/** Size of `value` as JSON.stringify writes it, or undefined where it writes nothing (undefined, functions). */
-export function jsonSize(value: unknown): number | undefined {
+/**
+ * Size of `value` as JSON.stringify writes it, or undefined where it writes
+ * nothing (undefined, functions). With `deferred`, string values longer than
+ * DEFER_LENGTH are pushed there and counted as zero: the caller sizes them
+ * elsewhere (the analysis worker) and adds stringSize() of each.
+ */
+export function jsonSize(value: unknown, deferred?: string[]): number | undefined {
   switch (typeof value) {
     case 'string':
+      if (deferred && value.length > DEFER_LENGTH) {
+        deferred.push(value);
+        return 0;
+      }
       return stringSize(value);
     case 'number':
       return Number.isFinite(value) ? String(value).length : 4;
@@ -29,13 +41,13 @@ export function jsonSize(value: unknown): number | undefined {
       if (typeof (value as { toJSON?: unknown }).toJSON === 'function') return Buffer.byteLength(JSON.stringify(value) ?? '');
       if (Array.isArray(value)) {
         let n = 2 + Math.max(0, value.length - 1);
-        for (const v of value) n += jsonSize(v) ?? 4;
+        for (const v of value) n += jsonSize(v, deferred) ?? 4;
         return n;
       }
       let n = 2;
       let first = true;
       for (const k of Object.keys(value)) {
-        const v = jsonSize((value as Record<string, unknown>)[k]);
+        const v = jsonSize((value as Record<string, unknown>)[k], deferred);
         if (v === undefined) continue;
         n += (first ? 0 : 1) + stringSize(k) + 1 + v;
         first = false;

@@ -52,15 +52,16 @@ type Msg = Record<string, unknown>;
 interface Pending {
   readonly id: string;
   readonly method: string;
-  readonly tool?: string;
-  readonly prompt?: string;
-  readonly uri?: string;
+  readonly tool: string | undefined;
+  readonly prompt: string | undefined;
+  readonly uri: string | undefined;
   readonly fresh: boolean;
   readonly startPerf: number;
   readonly span: Span;
-  readonly params?: unknown;
+  /** Kept only with an audit key, for the payload digest. */
+  readonly params: unknown;
   /** The MCP session id when the request was sent (a transport forgets it on termination). */
-  readonly mcpSessionId?: string;
+  readonly mcpSessionId: string | undefined;
 }
 
 interface Decision {
@@ -191,19 +192,28 @@ export class McpSession {
   // Attribute sets are built once per server and kind of data point, and
   // reused: metric calls with the same object skip rebuilding (and SumCounter
   // finds its series by identity).
-  private attrsFor: string | undefined;
+  private attrsFor: 'built' | undefined;
   private base: Attributes = {};
   private readonly attrCache = new Map<string, Attributes>();
 
+  private attrsServer: string | undefined;
+  private attrsProtocol: string | undefined;
+
   private baseAttrs(): Attributes {
-    const now = `${this.serverName ?? ''}\u0000${this.protocolVersion ?? ''}`;
-    if (this.attrsFor !== now) {
-      this.attrsFor = now;
+    if (this.attrsFor === undefined || this.attrsServer !== this.serverName || this.attrsProtocol !== this.protocolVersion) {
+      this.attrsFor = 'built';
+      this.attrsServer = this.serverName;
+      this.attrsProtocol = this.protocolVersion;
       this.attrCache.clear();
       const server = this.rt.capServer(this.serverName);
       this.base = { ...(server ? { [ATTR_SERVER_NAME]: server } : {}), [ATTR_OBSERVER]: this.rt.observer };
     }
     return this.base;
+  }
+
+  /** What every span of the session carries: transport and server. */
+  private spanBase(): Attributes {
+    return this.cached('span', () => ({ ...this.networkAttrs(), ...this.base }));
   }
 
   /** The cached attribute set under `key`, built once. Bounded: its parts are few or capped. */
@@ -252,33 +262,33 @@ export class McpSession {
     const uri = typeof params?.uri === 'string' ? params.uri : undefined;
     const id = String(message.id);
     const mcpSessionId = this.currentMcpSessionId();
-    const attributes: Attributes = {
-      [ATTR_MCP_METHOD_NAME]: method,
-      [ATTR_JSONRPC_REQUEST_ID]: id,
-      ...this.networkAttrs(),
-      ...this.baseAttrs(),
-      ...(tool !== undefined ? { [ATTR_GEN_AI_TOOL_NAME]: tool, [ATTR_GEN_AI_OPERATION_NAME]: GEN_AI_OPERATION_EXECUTE_TOOL } : {}),
-      ...(prompt !== undefined ? { [ATTR_GEN_AI_PROMPT_NAME]: prompt } : {}),
-      ...(uri !== undefined && method.startsWith('resources/') ? { [ATTR_MCP_RESOURCE_URI]: uri } : {}),
-      ...(mcpSessionId ? { [ATTR_MCP_SESSION_ID]: mcpSessionId } : {}),
-    };
+    // Assigned one by one: this runs on the caller's path, before the request leaves.
+    const attributes: Attributes = { ...this.spanBase() };
+    attributes[ATTR_MCP_METHOD_NAME] = method;
+    attributes[ATTR_JSONRPC_REQUEST_ID] = id;
+    if (tool !== undefined) {
+      attributes[ATTR_GEN_AI_TOOL_NAME] = tool;
+      attributes[ATTR_GEN_AI_OPERATION_NAME] = GEN_AI_OPERATION_EXECUTE_TOOL;
+    }
+    if (prompt !== undefined) attributes[ATTR_GEN_AI_PROMPT_NAME] = prompt;
+    if (uri !== undefined && method.startsWith('resources/')) attributes[ATTR_MCP_RESOURCE_URI] = uri;
+    if (mcpSessionId) attributes[ATTR_MCP_SESSION_ID] = mcpSessionId;
     if (tool !== undefined && this.rt.captureContent && params?.arguments !== undefined) {
       attributes[ATTR_GEN_AI_TOOL_CALL_ARGUMENTS] = JSON.stringify(params.arguments);
     }
     const parent = context.active();
     const span = this.rt.tracer().startSpan(spanName(method, this.rt.capTool(tool ?? prompt)), { kind: SpanKind.CLIENT, attributes }, parent);
-    const keepParams = this.rt.auditKey !== undefined;
     const pending: Pending = {
       id,
       method,
-      ...(tool !== undefined ? { tool } : {}),
-      ...(prompt !== undefined ? { prompt } : {}),
-      ...(uri !== undefined ? { uri } : {}),
+      tool,
+      prompt,
+      uri,
       fresh: params?.cursor === undefined,
       startPerf: performance.now(),
       span,
-      ...(keepParams ? { params: params ?? null } : {}),
-      ...(mcpSessionId ? { mcpSessionId } : {}),
+      params: this.rt.auditKey !== undefined ? (params ?? null) : undefined,
+      mcpSessionId,
     };
     this.pending.set(id, pending);
     this.sent++;
@@ -710,14 +720,12 @@ export class McpSession {
       span.setStatus({ code: SpanStatusCode.ERROR, ...(d.statusMessage ? { message: d.statusMessage } : {}) });
     }
     span.end(performance.timeOrigin + now);
-    const payload = this.rt.auditKey !== undefined && message ? digest(canonicalJson({ params: p.params ?? null, result: message.result ?? null, error: message.error ?? null }), this.rt.auditKey) : undefined;
-    this.writeOperation(p, now, d.outcome, d.auditCause, d.contextValid, tokens, payload, d.errorType);
+    this.writeOperation(p, now, d.outcome, d.auditCause, d.contextValid, tokens, message, d.errorType);
   }
 
-  private writeOperation(p: Pending, now: number, outcome: Outcome, cause: LossCause | undefined, valid: boolean, tokens: typeof this.totals, payload: string | undefined, errorType: string | undefined): void {
-    this.audit.write(
-      EVENT_AUDIT_OPERATION,
-      {
+  private writeOperation(p: Pending, now: number, outcome: Outcome, cause: LossCause | undefined, valid: boolean, tokens: typeof this.totals, message: Msg | undefined, errorType: string | undefined): void {
+    this.audit.write(EVENT_AUDIT_OPERATION, p.span, performance.timeOrigin + now, () => ({
+      fields: {
         [F.kind]: AUDIT_KIND_VALUES.operation,
         ...this.sessionFields(p),
         [F.method]: p.method,
@@ -734,12 +742,14 @@ export class McpSession {
         [F.tokensUnused]: tokens.unused,
         [F.tokensLost]: tokens.lost,
         [F.contextValid]: valid,
-        [F.payloadDigest]: payload,
+        // Keyed only: an unkeyed digest of a short payload is guessable.
+        [F.payloadDigest]:
+          this.rt.auditKey !== undefined && message
+            ? digest(canonicalJson({ params: p.params ?? null, result: message.result ?? null, error: message.error ?? null }), this.rt.auditKey)
+            : undefined,
       },
-      performance.timeOrigin + now,
-      p.span,
-      `${spanName(p.method, p.tool ?? p.prompt)} ${outcome}${cause ? ` (${cause})` : ''}`,
-    );
+      summary: `${spanName(p.method, p.tool ?? p.prompt)} ${outcome}${cause ? ` (${cause})` : ''}`,
+    }));
   }
 
   private lastMcpSessionId: string | undefined;
@@ -794,9 +804,8 @@ export class McpSession {
       const attrs = this.baseAttrs();
       inst.sessionRequests.record(this.requests, attrs);
       inst.sessionDuration.record((now - this.startPerf) / 1000, { ...attrs, ...this.networkAttrs() });
-      this.audit.write(
-        EVENT_AUDIT_SESSION_END,
-        {
+      this.audit.write(EVENT_AUDIT_SESSION_END, undefined, performance.timeOrigin + now, () => ({
+        fields: {
           [F.kind]: AUDIT_KIND_VALUES.sessionEnd,
           ...this.sessionFields(),
           [F.outcome]: OUT.success,
@@ -809,10 +818,8 @@ export class McpSession {
           [F.tokensLost]: this.totals.lost,
           [F.contextValid]: true,
         },
-        performance.timeOrigin + now,
-        undefined,
-        `session end: ${this.requests} requests`,
-      );
+        summary: `session end: ${this.requests} requests`,
+      }));
     });
   }
 }
