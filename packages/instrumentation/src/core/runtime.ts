@@ -52,6 +52,9 @@ const CANONICAL_METHOD: Record<string, string> = {
   [SRC.resourceDefinition]: 'resources/list',
 };
 
+/** How long accounting waits to be batched (see needTick). */
+export const ACCOUNTING_DELAY_MS = 5;
+
 /** Read once: an env var the user set for GenAI content capture. */
 function captureFromEnv(): boolean {
   return (process.env.OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT ?? '').trim().toLowerCase() === 'true';
@@ -119,12 +122,18 @@ export class ConservationObserver {
     this.waitingForTick.delete(session);
   }
 
-  /** A session has accounting that waits only for a macrotask to pass. */
+  /**
+   * A session has accounting that waits only for its turn: it runs at the
+   * next tick, a few milliseconds away. Waiting that long lets the SDK
+   * settle the call (its output-schema check) and gathers the accounting of
+   * busy sessions into batches, which run with warm caches instead of one
+   * cold wake-up per response.
+   */
   needTick(session: McpSession): void {
     this.waitingForTick.add(session);
     if (this.tickScheduled) return;
     this.tickScheduled = true;
-    setImmediate(this.onTick);
+    setTimeout(this.onTick, ACCOUNTING_DELAY_MS);
   }
 
   private readonly onTick = (): void => {
@@ -186,6 +195,7 @@ export class ConservationObserver {
   async forceFlush(): Promise<void> {
     // Accounting can queue more accounting; loop until quiet.
     for (let i = 0; i < 100 && this.busySessions.size > 0; i++) {
+      this.analyzer.dispatchNow();
       await this.analyzer.idle();
       // One macrotask: callTool validations settle and queued items become due.
       await new Promise<void>((resolve) => setImmediate(resolve));

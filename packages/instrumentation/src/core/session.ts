@@ -91,11 +91,12 @@ interface Validation {
 
 /**
  * One piece of accounting, run in the session's order. It runs once it is
- * ready (its analysis is back) and a macrotask has passed since it was
- * queued: by then the SDK's own handling of the response (output-schema
- * validation included) is over and the caller has its result, so the
- * accounting happens off the caller's path. A long backlog is drained
- * without waiting for the macrotask (see pump).
+ * ready (its analysis is back) and the observer's tick has passed since it
+ * was queued (a timer, ObserverRuntime.needTick): by then the SDK's own
+ * handling of the response (output-schema validation included) is over and
+ * the caller has its result, so the accounting happens off the caller's
+ * path, in batches. A long backlog is drained without waiting for the tick
+ * (see pump).
  */
 interface Work {
   readonly tick: number;
@@ -532,8 +533,8 @@ export class McpSession {
 
   /**
    * Runs the queued accounting that may run now, in order. `drain` lets
-   * items run before their macrotask has passed (a long backlog, or a
-   * flush), once the SDK has settled their callTool if it was watched.
+   * items run before their tick has passed (a long backlog, or a flush),
+   * once the SDK has settled their callTool if it was watched.
    */
   pump(drain = false): void {
     if (this.pumping) return;
