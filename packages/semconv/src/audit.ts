@@ -3,7 +3,7 @@
  * A separate entry point (`@mcp-conservation/semconv/audit`) because it
  * needs `node:crypto`, which browser bundles of the names must not pull in.
  */
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, hash, timingSafeEqual } from 'node:crypto';
 import {
   AUDIT_FIELDS,
   AUDIT_KIND_VALUES,
@@ -28,11 +28,33 @@ export * from './audit-format.js';
  * insertion order, so a value with such keys takes the slow path.
  */
 export function canonicalJson(value: unknown): string {
+  if (isFlatCanonical(value)) return JSON.stringify(value);
   const copy = sortedCopy(value);
   return copy === INDEX_KEYS ? keyByKey(value) : (JSON.stringify(copy) ?? 'undefined');
 }
 
 const INDEX_LIKE = /^(?:0|[1-9][0-9]*)$/;
+
+/**
+ * An object already in canonical form for JSON.stringify: keys sorted and
+ * not integer-like, values finite numbers, strings or booleans. Audit
+ * records are built this way, and then need no copy.
+ */
+function isFlatCanonical(value: unknown): boolean {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
+  const obj = value as Record<string, unknown>;
+  let prev = '';
+  for (const k in obj) {
+    if (!Object.prototype.hasOwnProperty.call(obj, k)) return false;
+    if (k <= prev && prev !== '') return false;
+    const c = k.charCodeAt(0);
+    if (c >= 48 && c <= 57 && INDEX_LIKE.test(k)) return false;
+    const v = obj[k];
+    if (typeof v === 'number' ? !Number.isFinite(v) : typeof v !== 'string' && typeof v !== 'boolean') return false;
+    prev = k;
+  }
+  return true;
+}
 const INDEX_KEYS = Symbol('integer-like keys');
 
 /** A copy with keys in canonical order, or INDEX_KEYS when an object anywhere has integer-like keys. */
@@ -101,7 +123,8 @@ export function canonicalRecord(record: AuditRecord): string {
 
 /** Hex digest of data: HMAC-SHA256 under the key when there is one, else SHA-256. */
 export function digest(data: string, key?: string | Buffer): string {
-  return key === undefined || key === '' ? createHash('sha256').update(data).digest('hex') : createHmac('sha256', key).update(data).digest('hex');
+  // crypto.hash is the one-shot form: no Hash object per record.
+  return key === undefined || key === '' ? hash('sha256', data, 'hex') : createHmac('sha256', key).update(data).digest('hex');
 }
 
 /** The chain algorithm in effect for a key. */
@@ -124,15 +147,14 @@ const KNOWN_FIELDS = new Set(FIELD_ORDER);
  * canonicalization cheap on the path that emits every record.
  */
 export function sealRecord(fields: AuditRecord, prev: string, key?: string | Buffer): AuditRecord {
-  const all: AuditRecord = { ...fields, [AUDIT_FIELDS.chainAlgorithm]: chainAlgorithm(key), [AUDIT_FIELDS.prev]: prev };
+  const algorithm = chainAlgorithm(key);
   const unsealed: Record<string, AuditValue> = {};
   for (const f of FIELD_ORDER) {
-    const v = all[f];
-    if (v !== undefined && f !== AUDIT_FIELDS.link) unsealed[f] = v;
+    const v = f === AUDIT_FIELDS.chainAlgorithm ? algorithm : f === AUDIT_FIELDS.prev ? prev : f === AUDIT_FIELDS.link ? undefined : fields[f];
+    if (v !== undefined) unsealed[f] = v;
   }
-  for (const f of Object.keys(all)) if (!KNOWN_FIELDS.has(f) && all[f] !== undefined) unsealed[f] = all[f] as AuditValue;
-  const link = computeLink(unsealed, key);
-  unsealed[AUDIT_FIELDS.link] = link;
+  for (const f of Object.keys(fields)) if (!KNOWN_FIELDS.has(f) && fields[f] !== undefined) unsealed[f] = fields[f] as AuditValue;
+  unsealed[AUDIT_FIELDS.link] = digest(canonicalJson(unsealed), key);
   return unsealed;
 }
 

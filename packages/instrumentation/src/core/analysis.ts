@@ -3,7 +3,7 @@
  * digest it. Pure and synchronous; runs in the analysis worker or inline.
  * Keeps no content: only digests and counts leave this function.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { Rendering } from '../types.js';
 import { CONTEXT_SOURCE_VALUES as SRC } from '@mcp-conservation/semconv';
 import { jsonSize, stringSize } from './json-size.js';
@@ -59,7 +59,7 @@ const countCache = new Map<string, number>();
 const COUNT_CACHE_MAX = 8192;
 
 function digestOf(text: string): string {
-  return createHash('sha256').update(text).digest('base64url').slice(0, 32);
+  return hash('sha256', text, 'base64url').slice(0, 32);
 }
 
 function cachedCount(digest: string, text: string, count: CountTokens): number {
