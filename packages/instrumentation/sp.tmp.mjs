@@ -16,5 +16,7 @@ const N = 3000; const c0 = process.cpuUsage(); const t0 = performance.now();
 for (let i = 0; i < N; i++) await client.callTool({ name: 'fetch', arguments: { i: i + 1000 } });
 if (level !== 'none') await observerOf(client).forceFlush();
 const cpu = process.cpuUsage(c0);
+const { readFileSync, readdirSync } = await import('node:fs');
+for (const t of readdirSync('/proc/self/task')) { const st = readFileSync(`/proc/self/task/${t}/stat`, 'utf8').split(') ')[1].split(' '); const name = readFileSync(`/proc/self/task/${t}/comm`, 'utf8').trim(); const ticks = Number(st[11]) + Number(st[12]); if (ticks > 5) console.log('  thread', name, 'cpu ms', ticks * 10, 'per call us', (ticks * 10000 / (N + 200)).toFixed(0)); }
 console.log(level, 'wall', ((performance.now() - t0) * 1000 / N).toFixed(1), 'cpu user', (cpu.user / N).toFixed(1), 'sys', (cpu.system / N).toFixed(1));
 await client.close(); process.exit(0);

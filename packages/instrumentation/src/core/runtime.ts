@@ -52,9 +52,6 @@ const CANONICAL_METHOD: Record<string, string> = {
   [SRC.resourceDefinition]: 'resources/list',
 };
 
-/** How long accounting waits to be batched (see needTick). */
-export const ACCOUNTING_DELAY_MS = 5;
-
 /** Read once: an env var the user set for GenAI content capture. */
 function captureFromEnv(): boolean {
   return (process.env.OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT ?? '').trim().toLowerCase() === 'true';
@@ -123,17 +120,16 @@ export class ConservationObserver {
   }
 
   /**
-   * A session has accounting that waits only for its turn: it runs at the
-   * next tick, a few milliseconds away. Waiting that long lets the SDK
-   * settle the call (its output-schema check) and gathers the accounting of
-   * busy sessions into batches, which run with warm caches instead of one
-   * cold wake-up per response.
+   * A session has accounting that waits only for its turn: the next
+   * macrotask. By then the SDK has settled the call (its output-schema check)
+   * and the caller has its result; the accounting then runs in the host's
+   * idle time, a slice at a time (see McpSession.pump).
    */
   needTick(session: McpSession): void {
     this.waitingForTick.add(session);
     if (this.tickScheduled) return;
     this.tickScheduled = true;
-    setTimeout(this.onTick, ACCOUNTING_DELAY_MS);
+    setImmediate(this.onTick);
   }
 
   private readonly onTick = (): void => {

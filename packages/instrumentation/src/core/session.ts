@@ -91,11 +91,11 @@ interface Validation {
 
 /**
  * One piece of accounting, run in the session's order. It runs once it is
- * ready (its analysis is back) and the observer's tick has passed since it
- * was queued (a timer, ObserverRuntime.needTick): by then the SDK's own
- * handling of the response (output-schema validation included) is over and
- * the caller has its result, so the accounting happens off the caller's
- * path, in batches. A long backlog is drained without waiting for the tick
+ * ready (its analysis is back) and the observer's tick (a macrotask, see
+ * ConservationObserver.needTick) has passed since it was queued: by then the
+ * SDK's own handling of the response (output-schema validation included) is
+ * over and the caller has its result, so the accounting happens off the
+ * caller's path. A long backlog is drained without waiting for the tick
  * (see pump).
  */
 interface Work {
@@ -110,6 +110,8 @@ interface Work {
 
 /** Past this many queued items, a session drains what it can at each arrival. */
 const MAX_BACKLOG = 64;
+/** Accounting runs in slices of about this long, then yields to the event loop. */
+const SLICE_MS = 0.25;
 
 interface Definition {
   readonly source: string;
@@ -539,11 +541,14 @@ export class McpSession {
   pump(drain = false): void {
     if (this.pumping) return;
     this.pumping = true;
+    // A slice at a time: a batch of results must not hold the event loop
+    // while a response waits to be read.
+    const until = drain ? Infinity : performance.now() + SLICE_MS;
     try {
       while (this.workHead < this.work.length) {
         const w = this.work[this.workHead] as Work;
         if (!w.ready) break;
-        if (w.tick >= this.rt.tick && !(drain && (w.validation?.settled ?? true))) {
+        if ((w.tick >= this.rt.tick && !(drain && (w.validation?.settled ?? true))) || performance.now() > until) {
           this.rt.needTick(this);
           break;
         }
