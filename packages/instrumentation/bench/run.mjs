@@ -20,7 +20,7 @@ import { LoggerProvider } from '@opentelemetry/sdk-logs';
 import { instrumentClient, observerOf, AuditLogRecordProcessor } from '@mcp-conservation/instrumentation';
 import { createBenchServer, resultText } from './server.mjs';
 
-const { values } = parseArgs({ options: { rounds: { type: 'string', default: '7' }, calls: { type: 'string', default: '1500' } } });
+const { values } = parseArgs({ options: { rounds: { type: 'string', default: '9' }, calls: { type: 'string', default: '1500' } } });
 // What NodeSDK registers: both sides run with them, so the instrumented side
 // pays for trace-context injection into params._meta as a real host does.
 context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
@@ -28,7 +28,7 @@ propagation.setGlobalPropagator(new CompositePropagator({ propagators: [new W3CT
 
 const ROUNDS = Number(values.rounds);
 const CALLS = Number(values.calls);
-const STDIO_CALLS = Math.max(200, Math.round(CALLS / 3));
+const STDIO_CALLS = CALLS;
 
 class Reader extends MetricReader {
   constructor() {
