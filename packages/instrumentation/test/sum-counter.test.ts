@@ -57,3 +57,30 @@ test('past 1999 series, new attribute sets go to one overflow series (2000 in al
   assert.equal(values.length, 2000);
   assert.deepEqual(values.at(-1), [{ 'otel.metric.overflow': true }, 11]);
 });
+
+test('cores on one meter share each counter: two clients with their own options add to the same sums', async () => {
+  const { Client } = await import('@modelcontextprotocol/sdk/client/index.js');
+  const { McpServer } = await import('@modelcontextprotocol/sdk/server/mcp.js');
+  const { InMemoryTransport } = await import('@modelcontextprotocol/sdk/inMemory.js');
+  const { instrumentClient, observerOf } = await import('@mcp-conservation/instrumentation');
+  const { METRIC_TOOL_CALLS } = await import('@mcp-conservation/semconv');
+  const reader = new Reader(AggregationTemporality.CUMULATIVE);
+  const meterProvider = new MeterProvider({ readers: [reader] });
+  const calls = [2, 3];
+  for (const n of calls) {
+    const server = new McpServer({ name: 'shared-server', version: '1' });
+    server.registerTool('t', {}, async () => ({ content: [{ type: 'text', text: 'ok' }] }));
+    const [a, b] = InMemoryTransport.createLinkedPair();
+    await server.connect(b);
+    // A new options object: a core of its own, on the same meter.
+    const client = instrumentClient(new Client({ name: 'c', version: '1' }), { meterProvider, tokens: false });
+    await client.connect(a);
+    for (let i = 0; i < n; i++) await client.callTool({ name: 't', arguments: {} });
+    await client.close();
+    await observerOf(client)!.forceFlush();
+  }
+  const { resourceMetrics } = await reader.collect();
+  const metric = resourceMetrics.scopeMetrics.flatMap((s) => s.metrics).find((m) => m.descriptor.name === METRIC_TOOL_CALLS.name)!;
+  const total = metric.dataPoints.reduce((n, p) => n + (p.value as number), 0);
+  assert.equal(total, 5);
+});

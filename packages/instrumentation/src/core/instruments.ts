@@ -19,9 +19,21 @@ import {
 } from '@mcp-conservation/semconv';
 import { SumCounter } from './sum-counter.js';
 
-/** Counters are summed in process and observed at collection (see SumCounter). */
+/**
+ * Counters are summed in process and observed at collection (see
+ * SumCounter), one per meter and name: every core on a meter adds to the
+ * same sums, as synchronous counters of one name share one storage. Two
+ * ObservableCounters of one name would each report their own share, and the
+ * SDK would keep only one of them.
+ */
+const countersByMeter = new WeakMap<Meter, Map<string, SumCounter>>();
+
 function counter(meter: Meter, def: MetricDefinition): SumCounter {
-  return new SumCounter(meter, def.name, { unit: def.unit, description: def.description });
+  let counters = countersByMeter.get(meter);
+  if (!counters) countersByMeter.set(meter, (counters = new Map()));
+  let c = counters.get(def.name);
+  if (!c) counters.set(def.name, (c = new SumCounter(meter, def.name, { unit: def.unit, description: def.description })));
+  return c;
 }
 
 function histogram(meter: Meter, def: MetricDefinition): Histogram {
