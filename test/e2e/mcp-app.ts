@@ -87,8 +87,8 @@ export class McpApp {
     for (let k = 0; k < PER_SESSION.success; k++) await client.callTool({ name: 'search', arguments: { query: `lamp ${i}.${k}` } });
     await client.callTool({ name: 'flaky', arguments: {} });
     await client.callTool({ name: 'slow', arguments: { ms: 2000 } }, undefined, { timeout: 50 }).then(
-      () => {
-        throw new Error('slow call did not time out');
+      (r) => {
+        throw new Error('slow call did not time out: ' + JSON.stringify(r) + ' session ' + i);
       },
       () => undefined,
     );

@@ -234,6 +234,21 @@ export class WorkerAnalyzer extends BatchingAnalyzer {
   }
 }
 
+/** One analyzer per configuration, shared by every core of the process. */
+const shared = new Map<string, Analyzer>();
+
+/**
+ * The analyzer for a tokenizer, renderer and threading choice. It is shared:
+ * hosts often instrument each client with options of its own, and a worker
+ * thread per client (each loading a 200k-entry tokenizer) would cost memory
+ * and garbage collection out of all proportion. It holds no session state.
+ */
 export function createAnalyzer(opts: { useWorker?: boolean; tokenizer?: TokenizerSpec; renderer?: string }): Analyzer {
-  return opts.useWorker === false ? new InlineAnalyzer(opts.tokenizer, opts.renderer) : new WorkerAnalyzer(opts.tokenizer, opts.renderer);
+  const key = JSON.stringify([opts.useWorker !== false, opts.tokenizer ?? null, opts.renderer ?? null]);
+  let analyzer = shared.get(key);
+  if (!analyzer) {
+    analyzer = opts.useWorker === false ? new InlineAnalyzer(opts.tokenizer, opts.renderer) : new WorkerAnalyzer(opts.tokenizer, opts.renderer);
+    shared.set(key, analyzer);
+  }
+  return analyzer;
 }

@@ -200,9 +200,9 @@ export class ConservationObserver {
     }
   }
 
+  /** Flushes. The analyzer is shared with other cores and stays: its worker never keeps the process alive. */
   async shutdown(): Promise<void> {
     await this.forceFlush();
-    await this.analyzer.close();
   }
 }
 
