@@ -394,19 +394,24 @@ export class McpSession {
       ...(validation ? { validation } : {}),
       run: () => this.account(p, now, message, analysis, validation?.invalidReason ?? work.invalidReason),
     };
-    const analyzing = this.analyze(p.method, message, wireBytes, (a) => {
-      analysis = a;
-      work.ready = true;
-      this.pump();
-    });
-    if (analyzing) work.ready = false;
-    this.push(work);
+    this.queueAnalyzed(work, p.method, message, wireBytes, (a) => (analysis = a));
     if (this.work.length - this.workHead > MAX_BACKLOG) {
       // The host has not yielded for a while (a tight loop over an in-memory
       // transport): account what is ready now rather than hold it all.
       this.rt.analyzer.poll();
       this.pump(true);
     }
+  }
+
+  /** Queues work that becomes ready when the response's analysis (if it has one) is back. */
+  private queueAnalyzed(work: Work, method: string, message: Msg, wireBytes: number | undefined, keep: (a: Analysis) => void): void {
+    const analyzing = this.analyze(method, message, wireBytes, (a) => {
+      keep(a);
+      work.ready = true;
+      this.pump();
+    });
+    if (analyzing) work.ready = false;
+    this.push(work);
   }
 
   /**
@@ -483,13 +488,7 @@ export class McpSession {
         this.writeOperation(p, performance.now(), tomb.outcome, CAUSE.late, false, { meaningful: 0, redundant: 0, unused: 0, lost: tokens }, undefined, undefined);
       },
     };
-    const analyzing = this.analyze(p.method, message, wireBytes, (a) => {
-      analysis = a;
-      work.ready = true;
-      this.pump();
-    });
-    if (analyzing) work.ready = false;
-    this.push(work);
+    this.queueAnalyzed(work, p.method, message, wireBytes, (a) => (analysis = a));
   }
 
   // --- Tombstones ---------------------------------------------------------------
