@@ -192,9 +192,17 @@ describe('MCP workload with pipeline faults', () => {
   test('the injected tool errors and timeouts fire their alerts at Alertmanager; no session over the limit evaluates to 0', async () => {
     const am = stack.alertmanager;
     assert.ok(am);
-    for (const export_path of ['collector_prometheus_exporter', 'remote_write']) {
-      for (const alertname of ['McpToolSuccessLow', 'McpContextLossHigh']) await am.waitForFiring({ alertname, export_path }, 180_000);
-    }
+    // The faults go on (every session: a tool error and a timeout) until the
+    // alerts fire: a rule's `for` needs its condition to hold while traffic
+    // flows, however fast the earlier workloads ran.
+    const firing = (async () => {
+      for (const export_path of ['collector_prometheus_exporter', 'remote_write']) {
+        for (const alertname of ['McpToolSuccessLow', 'McpContextLossHigh']) await am.waitForFiring({ alertname, export_path }, 180_000);
+      }
+    })();
+    await phase('workload (MCP sessions until the fault alerts fire)', () => sessionsDuring(firing, new AbortController()));
+    await app.flush();
+    workloadEnd = new Date();
     const rule = ALERT_RULES.find((r) => r.id === 'session-over-limit');
     assert.ok(rule);
     for (const prom of [stack.promScrape, stack.promRemoteWrite]) {
