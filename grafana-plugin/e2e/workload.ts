@@ -14,14 +14,9 @@ import { OTLPLogExporter } from '@opentelemetry/exporter-logs-otlp-http';
 import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { LoggerProvider } from '@opentelemetry/sdk-logs';
-import {
-  AggregationTemporality,
-  MeterProvider,
-  MetricReader,
-  PeriodicExportingMetricReader,
-  type ResourceMetrics,
-} from '@opentelemetry/sdk-metrics';
+import { MeterProvider, PeriodicExportingMetricReader, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import { AuditLogRecordProcessor, instrumentClient, observerOf } from '@mcp-conservation/instrumentation';
+import { CumulativeReader } from '@mcp-conservation/e2e/harness';
 
 export const SERVICE = 'grafana-e2e-agent';
 export const SERVER_NAME = 'catalog';
@@ -36,14 +31,6 @@ export interface SessionScript {
 /** Client requests a session makes (initialize and ping excluded): tools/list and every call. */
 export function requestsOf(s: SessionScript): number {
   return 1 + s.search + s.flaky + s.slow;
-}
-
-class TotalsReader extends MetricReader {
-  constructor() {
-    super({ aggregationTemporalitySelector: () => AggregationTemporality.CUMULATIVE });
-  }
-  protected async onForceFlush(): Promise<void> {}
-  protected async onShutdown(): Promise<void> {}
 }
 
 function createServer(): McpServer {
@@ -113,7 +100,7 @@ function pointsOf(rm: ResourceMetrics): Totals {
 export class Workload {
   private readonly meterProvider: MeterProvider;
   private readonly loggerProvider: LoggerProvider;
-  private readonly totals = new TotalsReader();
+  private readonly totals = new CumulativeReader();
   private readonly clients: object[] = [];
 
   constructor(otlpUrl: string) {

@@ -16,20 +16,12 @@ import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { BatchSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { LoggerProvider } from '@opentelemetry/sdk-logs';
-import { AggregationTemporality, MeterProvider, MetricReader, PeriodicExportingMetricReader, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
+import { MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
+import { CumulativeReader, sumOf } from '@mcp-conservation/e2e/harness';
 import { AuditLogRecordProcessor, instrumentClient, observerOf } from '@mcp-conservation/instrumentation';
 
 export const SERVER_NAME = 'catalog';
 export const PER_SESSION = { success: 10, toolError: 1, timeout: 1 } as const;
-
-/** Reads the SDK's own cumulative totals: what was sent, to compare with what arrived. */
-class TotalsReader extends MetricReader {
-  constructor() {
-    super({ aggregationTemporalitySelector: () => AggregationTemporality.CUMULATIVE });
-  }
-  protected async onForceFlush(): Promise<void> {}
-  protected async onShutdown(): Promise<void> {}
-}
 
 function createServer(): McpServer {
   const server = new McpServer({ name: SERVER_NAME, version: '1.0.0' });
@@ -49,7 +41,7 @@ export class McpApp {
   readonly meterProvider: MeterProvider;
   readonly loggerProvider: LoggerProvider;
   readonly tracerProvider: TracerProvider;
-  private readonly totals = new TotalsReader();
+  private readonly totals = new CumulativeReader();
   sessions = 0;
   private readonly clients: object[] = [];
 
@@ -121,18 +113,4 @@ export class McpApp {
     await this.loggerProvider.shutdown();
     await this.meterProvider.shutdown();
   }
-}
-
-function sumOf(rm: ResourceMetrics, name: string, filter: Attributes): number {
-  let total = 0;
-  for (const sm of rm.scopeMetrics)
-    for (const m of sm.metrics) {
-      if (m.descriptor.name !== name) continue;
-      for (const dp of m.dataPoints) {
-        if (!Object.entries(filter).every(([k, v]) => dp.attributes[k] === v)) continue;
-        const v = dp.value as number | { count: number };
-        total += typeof v === 'number' ? v : v.count;
-      }
-    }
-  return total;
 }

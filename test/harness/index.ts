@@ -12,3 +12,4 @@ export { ManagedProcess } from './process.js';
 export { freePort } from './ports.js';
 export { waitFor, waitForHttpOk, type WaitOptions } from './wait.js';
 export { phase, phaseTimings, type PhaseTiming } from './timing.js';
+export { CumulativeReader, sumOf } from './sdk-totals.js';
