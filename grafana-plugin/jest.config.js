@@ -20,4 +20,6 @@ module.exports = {
     '^.+\\.mjs$': [swcJest, swcOptions],
   },
   transformIgnorePatterns: [nodeModulesToTransform([...grafanaESModules, ...moreESModules])],
+  // jsdom resolves yaml's browser build (ESM); the tests that read files want its Node build.
+  moduleNameMapper: { ...base.moduleNameMapper, '^yaml$': require.resolve('yaml') },
 };
