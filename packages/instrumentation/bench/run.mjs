@@ -3,7 +3,8 @@
 // memory and over stdio, uninstrumented and instrumented, in one run.
 // Interleaved paired rounds; the figure is the median ratio of calls per
 // second (instrumented / baseline) with its spread, plus process CPU per
-// call (process.cpuUsage counts worker threads too), split by signal.
+// call (process.cpuUsage counts worker threads too) and of it the main
+// thread's (process.threadCpuUsage), split by signal.
 // Usage: npm run bench [-- --rounds 7 --calls 2000 --transport stdio --signals tokens --inline]
 // (--transport and --signals pick rows; --inline counts tokens on the main thread.)
 import { readdirSync, readFileSync } from 'node:fs';
@@ -119,6 +120,12 @@ function sdkFloor(client, reader) {
   };
 }
 
+/** This thread's CPU time in µs (Node >= 23.9), or undefined. */
+const threadCpu = () => {
+  const t = process.threadCpuUsage?.();
+  return t && t.user + t.system;
+};
+
 let seq = 0;
 /** Call indexes each instrumented client sent, to compute the true token count afterwards. */
 const sent = new WeakMap();
@@ -133,14 +140,16 @@ async function measure(client, n) {
   const pid = serverPid.get(client);
   const server0 = pid && processCpuUs(pid);
   const cpu0 = process.cpuUsage();
+  const main0 = threadCpu();
   const t0 = performance.now();
   for (let i = 0; i < n; i++) await client.callTool({ name: 'fetch', arguments: { i: seq++ } });
   if (log) await observerOf(client).forceFlush();
   const wall = ((performance.now() - t0) * 1000) / n;
   const cpu = process.cpuUsage(cpu0);
+  const main1 = threadCpu();
   const server1 = pid && processCpuUs(pid);
   if (log) for (let i = first; i < seq; i++) log.push(i);
-  return { wall, cpu: (cpu.user + cpu.system) / n, server: server0 && server1 ? (server1 - server0) / n : undefined };
+  return { wall, cpu: (cpu.user + cpu.system) / n, main: main0 !== undefined ? (main1 - main0) / n : undefined, server: server0 && server1 ? (server1 - server0) / n : undefined };
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -160,6 +169,7 @@ async function scenario(name, connect, calls, level) {
   const instWall = [];
   const serverCpu = [];
   const overheadCpu = [];
+  const overheadMain = [];
   for (let r = 0; r < ROUNDS; r++) {
     // Alternate who goes first, so drift on a noisy machine hits both sides alike.
     const [first, second] = r % 2 ? [inst, base] : [base, inst];
@@ -174,6 +184,7 @@ async function scenario(name, connect, calls, level) {
     if (mb.server !== undefined) serverCpu.push(mb.server);
     // Paired: the difference within a round, where both sides saw the same machine.
     overheadCpu.push(mi.cpu - mb.cpu);
+    if (mi.main !== undefined) overheadMain.push(mi.main - mb.main);
   }
   await base.close();
   await inst.close();
@@ -197,7 +208,7 @@ async function scenario(name, connect, calls, level) {
     if (measured !== truth) throw new Error(`token count mismatch in ${name}: measured ${measured}, true ${truth}`);
     tokenCheck = `${measured} tokens, exact`;
   }
-  return { name, level, ratio: median(ratios), min: Math.min(...ratios), max: Math.max(...ratios), baseCpu: median(baseCpu), instCpu: median(instCpu), overheadCpu: median(overheadCpu),
+  return { name, level, ratio: median(ratios), min: Math.min(...ratios), max: Math.max(...ratios), baseCpu: median(baseCpu), instCpu: median(instCpu), overheadCpu: median(overheadCpu), overheadMain: overheadMain.length ? median(overheadMain) : undefined,
     baseWall: median(baseWall), instWall: median(instWall), serverCpu: serverCpu.length ? median(serverCpu) : undefined, tokenizerCpu, tokenCheck };
 }
 
@@ -209,9 +220,9 @@ const picked = (transport, level) => (!values.transport || values.transport === 
 for (const level of ['floor', 'spans', 'metrics', 'audit', 'tokens']) if (picked('in-memory', level)) rows.push(await scenario('in-memory', connectInMemory, CALLS, level));
 for (const level of ['floor', 'spans', 'audit', 'tokens']) if (picked('stdio', level)) rows.push(await scenario('stdio', connectStdio, STDIO_CALLS, level));
 
-const head = ['transport', 'signals', 'median ratio', 'spread', 'base us/call', 'instr us/call', 'base CPU us/call', 'instr CPU us/call', 'overhead CPU us/call', 'token check'];
+const head = ['transport', 'signals', 'median ratio', 'spread', 'base us/call', 'instr us/call', 'base CPU us/call', 'instr CPU us/call', 'overhead CPU us/call', 'of it main thread', 'token check'];
 const label = { floor: 'SDK floor (no instr.)', spans: 'spans', metrics: '+ metrics', audit: '+ audit', tokens: '+ tokens (all)' };
-const table = rows.map((r) => [r.name, label[r.level], `${r.ratio.toFixed(3)}x`, `${r.min.toFixed(2)}-${r.max.toFixed(2)}`, r.baseWall.toFixed(1), r.instWall.toFixed(1), r.baseCpu.toFixed(1), r.instCpu.toFixed(1), r.overheadCpu.toFixed(1), r.tokenCheck || '-']);
+const table = rows.map((r) => [r.name, label[r.level], `${r.ratio.toFixed(3)}x`, `${r.min.toFixed(2)}-${r.max.toFixed(2)}`, r.baseWall.toFixed(1), r.instWall.toFixed(1), r.baseCpu.toFixed(1), r.instCpu.toFixed(1), r.overheadCpu.toFixed(1), r.overheadMain?.toFixed(1) ?? '-', r.tokenCheck || '-']);
 const widths = head.map((h, i) => Math.max(h.length, ...table.map((t) => t[i].length)));
 const fmt = (cells) => cells.map((c, i) => c.padEnd(widths[i])).join('  ');
 console.log(fmt(head));
