@@ -102,6 +102,8 @@ test('hostile results never throw into the host and are still accounted', async 
   const rm = await tel.collect();
   assert.equal(sumOf(rm, 'mcp_conservation.tool.calls', { 'mcp_conservation.outcome': 'success' }), 3);
   assert.equal(sumOf(rm, 'mcp_conservation.context.binary.size'), 3000);
+  // An image-only result has no text block: its source is still the tool result's.
+  assert.equal(sumOf(rm, 'mcp_conservation.context.binary.size', { 'mcp_conservation.context.source': 'tool_result' }), 3000);
   assert.ok(sumOf(rm, 'mcp_conservation.context.tokens', { 'gen_ai.tool.name': 'special' }) > 0);
   assert.deepEqual(verifyChain(auditRecords(tel.logs).map((r) => r.attributes as AuditRecord)).problems, []);
   await tel.shutdown();

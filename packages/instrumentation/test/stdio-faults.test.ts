@@ -119,6 +119,32 @@ test('stdio: a timed-out request never answered is lost as timeout once the late
   await tel.shutdown();
 });
 
+test('a host limit inside a block keeps the tokens up to the limit: only the part past it is lost', async () => {
+  const tel = createTelemetry();
+  const n = countTokens(DUP_TEXT);
+  // Two identical blocks of n tokens. Limit 2: 2 tokens of the first are kept (new content), the rest is lost.
+  const cutFirst = await connect(tel, { maxResultTokens: 2 });
+  await cutFirst.callTool({ name: 'dup', arguments: {} });
+  await cutFirst.close();
+  await observerOf(cutFirst)!.forceFlush();
+  let rm = await tel.collect();
+  const tokens = (d: string) => sumOf(rm, 'mcp_conservation.context.tokens', { 'mcp.method.name': 'tools/call', 'mcp_conservation.token.disposition': d });
+  assert.equal(tokens('meaningful'), 2);
+  assert.equal(tokens('redundant'), 0);
+  assert.equal(sumOf(rm, LOST_TOKENS, { [CAUSE]: 'truncated' }), 2 * n - 2);
+  // Limit n + 2: the first block whole, then 2 tokens of its repeat, which are redundant.
+  const cutSecond = await connect(tel, { maxResultTokens: n + 2 });
+  await cutSecond.callTool({ name: 'dup', arguments: {} });
+  await cutSecond.close();
+  await observerOf(cutSecond)!.forceFlush();
+  rm = await tel.collect();
+  assert.equal(tokens('meaningful'), 2 + n);
+  assert.equal(tokens('redundant'), 2);
+  assert.equal(sumOf(rm, LOST_TOKENS, { [CAUSE]: 'truncated' }), 2 * n - 2 + (n - 2));
+  assert.equal(sumOf(rm, LOST, { [CAUSE]: 'truncated' }), 2);
+  await tel.shutdown();
+});
+
 test('a host limit on result tokens truncates: tokens past the limit are lost', async () => {
   const tel = createTelemetry();
   const client = await connect(tel, { maxResultTokens: countTokens(DUP_TEXT) });

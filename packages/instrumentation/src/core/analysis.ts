@@ -54,8 +54,11 @@ export interface Analysis {
 export type CountTokens = (text: string) => number;
 export type Render = (method: string, result: unknown) => Rendering;
 
-/** Token counts by digest, so that repeated content is counted once per process. Holds no content. */
-const countCache = new Map<string, number>();
+/**
+ * Token counts by digest, one cache per tokenizer, so that repeated content
+ * is counted once per process. Holds no content.
+ */
+const countCaches = new WeakMap<CountTokens, Map<string, number>>();
 const COUNT_CACHE_MAX = 8192;
 
 function digestOf(text: string): string {
@@ -63,6 +66,8 @@ function digestOf(text: string): string {
 }
 
 function cachedCount(digest: string, text: string, count: CountTokens): number {
+  let countCache = countCaches.get(count);
+  if (!countCache) countCaches.set(count, (countCache = new Map()));
   const hit = countCache.get(digest);
   if (hit !== undefined) return hit;
   const n = count(text);

@@ -25,6 +25,11 @@ export class DigestSet {
   evictions = 0;
   constructor(private readonly capacity: number) {}
 
+  /** Whether the digest is present, without adding it. */
+  has(digest: string): boolean {
+    return this.items.has(digest);
+  }
+
   /** Adds the digest; returns true when it was already present. */
   seenBefore(digest: string): boolean {
     if (this.items.has(digest)) return true;

@@ -127,6 +127,13 @@ const DEFINITION_LISTS: Record<string, { source: string; use: string }> = {
   'resources/list': { source: SRC.resourceDefinition, use: 'resources/read' },
 };
 
+/** Where a method's result goes in the context: the source of its binary content. */
+const RESULT_SOURCE: Record<string, string> = {
+  'tools/call': SRC.toolResult,
+  'resources/read': SRC.resourceContent,
+  'prompts/get': SRC.promptMessages,
+};
+
 const ANALYZED_METHODS = new Set(['tools/call', 'resources/read', 'prompts/get', 'tools/list', 'prompts/list', 'resources/list']);
 
 function isObject(v: unknown): v is Msg {
@@ -612,7 +619,7 @@ export class McpSession {
   private dispose(p: Pending, analysis: Analysis, lostCause: LossCause | undefined, tokens: typeof this.totals): boolean {
     const inst = this.rt.instruments();
     const base = this.opAttrs(p);
-    if (analysis.binaryBytes > 0) inst.binaryBytes.add(analysis.binaryBytes, { ...base, [ATTR_CONTEXT_SOURCE]: analysis.blocks[0]?.source ?? SRC.other });
+    if (analysis.binaryBytes > 0) inst.binaryBytes.add(analysis.binaryBytes, { ...base, [ATTR_CONTEXT_SOURCE]: RESULT_SOURCE[p.method] ?? SRC.other });
     const list = DEFINITION_LISTS[p.method];
     if (list && !lostCause) {
       this.listed(p, list.source, analysis.blocks, tokens);
@@ -622,10 +629,20 @@ export class McpSession {
     let delivered = 0;
     let truncated = false;
     for (const b of analysis.blocks) {
-      if (lostCause || (limit !== undefined && delivered + b.tokens > limit)) {
-        truncated ||= !lostCause;
+      if (lostCause) {
         tokens.lost += b.tokens;
-        inst.lostTokens.add(b.tokens, { ...base, [ATTR_LOSS_CAUSE]: lostCause ?? CAUSE.truncated });
+        inst.lostTokens.add(b.tokens, { ...base, [ATTR_LOSS_CAUSE]: lostCause });
+        continue;
+      }
+      if (limit !== undefined && delivered + b.tokens > limit) {
+        // The host keeps the first tokens up to its limit: the part past it is lost.
+        truncated = true;
+        const kept = Math.max(0, limit - delivered);
+        delivered += kept;
+        tokens.lost += b.tokens - kept;
+        inst.lostTokens.add(b.tokens - kept, { ...base, [ATTR_LOSS_CAUSE]: CAUSE.truncated });
+        // The part kept repeats content only if the whole block was delivered before; it is not the block, so its digest is not added.
+        if (kept > 0) this.countTokens(b.secondRepresentation || this.digests.has(b.digest) ? 'redundant' : 'meaningful', { source: b.source, tokens: kept }, base, tokens);
         continue;
       }
       delivered += b.tokens;
