@@ -62,17 +62,44 @@ function decoder(encoding: string | undefined): zlib.Gunzip | zlib.Inflate | zli
   return null;
 }
 
-function decodeSync(encoding: string | undefined, body: Buffer): Buffer | undefined {
+/**
+ * A request body decoded, at most `max` bytes of it: a small compressed body
+ * can inflate to gigabytes, so decoding stops at the limit (the body is then
+ * relayed unread). Undefined when it cannot be decoded within the limit.
+ */
+function decodeSync(encoding: string | undefined, body: Buffer, max: number): Buffer | undefined {
   const e = (encoding ?? '').trim().toLowerCase();
+  const bounded = { maxOutputLength: max };
   try {
     if (e === '' || e === 'identity') return body;
-    if (e === 'gzip' || e === 'x-gzip') return zlib.gunzipSync(body);
-    if (e === 'deflate') return zlib.inflateSync(body);
-    if (e === 'br') return zlib.brotliDecompressSync(body);
+    if (e === 'gzip' || e === 'x-gzip') return zlib.gunzipSync(body, bounded);
+    if (e === 'deflate') return zlib.inflateSync(body, bounded);
+    if (e === 'br') return zlib.brotliDecompressSync(body, bounded);
   } catch {
     return undefined;
   }
   return undefined;
+}
+
+/**
+ * The upstream URL of a request: the upstream's origin with the request's
+ * path and query only. A request target in absolute form (`http://other/x`)
+ * or starting with `//` names another host; it must never be reached.
+ */
+export function upstreamTarget(requestUrl: string | undefined, upstream: URL): URL {
+  const asked = new URL(requestUrl ?? '/', 'http://request.invalid');
+  const target = new URL(upstream.origin);
+  // Setting pathname and search cannot change the host, whatever they hold.
+  target.pathname = asked.pathname;
+  target.search = asked.search;
+  return target;
+}
+
+/** A request as the proxy sends it on: its body, its session, and the JSON-RPC requests it carries. */
+interface Observed {
+  readonly out: Buffer;
+  readonly slot: SessionSlot | undefined;
+  readonly sent: unknown[];
 }
 
 interface SessionSlot {
@@ -157,7 +184,7 @@ export class HttpRelay {
   }
 
   handle(req: IncomingMessage, res: ServerResponse): void {
-    const target = new URL(req.url ?? '/', this.o.upstream.origin);
+    const target = upstreamTarget(req.url, this.o.upstream);
     const isMcp = target.pathname === this.o.upstream.pathname;
     const sessionId = header(req, 'mcp-session-id');
     let chunks: Buffer[] = [];
@@ -188,30 +215,44 @@ export class HttpRelay {
         return;
       }
       const body = Buffer.concat(chunks);
-      let out = body;
-      let slot: SessionSlot | undefined;
-      let sent: unknown[] = [];
-      if (isMcp && req.method === 'POST' && body.length > 0) {
-        const encoding = header(req, 'content-encoding');
-        const decoded = decodeSync(encoding, body);
-        const parsed = decoded ? parseJson(decoded.toString('utf8')) : undefined;
-        if (parsed?.ok) {
-          slot = this.slotFor(sessionId, hasInitialize(parsed.value));
-          const carrier: Carrier = {};
-          for (const k of ['traceparent', 'tracestate', 'baggage']) {
-            const v = header(req, k);
-            if (v) carrier[k] = v;
-          }
-          const changed = observeOutgoing(slot.session, parsed.value, carrier);
-          sent = requestsIn(changed ?? parsed.value);
-          // A compressed body is relayed as it came (observed, without trace context).
-          if (changed !== undefined && decoded === body) out = Buffer.from(JSON.stringify(changed));
-        }
-      } else if (isMcp && sessionId) {
-        slot = this.slotFor(sessionId, false);
+      let observed: Observed = { out: body, slot: undefined, sent: [] };
+      try {
+        observed = this.observeRequest(req, body, isMcp, sessionId);
+      } catch (error) {
+        // Whatever went wrong in here, the request still goes on as it came.
+        this.o.note(`a request could not be observed (${String(error)}): relayed unread`);
       }
+      const { out, slot, sent } = observed;
       this.forward(req, res, target, out !== body ? out.length : undefined, slot, sent).end(out);
     });
+  }
+
+  /** Observes a request body held whole; returns the body to send (with trace context when it gained it). */
+  private observeRequest(req: IncomingMessage, body: Buffer, isMcp: boolean, sessionId: string | undefined): Observed {
+    let out = body;
+    let slot: SessionSlot | undefined;
+    let sent: unknown[] = [];
+    if (isMcp && req.method === 'POST' && body.length > 0) {
+      const encoding = header(req, 'content-encoding');
+      const decoded = decodeSync(encoding, body, this.o.maxMessageBytes);
+      if (!decoded) this.o.note(`a request body with content-encoding ${encoding} could not be decoded within --max-message-bytes ${this.o.maxMessageBytes}: relayed unread`);
+      const parsed = decoded ? parseJson(decoded.toString('utf8')) : undefined;
+      if (parsed?.ok) {
+        slot = this.slotFor(sessionId, hasInitialize(parsed.value));
+        const carrier: Carrier = {};
+        for (const k of ['traceparent', 'tracestate', 'baggage']) {
+          const v = header(req, k);
+          if (v) carrier[k] = v;
+        }
+        const changed = observeOutgoing(slot.session, parsed.value, carrier);
+        sent = requestsIn(changed ?? parsed.value);
+        // A compressed body is relayed as it came (observed, without trace context).
+        if (changed !== undefined && decoded === body) out = Buffer.from(JSON.stringify(changed));
+      }
+    } else if (isMcp && sessionId) {
+      slot = this.slotFor(sessionId, false);
+    }
+    return { out, slot, sent };
   }
 
   /**
