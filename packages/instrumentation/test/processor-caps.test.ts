@@ -1,12 +1,15 @@
-/** The audit processor counts every dropped audit record; capped names; series created at zero. */
+/** The audit processor counts every dropped audit record; capped names and error codes; series created at zero. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SeverityNumber } from '@opentelemetry/api';
 import { LoggerProvider, type LogRecordExporter, type ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
+import { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import { CallToolRequestSchema, McpError } from '@modelcontextprotocol/sdk/types.js';
 import { AuditLogRecordProcessor, instrumentClient, observerOf } from '@mcp-conservation/instrumentation';
-import { createTelemetry, sumOf } from './helpers.ts';
+import { AUDIT_FIELDS as F } from '@mcp-conservation/semconv/audit';
+import { auditRecords, createTelemetry, sumOf } from './helpers.ts';
 import { createTestServer } from './fixtures/server.ts';
 
 class ControlledExporter implements LogRecordExporter {
@@ -77,5 +80,43 @@ test('server-controlled names are capped with _OTHER; series of listed tools exi
   assert.ok(tools.size <= 4, `at most 3 names and _OTHER: ${[...tools].join(', ')}`);
   assert.equal(sumOf(rm, 'mcp_conservation.tool.calls', { 'gen_ai.tool.name': 'search', 'mcp_conservation.outcome': 'success' }), 1);
   assert.equal(sumOf(rm, 'mcp_conservation.tool.calls', { 'gen_ai.tool.name': '_OTHER', 'mcp_conservation.outcome': 'success' }), 1);
+  await tel.shutdown();
+});
+
+test('server-chosen JSON-RPC error codes are capped on metrics (32 and _OTHER); spans and audit records keep each code', async () => {
+  const tel = createTelemetry();
+  const server = new Server({ name: 'coder', version: '1' }, { capabilities: { tools: {} } });
+  // Each call fails with a code of its own: 100 distinct codes.
+  server.setRequestHandler(CallToolRequestSchema, (req) => {
+    throw new McpError(-40_000 - Number(req.params.arguments?.n), 'chosen by the server');
+  });
+  const [a, b] = InMemoryTransport.createLinkedPair();
+  await server.connect(b);
+  const client = instrumentClient(new Client({ name: 'c', version: '1' }), {
+    tracerProvider: tel.tracerProvider,
+    meterProvider: tel.meterProvider,
+    loggerProvider: tel.loggerProvider,
+  });
+  await client.connect(a);
+  for (let n = 0; n < 100; n++) await assert.rejects(client.callTool({ name: 't', arguments: { n } }));
+  await client.close();
+  await observerOf(client)!.forceFlush();
+  const rm = await tel.collect();
+  const durations = rm.scopeMetrics
+    .flatMap((s) => s.metrics)
+    .filter((m) => m.descriptor.name === 'mcp.client.operation.duration')
+    .flatMap((m) => m.dataPoints as { attributes: Record<string, unknown>; value: { count: number } }[])
+    .filter((dp) => dp.attributes['mcp.method.name'] === 'tools/call');
+  const codes = new Set(durations.map((dp) => dp.attributes['rpc.response.status_code']));
+  const types = new Set(durations.map((dp) => dp.attributes['error.type']));
+  assert.equal(codes.size, 33);
+  assert.equal(types.size, 33);
+  assert.ok(codes.has('_OTHER') && codes.has('-40000') && codes.has('-40031') && !codes.has('-40032'));
+  assert.equal(durations.reduce((n, dp) => n + dp.value.count, 0), 100);
+  assert.equal(durations.find((dp) => dp.attributes['rpc.response.status_code'] === '_OTHER')!.value.count, 68);
+  const spanCodes = new Set(tel.spans.getFinishedSpans().filter((s) => s.name === 'tools/call t').map((s) => s.attributes['rpc.response.status_code']));
+  assert.equal(spanCodes.size, 100);
+  const auditCodes = new Set(auditRecords(tel.logs).map((r) => r.attributes[F.errorType]).filter(Boolean));
+  assert.equal(auditCodes.size, 100);
   await tel.shutdown();
 });

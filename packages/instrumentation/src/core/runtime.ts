@@ -52,6 +52,9 @@ const CANONICAL_METHOD: Record<string, string> = {
   [SRC.resourceDefinition]: 'resources/list',
 };
 
+/** Distinct JSON-RPC error codes kept as metric attribute values; JSON-RPC and MCP define about a dozen. */
+const MAX_ERROR_CODES = 32;
+
 /** Read once: an env var the user set for GenAI content capture. */
 function captureFromEnv(): boolean {
   return (process.env.OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT ?? '').trim().toLowerCase() === 'true';
@@ -64,6 +67,7 @@ export class ConservationObserver {
   readonly requestLimit: number;
   private readonly servers: CappedValues;
   private readonly names: CappedValues;
+  private readonly errorCodes: CappedValues;
   private readonly initialized = new Set<string>();
   /** Sessions with accounting queued; nothing else holds a session. */
   private readonly busySessions = new Set<McpSession>();
@@ -85,6 +89,7 @@ export class ConservationObserver {
     const max = options.maxDistinctValues ?? 200;
     this.servers = new CappedValues(max, OTHER_VALUE);
     this.names = new CappedValues(max, OTHER_VALUE);
+    this.errorCodes = new CappedValues(MAX_ERROR_CODES, OTHER_VALUE, 32);
   }
 
   readonly tracer = (): Tracer => this.telemetry.tracer();
@@ -102,6 +107,15 @@ export class ConservationObserver {
   /** Tool and prompt names share one cap: both are server-controlled. */
   capTool(name: string | undefined): string | undefined {
     return this.names.get(name);
+  }
+
+  /**
+   * JSON-RPC error codes as metric attribute values (`error.type`,
+   * `rpc.response.status_code`): the server chooses them, so their distinct
+   * values are capped like names.
+   */
+  capErrorCode(code: string | undefined): string | undefined {
+    return this.errorCodes.get(code);
   }
 
   warn(message: string): void {

@@ -265,6 +265,10 @@ export class McpSession {
   }
 
   private request(message: Msg, method: string): Msg {
+    // A transport that sends a request again (the SDK's HTTP transport after
+    // an OAuth refresh) passes it through send() twice: it is the same
+    // request, already observed and already carrying its trace context.
+    if (this.pending.has(String(message.id))) return message;
     const params = isObject(message.params) ? message.params : undefined;
     const name = typeof params?.name === 'string' ? params.name : undefined;
     const tool = method === 'tools/call' ? name : undefined;
@@ -724,13 +728,16 @@ export class McpSession {
       inst.toolCalls.add(1, callAttrs);
     }
     const failed = d.errorType !== undefined;
-    const durationAttrs = this.cached(`duration\u0000${p.method}\u0000${p.tool ?? ''}\u0000${p.prompt ?? ''}\u0000${d.errorType ?? ''}\u0000${d.statusCode ?? ''}`, () => ({
+    // Server-chosen error codes are capped on metrics; spans and audit records keep them as they came.
+    const errorType = d.statusCode !== undefined && d.errorType === d.statusCode ? this.rt.capErrorCode(d.errorType) : d.errorType;
+    const statusCode = this.rt.capErrorCode(d.statusCode);
+    const durationAttrs = this.cached(`duration\u0000${p.method}\u0000${p.tool ?? ''}\u0000${p.prompt ?? ''}\u0000${errorType ?? ''}\u0000${statusCode ?? ''}`, () => ({
       ...attrs,
       ...this.networkAttrs(),
       ...(p.method === 'tools/call' ? { [ATTR_GEN_AI_OPERATION_NAME]: GEN_AI_OPERATION_EXECUTE_TOOL } : {}),
       ...(p.prompt ? { [ATTR_GEN_AI_PROMPT_NAME]: this.rt.capTool(p.prompt) } : {}),
-      ...(failed ? { [ATTR_ERROR_TYPE]: d.errorType } : {}),
-      ...(d.statusCode ? { [ATTR_RPC_RESPONSE_STATUS_CODE]: d.statusCode } : {}),
+      ...(failed ? { [ATTR_ERROR_TYPE]: errorType } : {}),
+      ...(statusCode ? { [ATTR_RPC_RESPONSE_STATUS_CODE]: statusCode } : {}),
     }));
     inst.operationDuration.record(Math.max(0, now - p.startPerf) / 1000, durationAttrs);
     const span = p.span;
