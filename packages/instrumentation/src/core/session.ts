@@ -192,6 +192,11 @@ export class McpSession {
     if (o.userFromBaggage) this.user = propagation.getBaggage(context.active())?.getEntry('enduser.id')?.value;
   }
 
+  /** True once the session's transport closed: nothing more is observed in it. */
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
   /** The server's name, when known before initialize (an already connected client). */
   setServerName(name: string | undefined): void {
     if (name) this.serverName = name;

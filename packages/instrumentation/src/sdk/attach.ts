@@ -51,16 +51,25 @@ export function sessionOf(transport: unknown): McpSession | undefined {
   return (transport as Observed | undefined)?.[SESSION];
 }
 
+/**
+ * Observes a transport: a session from its connect to its close. A transport
+ * connected again after it closed (the SDK allows it: a stdio transport
+ * spawns its server anew) gets a new session; the hooks, set once, always
+ * feed the transport's current session.
+ */
 export function attachToTransport(core: ConservationObserver, transport: TransportLike, info: TransportInfo = describeTransport(transport)): McpSession {
   const observed = transport as Observed;
   const existing = observed[SESSION];
-  if (existing) return existing;
+  if (existing && !existing.isClosed) return existing;
   const session = core.openSession(info);
-  Object.defineProperty(observed, SESSION, { value: session, enumerable: false, configurable: true });
+  Object.defineProperty(observed, SESSION, { value: session, enumerable: false, configurable: true, writable: true });
+  if (existing) return session;
+  const current = (): McpSession => observed[SESSION] as McpSession;
 
   const send = transport.send;
   transport.send = function sendObserved(this: unknown, message: unknown, options?: unknown): Promise<void> {
     let out = message;
+    const session = current();
     guard('observing an outgoing message', () => {
       out = session.outgoing(message);
     });
@@ -74,17 +83,17 @@ export function attachToTransport(core: ConservationObserver, transport: Transpo
 
   const onmessage = transport.onmessage;
   transport.onmessage = (message: unknown, extra?: unknown) => {
-    guard('observing an incoming message', () => session.incoming(message));
+    guard('observing an incoming message', () => current().incoming(message));
     onmessage?.call(transport, message, extra);
   };
   const onclose = transport.onclose;
   transport.onclose = () => {
-    guard('observing a close', () => session.close());
+    guard('observing a close', () => current().close());
     onclose?.call(transport);
   };
   const onerror = transport.onerror;
   transport.onerror = (error: Error) => {
-    guard('observing a transport error', () => session.transportError(error));
+    guard('observing a transport error', () => current().transportError(error));
     onerror?.call(transport, error);
   };
   return session;
