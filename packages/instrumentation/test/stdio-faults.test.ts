@@ -119,6 +119,35 @@ test('stdio: a timed-out request never answered is lost as timeout once the late
   await tel.shutdown();
 });
 
+test('stdio: a stray non-JSON line before a good answer loses nothing; a garbage answer is lost as unparseable at the timeout', async () => {
+  const tel = createTelemetry();
+  const client = await connect(tel);
+  const result = await client.callTool({ name: 'noisy', arguments: {} });
+  assert.deepEqual(result.content, [{ type: 'text', text: 'the answer after a stray line' }]);
+  await assert.rejects(client.callTool({ name: 'garbage', arguments: {} }, undefined, { timeout: 200 }), /timed out/);
+  await client.close();
+  await observerOf(client)!.forceFlush();
+  const rm = await tel.collect();
+  assert.equal(sumOf(rm, 'mcp_conservation.tool.calls', { 'gen_ai.tool.name': 'noisy', [OUTCOME]: 'success' }), 1);
+  assert.equal(sumOf(rm, 'mcp_conservation.tool.calls', { 'gen_ai.tool.name': 'garbage', [OUTCOME]: 'protocol_error' }), 1);
+  assert.equal(sumOf(rm, LOST), 1);
+  assert.equal(sumOf(rm, LOST, { [CAUSE]: 'unparseable', 'gen_ai.tool.name': 'garbage' }), 1);
+  assert.equal(sumOf(rm, LOST_TOKENS), 0);
+  assert.equal(sumOf(rm, 'mcp_conservation.context.tokens', { 'mcp.method.name': 'tools/call', 'gen_ai.tool.name': 'noisy', 'mcp_conservation.token.disposition': 'meaningful' }), countTokens('the answer after a stray line'));
+  const records = auditRecords(tel.logs).map((r) => r.attributes as AuditRecord);
+  const noisy = records.filter((r) => r[F.tool] === 'noisy');
+  assert.deepEqual(
+    noisy.map((r) => [r[F.outcome], r[F.cause], r[F.contextValid]]),
+    [['success', undefined, true]],
+  );
+  const garbage = records.filter((r) => r[F.tool] === 'garbage');
+  assert.deepEqual(
+    garbage.map((r) => [r[F.outcome], r[F.cause], r[F.contextValid]]),
+    [['protocol_error', 'unparseable', false]],
+  );
+  await tel.shutdown();
+});
+
 test('a host limit inside a block keeps the tokens up to the limit: only the part past it is lost', async () => {
   const tel = createTelemetry();
   const n = countTokens(DUP_TEXT);

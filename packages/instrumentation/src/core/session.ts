@@ -62,6 +62,12 @@ interface Pending {
   readonly params: unknown;
   /** The MCP session id when the request was sent (a transport forgets it on termination). */
   readonly mcpSessionId: string | undefined;
+  /**
+   * Set when an unparseable message arrived while this was the one request
+   * pending: it was most likely the response, lost as `unparseable` if no
+   * answer comes (a server's stray stdout line is followed by the answer).
+   */
+  unparseable?: string;
 }
 
 interface Decision {
@@ -339,7 +345,10 @@ export class McpSession {
     if (!p) return;
     this.pending.delete(id);
     const now = performance.now();
-    if (isTimeoutReason(params.reason)) {
+    if (p.unparseable !== undefined && isTimeoutReason(params.reason)) {
+      // The caller waited in vain for a response that came unparseable.
+      this.lostUnparseable(p, now);
+    } else if (isTimeoutReason(params.reason)) {
       this.bury(p, 'timeout', OUT.timeout, now);
       this.finish(p, now, { outcome: OUT.timeout, auditCause: CAUSE.timeout, errorType: 'timeout', statusMessage: String(params.reason), contextValid: false });
     } else {
@@ -467,23 +476,34 @@ export class McpSession {
     }
   }
 
-  /** A transport-level error; a parse error is a loss of the response it most likely carried. */
+  /**
+   * A transport-level error. A parse error while exactly one request is
+   * pending most likely carried its response; it is lost as `unparseable`
+   * when the request ends without an answer (a timeout or the transport's
+   * close). If its answer comes after all, the unparseable message was
+   * something else, a stray line on a stdio server's stdout, and nothing is
+   * lost.
+   */
   transportError(error: unknown): void {
     if (this.closed || !isParseError(error)) return;
+    const message = String((error as Error)?.message ?? error).slice(0, 500);
     if (this.pending.size !== 1) {
-      this.rt.warn(`unparseable message with ${this.pending.size} requests pending; not attributed: ${String((error as Error)?.message ?? error).slice(0, 200)}`);
+      this.rt.warn(`unparseable message with ${this.pending.size} requests pending; not attributed: ${message.slice(0, 200)}`);
       return;
     }
-    const [id, p] = this.pending.entries().next().value as [string, Pending];
-    this.pending.delete(id);
-    const now = performance.now();
+    const p = this.pending.values().next().value as Pending;
+    p.unparseable ??= message;
+  }
+
+  /** A request whose response most likely came unparseable ended without one. */
+  private lostUnparseable(p: Pending, now: number): void {
     this.bury(p, 'decided', OUT.protocolError, now);
     this.finish(p, now, {
       outcome: OUT.protocolError,
       lostNow: CAUSE.unparseable,
       auditCause: CAUSE.unparseable,
       errorType: 'unparseable',
-      statusMessage: String((error as Error)?.message ?? error).slice(0, 500),
+      statusMessage: p.unparseable,
       contextValid: false,
     });
   }
@@ -816,6 +836,10 @@ export class McpSession {
     if (this.closed) return;
     const now = performance.now();
     for (const p of this.pending.values()) {
+      if (p.unparseable !== undefined) {
+        this.lostUnparseable(p, now);
+        continue;
+      }
       this.finish(p, now, {
         outcome: OUT.transportError,
         lostNow: CAUSE.transportClosed,
