@@ -171,6 +171,8 @@ export class McpSession {
   private lastSent: Pending | undefined;
   private readonly definitions = new Map<string, Definition>();
   private readonly used = new Set<string>();
+  /** The listing in progress per definition source: the keys of its pages so far. */
+  private readonly listings = new Map<string, { readonly fromFirstPage: boolean; readonly keys: Set<string> }>();
   private readonly audit: AuditWriter;
   private sweepTimer: NodeJS.Timeout | undefined;
   private requests = 0;
@@ -628,7 +630,7 @@ export class McpSession {
       d = { outcome: OUT.success, contextValid: true };
     }
     if (analysis && result) {
-      const truncated = this.dispose(p, analysis, d.outcome === OUT.invalidResult ? CAUSE.invalid : undefined, tokens);
+      const truncated = this.dispose(p, analysis, d.outcome === OUT.invalidResult ? CAUSE.invalid : undefined, tokens, typeof result.nextCursor !== 'string');
       if (truncated && d.outcome !== OUT.invalidResult) {
         d = { ...d, lostNow: CAUSE.truncated, auditCause: CAUSE.truncated, contextValid: false };
       }
@@ -645,13 +647,13 @@ export class McpSession {
    * Gives each rendered block its disposition. Returns true when the host
    * limit truncated the response (blocks past the limit are lost tokens).
    */
-  private dispose(p: Pending, analysis: Analysis, lostCause: LossCause | undefined, tokens: typeof this.totals): boolean {
+  private dispose(p: Pending, analysis: Analysis, lostCause: LossCause | undefined, tokens: typeof this.totals, lastPage: boolean): boolean {
     const inst = this.rt.instruments();
     const base = this.opAttrs(p);
     if (analysis.binaryBytes > 0) inst.binaryBytes.add(analysis.binaryBytes, { ...base, [ATTR_CONTEXT_SOURCE]: RESULT_SOURCE[p.method] ?? SRC.other });
     const list = DEFINITION_LISTS[p.method];
     if (list && !lostCause) {
-      this.listed(p, list.source, analysis.blocks, tokens);
+      this.listed(p, list.source, analysis.blocks, tokens, lastPage);
       return false;
     }
     const limit = this.rt.options.maxResultTokens;
@@ -699,13 +701,23 @@ export class McpSession {
     }
   }
 
-  /** Definitions from a listing: repeats are redundant now; the rest wait until use is known. */
-  private listed(p: Pending, source: string, blocks: readonly AnalyzedBlock[], tokens: typeof this.totals): void {
-    const keys = new Set<string>();
+  /**
+   * Definitions from one page of a listing: repeats are redundant now; the
+   * rest wait until use is known. A listing from its first page (no cursor)
+   * to its last (no nextCursor) supersedes the definitions it no longer
+   * carries, once its last page is in: a definition on a later page is
+   * still current while the first pages come.
+   */
+  private listed(p: Pending, source: string, blocks: readonly AnalyzedBlock[], tokens: typeof this.totals, lastPage: boolean): void {
+    let listing = this.listings.get(source);
+    if (p.fresh || !listing) {
+      listing = { fromFirstPage: p.fresh, keys: new Set() };
+      this.listings.set(source, listing);
+    }
     for (const b of blocks) {
       if (b.key === undefined) continue;
       const key = `${source}|${b.key}`;
-      keys.add(key);
+      listing.keys.add(key);
       if (this.digests.seenBefore(b.digest)) {
         this.countTokens('redundant', b, this.defAttrs(p.method, source, b.key), tokens);
         continue;
@@ -715,10 +727,12 @@ export class McpSession {
       this.definitions.set(key, { source, method: p.method, key: b.key, digest: b.digest, tokens: b.tokens });
       if (source === SRC.toolDefinition) this.rt.zeroInitTool(this.serverName, b.key);
     }
-    if (p.fresh) {
-      // A fresh listing supersedes definitions it no longer carries.
-      for (const [key, def] of this.definitions) {
-        if (def.source === source && !keys.has(key)) this.decide(def);
+    if (lastPage) {
+      this.listings.delete(source);
+      if (listing.fromFirstPage) {
+        for (const [key, def] of this.definitions) {
+          if (def.source === source && !listing.keys.has(key)) this.decide(def);
+        }
       }
     }
     this.reportEvictions();
