@@ -2,7 +2,7 @@ import { logs, metrics, trace, type LoggerProvider, type MeterProvider, type Tra
 import { OBSERVER_VALUES, SCHEMA_URL } from '@mcp-conservation/semconv';
 import { createInstruments } from './core/instruments.js';
 import { ConservationObserver } from './core/runtime.js';
-import { attachToTransport, watchCallTool, type TransportLike } from './sdk/attach.js';
+import { attachToTransport, watchRequest, type TransportLike } from './sdk/attach.js';
 import type { ConservationOptions } from './types.js';
 import { PACKAGE_NAME, PACKAGE_VERSION } from './version.js';
 
@@ -17,6 +17,7 @@ export interface InstrumentClientOptions extends ConservationOptions {
 interface ClientShape {
   connect?: (transport: TransportLike, ...rest: unknown[]) => Promise<void>;
   callTool?: (params: { name?: unknown }, ...rest: unknown[]) => Promise<unknown>;
+  request?: (...args: unknown[]) => Promise<unknown>;
   readonly transport?: TransportLike;
   getServerVersion?(): { name?: string } | undefined;
 }
@@ -92,8 +93,15 @@ export function instrumentClient<C extends object>(client: C, options?: Instrume
     return connect.call(this, transport, ...rest);
   };
   target.callTool = function callTool_(this: ClientShape, params: { name?: unknown }, ...rest: unknown[]) {
-    return watchCallTool(this.transport, params?.name, () => callTool.call(this, params, ...rest));
+    return watchRequest(this.transport, params?.name, () => callTool.call(this, params, ...rest));
   };
+  // Every request (callTool's own included): what the SDK decides about a response above the transport.
+  const request = target.request;
+  if (typeof request === 'function') {
+    target.request = function request_(this: ClientShape, ...args: unknown[]) {
+      return watchRequest(this.transport, undefined, () => request.apply(this, args));
+    };
+  }
   if (target.transport) {
     const session = attachToTransport(core, target.transport);
     session.setServerName(target.getServerVersion?.()?.name);

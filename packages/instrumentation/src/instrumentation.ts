@@ -6,7 +6,7 @@ import { InstrumentationBase, InstrumentationNodeModuleDefinition, Instrumentati
 import { OBSERVER_VALUES, SCHEMA_URL } from '@mcp-conservation/semconv';
 import { createInstruments, type Instruments } from './core/instruments.js';
 import { ConservationObserver } from './core/runtime.js';
-import { attachToTransport, watchCallTool, type TransportLike } from './sdk/attach.js';
+import { attachToTransport, watchRequest, type TransportLike } from './sdk/attach.js';
 import type { McpInstrumentationConfig } from './types.js';
 import { PACKAGE_NAME, PACKAGE_VERSION } from './version.js';
 
@@ -46,6 +46,7 @@ function resolveCjsClientFiles(): string[] {
 interface ClientPrototype {
   connect(transport: TransportLike, ...rest: unknown[]): Promise<void>;
   callTool(params: { name?: unknown }, ...rest: unknown[]): Promise<unknown>;
+  request(...args: unknown[]): Promise<unknown>;
   readonly transport?: unknown;
 }
 
@@ -59,6 +60,9 @@ interface ClientModule {
  * semconv CLIENT spans with trace context in `params._meta`, the semconv
  * duration histograms, the conservation metrics and a chained audit trail.
  */
+/** Client prototypes whose `request` was inherited before we wrapped it. */
+const inheritedRequest = new WeakSet<object>();
+
 export class McpInstrumentation extends InstrumentationBase<McpInstrumentationConfig> {
   private readonly core: ConservationObserver;
   private tracerProvider: TracerProvider | undefined;
@@ -141,7 +145,18 @@ export class McpInstrumentation extends InstrumentationBase<McpInstrumentationCo
     if (!isWrapped(proto.callTool)) {
       this._wrap(proto, 'callTool', (original) =>
         function callTool(this: ClientPrototype, params: { name?: unknown }, ...rest: unknown[]) {
-          return watchCallTool(this.transport, params?.name, () => original.call(this, params, ...rest));
+          return watchRequest(this.transport, params?.name, () => original.call(this, params, ...rest));
+        },
+      );
+    }
+    // Every request (callTool's own included). Client inherits request from
+    // Protocol: the wrapper is an own property of Client.prototype, removed
+    // again at unpatch.
+    if (typeof proto.request === 'function' && !isWrapped(proto.request)) {
+      if (!Object.prototype.hasOwnProperty.call(proto, 'request')) inheritedRequest.add(proto);
+      this._wrap(proto, 'request', (original) =>
+        function request(this: ClientPrototype, ...args: unknown[]) {
+          return watchRequest(this.transport, undefined, () => original.apply(this, args));
         },
       );
     }
@@ -153,5 +168,9 @@ export class McpInstrumentation extends InstrumentationBase<McpInstrumentationCo
     if (!proto) return;
     if (isWrapped(proto.connect)) this._unwrap(proto, 'connect');
     if (isWrapped(proto.callTool)) this._unwrap(proto, 'callTool');
+    if (isWrapped(proto.request)) {
+      this._unwrap(proto, 'request');
+      if (inheritedRequest.delete(proto)) delete (proto as Partial<ClientPrototype>).request;
+    }
   }
 }

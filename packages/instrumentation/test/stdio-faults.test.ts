@@ -148,6 +148,33 @@ test('stdio: a stray non-JSON line before a good answer loses nothing; a garbage
   await tel.shutdown();
 });
 
+test('stdio: results the SDK client rejects with its own result schema are invalid: lost, not successes', async () => {
+  const tel = createTelemetry();
+  const client = await connect(tel);
+  await assert.rejects(client.callTool({ name: 'widget', arguments: {} }), (e: Error) => /ZodError/.test(e.name));
+  await assert.rejects(client.listResources(), (e: Error) => /ZodError/.test(e.name));
+  await client.close();
+  await observerOf(client)!.forceFlush();
+  const rm = await tel.collect();
+  assert.equal(sumOf(rm, 'mcp_conservation.tool.calls', { 'gen_ai.tool.name': 'widget', [OUTCOME]: 'invalid_result' }), 1);
+  assert.equal(sumOf(rm, 'mcp_conservation.tool.calls', { [OUTCOME]: 'success' }), 0);
+  assert.equal(sumOf(rm, LOST, { [CAUSE]: 'invalid', 'mcp.method.name': 'tools/call' }), 1);
+  assert.equal(sumOf(rm, LOST, { [CAUSE]: 'invalid', 'mcp.method.name': 'resources/list' }), 1);
+  assert.equal(sumOf(rm, LOST), 2);
+  // The readable block was seen and not delivered: its tokens are lost, none meaningful.
+  assert.equal(sumOf(rm, LOST_TOKENS, { [CAUSE]: 'invalid', 'mcp.method.name': 'tools/call' }), countTokens('a readable block beside an unknown one'));
+  assert.equal(sumOf(rm, 'mcp_conservation.context.tokens', { 'mcp.method.name': 'tools/call' }), 0);
+  const records = auditRecords(tel.logs).map((r) => r.attributes as AuditRecord);
+  assert.deepEqual(
+    records.filter((r) => r[F.method] === 'tools/call' || r[F.method] === 'resources/list').map((r) => [r[F.method], r[F.outcome], r[F.cause], r[F.contextValid]]),
+    [
+      ['tools/call', 'invalid_result', 'invalid', false],
+      ['resources/list', 'invalid_result', 'invalid', false],
+    ],
+  );
+  await tel.shutdown();
+});
+
 test('a host limit inside a block keeps the tokens up to the limit: only the part past it is lost', async () => {
   const tel = createTelemetry();
   const n = countTokens(DUP_TEXT);

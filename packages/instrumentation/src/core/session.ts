@@ -92,7 +92,17 @@ interface Tombstone {
 /** The SDK client's validation of one callTool result (bound by request id). */
 interface Validation {
   settled: boolean;
+  /** Watchers (the SDK's request and its callTool) yet to settle. */
+  watchers: number;
   invalidReason?: string;
+}
+
+/** What the SDK client's promise for a request said when it settled. */
+export interface Settled {
+  /** The SDK rejected the result: its own result schema, or a tool's output schema. */
+  readonly invalidReason?: string;
+  /** The SDK gave up on the request (a timeout), possibly without telling the server. */
+  readonly timedOut?: string;
 }
 
 /**
@@ -342,20 +352,23 @@ export class McpSession {
 
   private cancelled(params: unknown): void {
     if (!isObject(params)) return;
-    const id = String(params.requestId);
-    const p = this.pending.get(id);
-    if (!p) return;
-    this.pending.delete(id);
+    const p = this.pending.get(String(params.requestId));
+    if (p) this.gaveUp(p, params.reason);
+  }
+
+  /** The caller gave up on a request: a timeout (its own outcome, a loss decided later) or a cancellation. */
+  private gaveUp(p: Pending, reason: unknown): void {
+    this.pending.delete(p.id);
     const now = performance.now();
-    if (p.unparseable !== undefined && isTimeoutReason(params.reason)) {
+    if (p.unparseable !== undefined && isTimeoutReason(reason)) {
       // The caller waited in vain for a response that came unparseable.
       this.lostUnparseable(p, now);
-    } else if (isTimeoutReason(params.reason)) {
+    } else if (isTimeoutReason(reason)) {
       this.bury(p, 'timeout', OUT.timeout, now);
-      this.finish(p, now, { outcome: OUT.timeout, auditCause: CAUSE.timeout, errorType: 'timeout', statusMessage: String(params.reason), contextValid: false });
+      this.finish(p, now, { outcome: OUT.timeout, auditCause: CAUSE.timeout, errorType: 'timeout', statusMessage: String(reason), contextValid: false });
     } else {
       this.bury(p, 'cancelled', OUT.cancelled, now);
-      this.finish(p, now, { outcome: OUT.cancelled, errorType: 'cancelled', statusMessage: String(params.reason ?? 'cancelled'), contextValid: false });
+      this.finish(p, now, { outcome: OUT.cancelled, errorType: 'cancelled', statusMessage: String(reason ?? 'cancelled'), contextValid: false });
     }
   }
 
@@ -442,26 +455,38 @@ export class McpSession {
   }
 
   /**
-   * Binds a callTool the SDK client is running to the request it just sent,
-   * so that its output-schema validation is known before its outcome is
-   * decided. `sentBefore` is the request count read before the call.
-   * Returns the function to call when the callTool settles, or undefined
-   * when the call did not send exactly one matching request.
+   * Binds a request the SDK client is running (its `request`, or a
+   * `callTool`, which runs one) to the request it just sent, so that what
+   * the SDK decides above the transport is known before the outcome is:
+   * a result its schema rejects, or a timeout it does not announce (its
+   * `maxTotalTimeout` sends no cancellation). `sentBefore` is the request
+   * count read before the call; `tool`, for a callTool, must match.
+   * Returns the function to call when the SDK's promise settles, or
+   * undefined when the call did not send exactly one matching request.
    */
-  bindCall(sentBefore: number, tool: string): ((invalidReason: string | undefined) => void) | undefined {
+  bindRequest(sentBefore: number, tool?: string): ((settled: Settled) => void) | undefined {
     const p = this.lastSent;
-    if (this.sent !== sentBefore + 1 || !p || p.method !== 'tools/call' || p.tool !== tool || !this.pending.has(p.id)) return undefined;
-    const validation: Validation = { settled: false };
-    this.validations.set(p.id, validation);
-    return (invalidReason) => {
-      validation.settled = true;
-      if (invalidReason !== undefined) validation.invalidReason = invalidReason;
-      this.validations.delete(p.id);
+    if (this.sent !== sentBefore + 1 || !p || !this.pending.has(p.id)) return undefined;
+    if (tool !== undefined && (p.method !== 'tools/call' || p.tool !== tool)) return undefined;
+    let validation = this.validations.get(p.id);
+    if (!validation) {
+      validation = { settled: false, watchers: 0 };
+      this.validations.set(p.id, validation);
+    }
+    validation.watchers++;
+    const v = validation;
+    return ({ invalidReason, timedOut }) => {
+      if (invalidReason !== undefined) v.invalidReason ??= invalidReason;
+      if (timedOut !== undefined && this.pending.get(p.id) === p) this.gaveUp(p, timedOut);
+      if (--v.watchers === 0) {
+        v.settled = true;
+        if (this.validations.get(p.id) === v) this.validations.delete(p.id);
+      }
       if (this.work.length > this.workHead) this.pump();
     };
   }
 
-  /** Requests sent so far (read before a callTool, for bindCall). */
+  /** Requests sent so far (read before a request or callTool, for bindRequest). */
   get requestsSent(): number {
     return this.sent;
   }

@@ -8,7 +8,7 @@
 import { diag } from '@opentelemetry/api';
 import { NETWORK_TRANSPORT_VALUES } from '@mcp-conservation/semconv';
 import type { ConservationObserver, TransportInfo } from '../core/runtime.js';
-import type { McpSession } from '../core/session.js';
+import type { McpSession, Settled } from '../core/session.js';
 
 /** The minimal shape of an MCP SDK Transport that we rely on. */
 export interface TransportLike {
@@ -107,31 +107,60 @@ export function isOutputSchemaError(error: unknown): error is Error {
   return typeof message === 'string' && OUTPUT_SCHEMA_ERRORS.some((re) => re.test(message));
 }
 
+/** The SDK rejects a result that fails its own result schema with the schema library's error (zod 3 or 4). */
+function isResultSchemaError(error: unknown): error is Error {
+  const name = (error as Error | undefined)?.name;
+  return name === 'ZodError' || name === '$ZodError';
+}
+
+/** JSON-RPC code of the SDK's request timeout (McpError RequestTimeout). */
+const REQUEST_TIMEOUT = -32001;
+
+/** What a rejection of the SDK's promise tells the session. */
+function settledBy(error: unknown): Settled {
+  if (isOutputSchemaError(error)) return { invalidReason: error.message };
+  if (isResultSchemaError(error)) return { invalidReason: `the result does not match the SDK's result schema: ${error.message.slice(0, 300)}` };
+  if ((error as { code?: unknown } | undefined)?.code === REQUEST_TIMEOUT) return { timedOut: String((error as Error).message) };
+  return {};
+}
+
 /**
- * The narrow hook from above the transport: runs a callTool and watches its
+ * The narrow hook from above the transport: runs one of the SDK client's
+ * requests (`request`, or `callTool` with its tool name) and watches its
  * promise. The call is bound to the request it sends (the SDK sends it
- * synchronously), so the session learns when the SDK's output-schema
- * validation of that very result is over, and whether it rejected it.
- * Returns the call's result unchanged.
+ * synchronously), so the session learns what the SDK decided about that
+ * very response before deciding its outcome: the result schema, a tool's
+ * output schema, a timeout it did not announce.
+ *
+ * Returns a promise that settles exactly as the SDK's does. It is a new
+ * one: watching the SDK's promise marks that one handled, and a caller who
+ * never handles a rejection must still see it reported as unhandled.
  */
-export function watchCallTool<T>(transport: unknown, toolName: unknown, call: () => T): T {
+export function watchRequest<T>(transport: unknown, toolName: unknown, call: () => T): T {
   const session = sessionOf(transport);
   const sentBefore = session?.requestsSent ?? 0;
   const result = call();
   const p = result as unknown as Promise<unknown>;
-  if (session && p && typeof p.then === 'function' && typeof toolName === 'string') {
-    guard('watching a callTool', () => {
-      const settle = session.bindCall(sentBefore, toolName);
-      p.then(
-        () => settle?.(undefined),
-        (error: unknown) =>
-          guard('reporting a callTool result', () => {
-            const reason = isOutputSchemaError(error) ? error.message : undefined;
-            if (settle) settle(reason);
-            else if (reason !== undefined) session.invalidResult(toolName, reason);
-          }),
-      );
+  if (!session || !p || typeof p.then !== 'function') return result;
+  let settle: ((s: Settled) => void) | undefined;
+  let tool: string | undefined;
+  guard('watching a request', () => {
+    tool = typeof toolName === 'string' ? toolName : undefined;
+    settle = session.bindRequest(sentBefore, tool);
+  });
+  const report = (s: Settled) =>
+    guard('reporting a request result', () => {
+      if (settle) settle(s);
+      else if (tool !== undefined && s.invalidReason !== undefined) session.invalidResult(tool, s.invalidReason);
     });
-  }
-  return result;
+  return p.then(
+    (value) => {
+      report({});
+      return value;
+    },
+    (error: unknown) => {
+      report(settledBy(error));
+      throw error;
+    },
+  ) as unknown as T;
 }
