@@ -5,44 +5,76 @@
  * reported.
  */
 export class SseReader {
-  private buf = '';
+  /** The current line so far, in pieces: appending to one string and searching it again made a long line quadratic. */
+  private parts: string[] = [];
+  private partSize = 0;
+  /** The last text ended with \r: a \n starting the next one belongs to it. */
+  private skipLF = false;
+  /** The current line was dropped (longer than any event we read): its tail is not a line of its own. */
+  private inDroppedLine = false;
   private data: string[] = [];
   private dataSize = 0;
   private event = '';
   private skipping = false;
   private readonly decoder = new TextDecoder();
 
-  constructor(
-    private readonly maxBytes: number,
-    private readonly onEvent: (data: string, event: string) => void,
-    private readonly onOversized: (bytes: number) => void,
-  ) {}
+  private readonly maxBytes: number;
+  private readonly onEvent: (data: string, event: string) => void;
+  private readonly onOversized: (bytes: number) => void;
+
+  constructor(maxBytes: number, onEvent: (data: string, event: string) => void, onOversized: (bytes: number) => void) {
+    this.maxBytes = maxBytes;
+    this.onEvent = onEvent;
+    this.onOversized = onOversized;
+  }
 
   push(chunk: Uint8Array): void {
-    this.feed(this.decoder.decode(chunk, { stream: true }), false);
+    this.feed(this.decoder.decode(chunk, { stream: true }));
   }
 
   end(): void {
-    this.feed(this.decoder.decode(), true);
+    this.feed(this.decoder.decode());
+    // An unterminated last line is discarded, as the spec says.
+    this.parts = [];
+    this.partSize = 0;
+    this.inDroppedLine = false;
   }
 
-  private feed(text: string, ended: boolean): void {
-    this.buf += text;
-    for (;;) {
-      const i = this.buf.search(/[\r\n]/);
-      if (i === -1) break;
-      // A lone \r at the end may be the first half of \r\n.
-      if (this.buf[i] === '\r' && i === this.buf.length - 1 && !ended) break;
-      const skip = this.buf[i] === '\r' && this.buf[i + 1] === '\n' ? 2 : 1;
-      const line = this.buf.slice(0, i);
-      this.buf = this.buf.slice(i + skip);
-      this.line(line);
+  /** Scans only the new text: each character is looked at once. */
+  private feed(text: string): void {
+    let start = 0;
+    if (this.skipLF && text.length > 0) {
+      if (text.charCodeAt(0) === 10) start = 1;
+      this.skipLF = false;
     }
-    if (this.buf.length > this.maxBytes) {
+    const terminator = /[\r\n]/g;
+    terminator.lastIndex = start;
+    for (let m = terminator.exec(text); m; m = terminator.exec(text)) {
+      const i = m.index;
+      const piece = text.slice(start, i);
+      const line = this.parts.length ? this.parts.join('') + piece : piece;
+      this.parts = [];
+      this.partSize = 0;
+      start = i + 1;
+      if (text.charCodeAt(i) === 13) {
+        if (i + 1 === text.length) this.skipLF = true;
+        else if (text.charCodeAt(i + 1) === 10) start = i + 2;
+      }
+      terminator.lastIndex = start;
+      if (this.inDroppedLine) this.inDroppedLine = false;
+      else this.line(line);
+    }
+    if (start < text.length) {
+      this.parts.push(text.slice(start));
+      this.partSize += text.length - start;
+    }
+    if (this.partSize > this.maxBytes) {
       // One line longer than any event we read: drop it, and the event it belongs to.
-      this.dataSize += this.buf.length;
-      this.buf = '';
+      this.dataSize += this.partSize;
+      this.parts = [];
+      this.partSize = 0;
       this.skipping = true;
+      this.inDroppedLine = true;
     }
   }
 
