@@ -13,6 +13,7 @@ import { NETWORK_TRANSPORT_VALUES } from '@mcp-conservation/semconv';
 import type { McpSession } from '@mcp-conservation/instrumentation';
 import { EXIT } from '../cli/exit-codes.js';
 import { observeIncoming, observeOutgoing, observeUnparseable, parseJson, type Carrier } from './observe.js';
+import { spliceTraceContext } from './meta-splice.js';
 import { SseReader } from './sse.js';
 import type { ProxyTelemetry } from './telemetry.js';
 
@@ -247,7 +248,10 @@ export class HttpRelay {
         const changed = observeOutgoing(slot.session, parsed.value, carrier);
         sent = requestsIn(changed ?? parsed.value);
         // A compressed body is relayed as it came (observed, without trace context).
-        if (changed !== undefined && decoded === body) out = Buffer.from(JSON.stringify(changed));
+        if (changed !== undefined && decoded === body) {
+          out = spliceTraceContext(body, parsed.value, changed) ?? body;
+          if (out === body) this.o.note('trace context could not be added to a request: relayed as it came');
+        }
       }
     } else if (isMcp && sessionId) {
       slot = this.slotFor(sessionId, false);

@@ -10,6 +10,7 @@ import { constants } from 'node:os';
 import { NETWORK_TRANSPORT_VALUES } from '@mcp-conservation/semconv';
 import type { McpSession } from '@mcp-conservation/instrumentation';
 import { LineSplitter } from './lines.js';
+import { spliceTraceContext } from './meta-splice.js';
 import { observeIncoming, observeOutgoing, observeUnparseable, parseJson } from './observe.js';
 import type { ProxyTelemetry } from './telemetry.js';
 
@@ -75,8 +76,10 @@ export function runStdioProxy(o: StdioProxyOptions): Promise<StdioExit> {
       line(bytes) {
         const parsed = bytes.length > 0 ? parseJson(bytes.toString('utf8')) : undefined;
         const out = parsed?.ok ? observeOutgoing(session, parsed.value) : undefined;
-        // Malformed input goes on as it is: the server answers it as it would without us.
-        toServer(out === undefined ? Buffer.concat([bytes, NEWLINE]) : Buffer.from(`${JSON.stringify(out)}\n`));
+        // Trace context goes in by inserting bytes; malformed input goes on as it is: the server answers it as it would without us.
+        const spliced = out === undefined || !parsed?.ok ? undefined : spliceTraceContext(bytes, parsed.value, out);
+        if (out !== undefined && spliced === undefined) o.note('trace context could not be added to a request: relayed as it came');
+        toServer(Buffer.concat([spliced ?? bytes, NEWLINE]));
       },
       passthrough: toServer,
       oversized(total) {
