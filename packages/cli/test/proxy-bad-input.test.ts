@@ -163,3 +163,34 @@ test('stdio: with the collector down, traffic flows and the host sees what it se
   assert.deepEqual(proxied, direct);
   assert.equal((proxied.echo.content as { text?: string }[])[0]?.text, 'Echo: still flowing');
 });
+
+test('stdio: with the collector down, the proxy exits with the server within the 2 s a host waits before SIGTERM, saying what it did not export', { timeout: 60_000 }, async () => {
+  const port = await new Promise<number>((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const p = (s.address() as { port: number }).port;
+      s.close(() => resolve(p));
+    });
+  });
+  const child = spawn(process.execPath, [BIN, 'proxy', '--quiet', '--', process.execPath, EVERYTHING, 'stdio'], {
+    env: env({ OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}`, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' }),
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => child.on('exit', (code, signal) => r({ code, signal })));
+  const send = (m: unknown) => child.stdin!.write(`${JSON.stringify(m)}\n`);
+  send({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'h', version: '1' } } });
+  await until('initialized', () => stdout.includes('"id":1'));
+  send({ jsonrpc: '2.0', method: 'notifications/initialized' });
+  send({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'echo', arguments: { message: 'x' } } });
+  await until('the answer', () => stdout.includes('"id":2'));
+  // What the MCP SDK's StdioClientTransport.close() does: end stdin, wait 2 s for the exit, then SIGTERM.
+  child.stdin!.end();
+  const grace = setTimeout(() => child.kill('SIGTERM'), 2000);
+  const { code, signal } = await exited;
+  clearTimeout(grace);
+  assert.deepEqual({ code, signal }, { code: 0, signal: null }, stderr);
+  assert.match(stderr, /telemetry not flushed within 1000 ms; exiting without it \(\d+ audit record\(s\) not exported\)/);
+});

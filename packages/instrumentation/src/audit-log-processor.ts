@@ -28,8 +28,16 @@ const AUDIT_EVENTS = new Set([EVENT_AUDIT_OPERATION, EVENT_AUDIT_SESSION_END]);
  * `mcp_conservation.audit.dropped` by reason. Other log records pass through
  * the same batching but are not counted.
  */
+function auditCount(records: readonly ReadableLogRecord[]): number {
+  let n = 0;
+  for (const r of records) if (r.eventName !== undefined && AUDIT_EVENTS.has(r.eventName)) n++;
+  return n;
+}
+
 export class AuditLogRecordProcessor implements LogRecordProcessor {
   private queue: ReadableLogRecord[] = [];
+  /** Audit records in the batch being exported now. */
+  private inFlight = 0;
   private timer: NodeJS.Timeout | undefined;
   private exporting: Promise<void> = Promise.resolve();
   private dropped: Counter | undefined;
@@ -62,8 +70,17 @@ export class AuditLogRecordProcessor implements LogRecordProcessor {
     return this.dropped;
   }
 
+  /**
+   * Audit records taken and not yet exported (queued, or in an export
+   * still running): what a process exiting now would lose. For the
+   * diagnostic of a shutdown that runs out of time.
+   */
+  get unexported(): number {
+    return auditCount(this.queue) + this.inFlight;
+  }
+
   private countDropped(records: readonly ReadableLogRecord[], reason: DropReason): void {
-    const audit = records.filter((r) => r.eventName !== undefined && AUDIT_EVENTS.has(r.eventName)).length;
+    const audit = auditCount(records);
     if (audit === 0) return;
     diag.warn(`mcp-conservation: ${audit} audit record(s) dropped (${reason})`);
     this.droppedCounter().add(audit, { [ATTR_DROP_REASON]: reason });
@@ -93,15 +110,18 @@ export class AuditLogRecordProcessor implements LogRecordProcessor {
     this.exporting = this.exporting.then(async () => {
       while (this.queue.length > 0) {
         const batch = this.queue.splice(0, this.maxBatch);
+        this.inFlight = auditCount(batch);
         await new Promise<void>((resolve) => {
           try {
             this.exporter.export(batch, (result) => {
               if (result.code !== 0) this.countDropped(batch, DROP_REASON_VALUES.exportFailed);
+              this.inFlight = 0;
               resolve();
             });
           } catch (error) {
             diag.error('mcp-conservation: log export threw', error);
             this.countDropped(batch, DROP_REASON_VALUES.exportFailed);
+            this.inFlight = 0;
             resolve();
           }
         });

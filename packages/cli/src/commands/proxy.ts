@@ -11,6 +11,8 @@ import { resolveKey } from '../cli/key.js';
 import type { ConservationOptions } from '@mcp-conservation/instrumentation';
 
 export const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
+/** How long a stdio proxy whose server exited may spend on its last telemetry flush. */
+export const STDIO_EXIT_FLUSH_MS = 1000;
 
 export const PROXY_HELP = `Usage: mcp-conservation proxy [options] -- <server command> [args...]      (stdio)
        mcp-conservation proxy [options] --http <upstream url> --listen <host:port>
@@ -124,7 +126,8 @@ export async function runProxy(argv: string[]): Promise<number> {
   const [command, ...args] = server as [string, ...string[]];
   step(`relaying stdio to ${command}`);
   const exit = await runStdioProxy({ command, args, maxMessageBytes, telemetry, note });
-  await telemetry.shutdown();
+  // A host closing its server waits 2 s for it to exit, then sends SIGTERM (the MCP SDK does): the last flush must fit.
+  await telemetry.shutdown(STDIO_EXIT_FLUSH_MS);
   if (exit.signal) {
     // End the way the server ended, so the host sees the same.
     process.kill(process.pid, exit.signal);

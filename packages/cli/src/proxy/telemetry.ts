@@ -136,7 +136,10 @@ export function startTelemetry(options: ConservationOptions): ProxyTelemetry {
         });
         const result = await Promise.race([work.then(() => 'ok' as const), deadline]);
         if (timer) clearTimeout(timer);
-        if (result === 'late') process.stderr.write(`mcp-conservation: proxy: telemetry not flushed within ${deadlineMs} ms; exiting without it\n`);
+        if (result === 'late') {
+          const unexported = processors.reduce((n, p) => n + p.unexported, 0);
+          process.stderr.write(`mcp-conservation: proxy: telemetry not flushed within ${deadlineMs} ms; exiting without it (${unexported} audit record(s) not exported)\n`);
+        }
       })();
       return done;
     },
