@@ -356,3 +356,40 @@ test('http: a request body over --max-message-bytes streams to the upstream unch
     await json.stop();
   }
 });
+
+test('http: a host that closes without DELETE ends its session after --session-idle, at its last activity; a host with its GET stream open does not', async () => {
+  const sse = new HttpUpstream(false);
+  const url = await sse.start();
+  const jrx = new OtlpReceiver();
+  const endpoint = await jrx.start();
+  try {
+    const proxy = await startProxy(url, jrx.env(endpoint), ['--session-idle', '1']);
+    const connect = async () => {
+      const client = new Client({ name: 'idle-host', version: '1.0.0' });
+      await client.connect(new StreamableHTTPClientTransport(new URL(proxy.url), { requestInit: { headers: { Authorization: TOKEN } } }));
+      return client;
+    };
+    const staying = await connect();
+    // The staying host's GET stream must be open before the idle time can pass for it.
+    await until('the GET stream to open', () => sse.headers.some((h) => h.accept === 'text/event-stream' && !h['content-type']));
+    const leaving = await connect();
+    await leaving.callTool({ name: 'echo', arguments: { message: 'one' } });
+    await leaving.callTool({ name: 'echo', arguments: { message: 'two' } });
+    const closedAt = Date.now();
+    await leaving.close();
+    await until('the idle session to end', () => jrx.logs.some((l) => l.eventName === EVENT_AUDIT_SESSION_END), 15_000);
+    const ends = jrx.logs.filter((l) => l.eventName === EVENT_AUDIT_SESSION_END);
+    assert.equal(ends.length, 1, 'only the host that left');
+    assert.equal(ends[0]!.attributes[F.sessionRequests], 2);
+    // Ended at its last activity, not when the idle time (1 s) was noticed.
+    assert.ok(Number(ends[0]!.attributes[F.durationUs]) < 1_000_000, `duration ${ends[0]!.attributes[F.durationUs]} us`);
+    assert.ok(Date.now() - closedAt >= 1000, 'noticed after the idle time');
+    await staying.callTool({ name: 'echo', arguments: { message: 'still here' } });
+    await staying.close();
+    assert.equal(await proxy.stop(), 0);
+    await until('the staying session to end at stop', () => jrx.logs.filter((l) => l.eventName === EVENT_AUDIT_SESSION_END).length === 2);
+  } finally {
+    await sse.stop();
+    await jrx.stop();
+  }
+});

@@ -13,6 +13,12 @@ import type { ConservationOptions } from '@mcp-conservation/instrumentation';
 export const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
 /** How long a stdio proxy whose server exited may spend on its last telemetry flush. */
 export const STDIO_EXIT_FLUSH_MS = 1000;
+/**
+ * An HTTP host that closes without DELETE (the SDK client does) is seen
+ * only as silence: a session with no traffic and no open stream this long
+ * has ended, at its last activity.
+ */
+export const DEFAULT_SESSION_IDLE_S = 600;
 
 export const PROXY_HELP = `Usage: mcp-conservation proxy [options] -- <server command> [args...]      (stdio)
        mcp-conservation proxy [options] --http <upstream url> --listen <host:port>
@@ -35,6 +41,8 @@ Options:
   --http <url>                upstream Streamable HTTP endpoint (HTTP mode)
   --listen <host:port>        where to listen in HTTP mode (default 127.0.0.1:8808)
   --max-message-bytes <n>     larger messages are relayed unread (default ${DEFAULT_MAX_MESSAGE_BYTES})
+  --session-idle <seconds>    HTTP: a session with no traffic and no open stream
+                              this long has ended (default ${DEFAULT_SESSION_IDLE_S})
   --audit-key-file <file>     key for the audit trail's HMAC chain
                               (default: MCP_CONSERVATION_AUDIT_KEY)
   --quiet                     no progress on stderr (warnings still)
@@ -55,6 +63,7 @@ interface ProxyFlags {
   http?: string;
   listen?: string;
   'max-message-bytes'?: string;
+  'session-idle'?: string;
   'audit-key-file'?: string;
   quiet?: boolean;
 }
@@ -83,6 +92,7 @@ export async function runProxy(argv: string[]): Promise<number> {
     http: { type: 'string' },
     listen: { type: 'string' },
     'max-message-bytes': { type: 'string' },
+    'session-idle': { type: 'string' },
     'audit-key-file': { type: 'string' },
     quiet: { type: 'boolean', short: 'q' },
   });
@@ -92,6 +102,7 @@ export async function runProxy(argv: string[]): Promise<number> {
   }
   if (positionals.length) throw usageError(`proxy: put the server command after '--': mcp-conservation proxy -- ${positionals.join(' ')}\nRun \`mcp-conservation proxy --help\` for usage.`);
   const maxMessageBytes = positiveInt('--max-message-bytes', values['max-message-bytes'], DEFAULT_MAX_MESSAGE_BYTES);
+  const sessionIdleMs = positiveInt('--session-idle', values['session-idle'], DEFAULT_SESSION_IDLE_S) * 1000;
   const auditKey = resolveKey('proxy', undefined, values['audit-key-file']);
   const options: ConservationOptions = auditKey !== undefined ? { auditKey } : {};
   const quiet = values.quiet === true;
@@ -114,7 +125,7 @@ export async function runProxy(argv: string[]): Promise<number> {
     consoleToStderr();
     const { runHttpProxy } = await import('../proxy/http.js');
     const telemetry = startTelemetry(options);
-    return runHttpProxy({ upstream, listen, maxMessageBytes, telemetry, note, step });
+    return runHttpProxy({ upstream, listen, maxMessageBytes, sessionIdleMs, telemetry, note, step });
   }
 
   if (values.listen !== undefined) throw usageError('proxy: --listen needs --http <upstream url>');

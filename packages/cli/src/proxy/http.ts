@@ -21,6 +21,8 @@ export interface HttpProxyOptions {
   readonly upstream: URL;
   readonly listen: { readonly host: string; readonly port: number };
   readonly maxMessageBytes: number;
+  /** A session with no traffic and no open exchange this long has ended. */
+  readonly sessionIdleMs: number;
   readonly telemetry: ProxyTelemetry;
   readonly note: (message: string) => void;
   readonly step: (message: string) => void;
@@ -106,6 +108,10 @@ interface Observed {
 interface SessionSlot {
   id: string | undefined;
   readonly session: McpSession;
+  /** Exchanges (a request and its answer, an SSE stream) open now. */
+  exchanges: number;
+  /** performance.now() of the last byte either way. */
+  lastActive: number;
 }
 
 /** Requests of a host message that expect a response (for sendFailed when the upstream does not answer). */
@@ -126,17 +132,36 @@ export class HttpRelay {
   private readonly agent: http.Agent;
   private readonly client: typeof http | typeof https;
   private readonly port: number;
+  private readonly sweeper: NodeJS.Timeout;
 
   constructor(private readonly o: HttpProxyOptions) {
     const secure = o.upstream.protocol === 'https:';
     this.client = secure ? https : http;
     this.agent = new (secure ? https.Agent : http.Agent)({ keepAlive: true });
     this.port = o.upstream.port ? Number(o.upstream.port) : secure ? 443 : 80;
+    this.sweeper = setInterval(() => this.endIdle(), Math.min(o.sessionIdleMs / 4, 30_000));
+    this.sweeper.unref();
+  }
+
+  /**
+   * Ends the sessions that went quiet: no exchange open (the SDK client
+   * keeps its GET stream open while connected) and no traffic for the idle
+   * time. A host closing without DELETE is seen only so. The session ends
+   * at its last activity.
+   */
+  private endIdle(): void {
+    const now = performance.now();
+    const slots = new Set([...this.byId.values(), ...(this.sessionless ? [this.sessionless] : [])]);
+    for (const slot of slots) {
+      if (slot.exchanges === 0 && now - slot.lastActive >= this.o.sessionIdleMs) this.closeSlot(slot, slot.lastActive);
+    }
   }
 
   private open(id: string | undefined): SessionSlot {
     const slot: SessionSlot = {
       id,
+      exchanges: 0,
+      lastActive: performance.now(),
       session: this.o.telemetry.core.openSession({
         networkTransport: NETWORK_TRANSPORT_VALUES.tcp,
         serverAddress: this.o.upstream.hostname,
@@ -168,17 +193,18 @@ export class HttpRelay {
     this.byId.set(id, slot);
   }
 
-  private closeSlot(slot: SessionSlot): void {
+  private closeSlot(slot: SessionSlot, endedAt?: number): void {
     if (slot.id) this.byId.delete(slot.id);
     if (this.sessionless === slot) this.sessionless = undefined;
     try {
-      slot.session.close();
+      slot.session.close(endedAt);
     } catch (error) {
       this.o.note(`closing a session's telemetry failed: ${String(error)}`);
     }
   }
 
   closeAll(): void {
+    clearInterval(this.sweeper);
     for (const slot of [...this.byId.values()]) this.closeSlot(slot);
     if (this.sessionless) this.closeSlot(this.sessionless);
     this.agent.destroy();
@@ -280,9 +306,17 @@ export class HttpRelay {
       } else res.destroy();
     };
     upstream.on('error', failed);
+    if (slot) {
+      slot.exchanges++;
+      slot.lastActive = performance.now();
+    }
     // The host went away: so does our request upstream (an SSE stream ends there too).
     res.on('close', () => {
       if (!res.writableFinished) upstream.destroy();
+      if (slot) {
+        slot.exchanges--;
+        slot.lastActive = performance.now();
+      }
     });
     upstream.on('response', (up) => {
       answered = true;
@@ -301,6 +335,7 @@ export class HttpRelay {
       const type = String(up.headers['content-type'] ?? '').toLowerCase();
       const sink = observe ? this.observer(slot.session, type, up.headers['content-encoding'] as string | undefined) : undefined;
       up.on('data', (c: Buffer) => {
+        if (slot) slot.lastActive = performance.now();
         if (!res.write(c)) {
           up.pause();
           res.once('drain', () => up.resume());

@@ -870,10 +870,14 @@ export class McpSession {
 
   // --- End --------------------------------------------------------------------------
 
-  /** The transport closed: pending requests are lost, definitions decided, the session ends. */
-  close(): void {
+  /**
+   * The transport closed: pending requests are lost, definitions decided,
+   * the session ends, at `endedAt` (a `performance.now()` time) when the
+   * end is known only later (an HTTP session found idle).
+   */
+  close(endedAt?: number): void {
     if (this.closed) return;
-    const now = performance.now();
+    const now = endedAt ?? performance.now();
     for (const p of this.pending.values()) {
       if (p.unparseable !== undefined) {
         this.lostUnparseable(p, now);
