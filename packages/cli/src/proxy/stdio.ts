@@ -40,11 +40,18 @@ function pipeWriter(target: NodeJS.WritableStream, source: NodeJS.ReadableStream
     }
     if (error.code !== 'EPIPE' && error.code !== 'ERR_STREAM_DESTROYED') process.stderr.write(`mcp-conservation: proxy: write failed: ${error.message}\n`);
   });
+  // One drain listener however many lines found the target full (one per line passed Node's listener limit).
+  let waiting = false;
+  const resume = () => {
+    waiting = false;
+    source.resume();
+  };
   return (bytes: Buffer) => {
     if (gone || bytes.length === 0) return;
-    if (!target.write(bytes)) {
+    if (!target.write(bytes) && !waiting) {
+      waiting = true;
       source.pause();
-      target.once('drain', () => source.resume());
+      target.once('drain', resume);
     }
   };
 }
