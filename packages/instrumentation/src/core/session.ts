@@ -34,6 +34,7 @@ import {
   EVENT_AUDIT_SESSION_END,
   GEN_AI_OPERATION_EXECUTE_TOOL,
   LOSS_CAUSE_VALUES as CAUSE,
+  OBSERVER_VALUES,
   OUTCOME_VALUES as OUT,
   VOLUME_EXCLUDED_METHODS,
   spanName,
@@ -396,7 +397,7 @@ export class McpSession {
     if (this.closed || !isObject(message)) return;
     if (message.method !== undefined || message.id === undefined || message.id === null) return;
     if (!('result' in message) && !('error' in message)) return;
-    const id = String(message.id);
+    const id = this.responseId(message.id);
     const now = performance.now();
     const p = this.pending.get(id);
     if (p) {
@@ -406,6 +407,19 @@ export class McpSession {
     }
     const tomb = this.tombstones.take(id);
     if (tomb) this.late(tomb, message, wireBytes);
+  }
+
+  /**
+   * The request id a response answers. The SDK client matches responses
+   * by `Number(id)`: a server answering request 5 with id "05" still
+   * reaches its caller, so the SDK observer pairs the same way. The proxy
+   * relays for hosts that match ids exactly, and does too.
+   */
+  private responseId(raw: unknown): string {
+    const id = String(raw);
+    if (this.pending.has(id) || typeof raw !== 'string' || this.rt.observer !== OBSERVER_VALUES.sdk) return id;
+    const n = Number(raw);
+    return Number.isInteger(n) ? String(n) : id;
   }
 
   /** Starts the analysis of a response when it is rendered; calls `done` (later) with it, or returns false. */
