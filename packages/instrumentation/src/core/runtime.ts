@@ -68,7 +68,18 @@ export class ConservationObserver {
   private readonly servers: CappedValues;
   private readonly names: CappedValues;
   private readonly errorCodes: CappedValues;
-  private readonly initialized = new Set<string>();
+  /** Series created at zero, per set of instruments: a new meter provider (a late global registration) gets them again. */
+  private readonly initialized = new WeakMap<Instruments, Set<string>>();
+
+  /** The instruments, and whether `key`'s zero series still have to be created on them. */
+  private firstTime(key: string): Instruments | undefined {
+    const inst = this.instruments();
+    let done = this.initialized.get(inst);
+    if (!done) this.initialized.set(inst, (done = new Set()));
+    if (done.has(key)) return undefined;
+    done.add(key);
+    return inst;
+  }
   /** Sessions with accounting queued; nothing else holds a session. */
   private readonly busySessions = new Set<McpSession>();
   private readonly waitingForTick = new Set<McpSession>();
@@ -160,10 +171,8 @@ export class ConservationObserver {
    */
   zeroInit(serverName: string | undefined): void {
     const server = this.capServer(serverName);
-    const key = `s|${server ?? ''}`;
-    if (this.initialized.has(key)) return;
-    this.initialized.add(key);
-    const inst = this.instruments();
+    const inst = this.firstTime(`s|${server ?? ''}`);
+    if (!inst) return;
     const base = { ...(server ? { [ATTR_SERVER_NAME]: server } : {}), [ATTR_OBSERVER]: this.observer };
     inst.overLimit.add(0, base);
     inst.auditRecords.add(0, base);
@@ -185,10 +194,8 @@ export class ConservationObserver {
   zeroInitTool(serverName: string | undefined, toolName: string): void {
     const server = this.capServer(serverName);
     const tool = this.capTool(toolName);
-    const key = `t|${server ?? ''}|${tool}`;
-    if (this.initialized.has(key)) return;
-    this.initialized.add(key);
-    const inst = this.instruments();
+    const inst = this.firstTime(`t|${server ?? ''}|${tool}`);
+    if (!inst) return;
     const base = { ...(server ? { [ATTR_SERVER_NAME]: server } : {}), [ATTR_OBSERVER]: this.observer, [ATTR_GEN_AI_TOOL_NAME]: tool };
     for (const outcome of Object.values(OUTCOME_VALUES)) inst.toolCalls.add(0, { ...base, [ATTR_OUTCOME]: outcome });
     const call = { ...base, [ATTR_MCP_METHOD_NAME]: 'tools/call' };
