@@ -66,13 +66,36 @@ test('undecodable files: truncated zstd and gzip, protobuf, binary garbage, a cu
     writeFileSync(path, content);
     const r = await runCli(['audit', 'verify', '--json', path]);
     assertNoCrash(r);
-    assert.equal(r.code, 1, `${name}: ${r.stdout}`);
-    const d = JSON.parse(r.stdout).diagnostics as string[];
-    assert.ok(d.some((x) => expected.test(x)), `${name}: ${d.join('\n')}`);
+    if (name === 'cut.gz') continue;
+    // Nothing in the file could be read: an input error, with the reason.
+    assert.equal(r.code, 3, `${name}: ${r.stdout}${r.stderr}`);
+    assert.match(r.stderr, /no audit records found in 1 file\(s\)/, name);
+    assert.match(r.stderr, expected, name);
   }
-  // The truncated gzip still yields the records before the cut.
+  // The truncated gzip still yields the records before the cut: verified, with the cut reported.
   const r = await runCli(['audit', 'verify', '--json', join(dir, 'cut.gz')]);
+  assert.equal(r.code, 1);
   assert.ok(JSON.parse(r.stdout).records >= 1);
+  assert.ok((JSON.parse(r.stdout).diagnostics as string[]).some((x) => /gzip data does not decompress .*truncated or corrupt/.test(x)));
+});
+
+test('decompression bombs and giant lines are reported, not read: no crash', async () => {
+  // A gzip of 520 MiB of spaces (about 500 KB), and a 130 MiB line inside a valid file.
+  const bomb = join(dir, 'bomb.json.gz');
+  writeFileSync(bomb, gzipSync(Buffer.alloc(520 * 1024 * 1024, 0x20)));
+  const r = await runCli(['audit', 'verify', bomb]);
+  assertNoCrash(r);
+  assert.equal(r.code, 3, r.stderr);
+  assert.match(r.stderr, /gzip data decompresses past 536870912 bytes: not read/);
+  const messages = await serializeRecords(records);
+  const giant = join(dir, 'giant-line.json');
+  writeFileSync(giant, Buffer.concat([Buffer.from(`${messages[0]}\n{"x":"`), Buffer.alloc(130 * 1024 * 1024, 0x61), Buffer.from(`"}\n${messages.slice(1).join('\n')}\n`)]));
+  const g = await runCli(['audit', 'verify', '--json', giant]);
+  assertNoCrash(g);
+  assert.equal(g.code, 1, g.stderr);
+  const json = JSON.parse(g.stdout);
+  assert.equal(json.records, records.length);
+  assert.ok((json.diagnostics as string[]).some((d) => /:2: a line of \d+ bytes, longer than 134217728: not read/.test(d)), json.diagnostics.join('\n'));
 });
 
 test('files without audit records, missing files and unreadable files are input errors (exit 3)', async () => {

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync, zstdCompressSync } from 'node:zlib';
 import { AUDIT_FIELDS } from '@mcp-conservation/semconv';
+import { GENESIS_LINK, sealRecord, type AuditRecord, type AuditValue } from '@mcp-conservation/semconv/audit';
 import { runCli } from './helpers/cli.ts';
 import { serializeRecords, writeJsonLines } from './helpers/otlp-writer.ts';
 import { keyed, unkeyed, KEY } from './helpers/vectors.ts';
@@ -31,12 +32,13 @@ test('clean trail in a rotated set (backup + live file): exit 0, every record re
   // The file exporter's rotation renames the live file with a timestamp and starts a new one.
   await writeJsonLines(join(set, 'audit-2026-11-25T12-00-00.000.json'), records(unkeyed));
   await writeJsonLines(join(set, 'audit.json'), records(keyed));
-  const r = await runCli(['audit', 'verify', '--key', KEY, join(set, 'audit-2026-11-25T12-00-00.000.json'), join(set, 'audit.json')]);
+  // The trail mixes an unkeyed and a keyed producer: --allow-unkeyed accepts the unkeyed chain, counted as not authenticated.
+  const r = await runCli(['audit', 'verify', '--key', KEY, '--allow-unkeyed', join(set, 'audit-2026-11-25T12-00-00.000.json'), join(set, 'audit.json')]);
   assert.equal(r.code, 0, r.stdout + r.stderr);
-  assert.match(r.stdout, /2 file\(s\), 8 record\(s\) in 2 session\(s\)/);
+  assert.match(r.stdout, /2 file\(s\), 8 record\(s\) in 2 session\(s\), 4 not authenticated \(plain SHA-256 chains\)/);
   assert.match(r.stdout, /^OK: every chain is contiguous and unaltered$/m);
   // A folder is read as a rotated set, with the same result.
-  const folder = await runCli(['audit', 'verify', '--key', KEY, '--json', set]);
+  const folder = await runCli(['audit', 'verify', '--key', KEY, '--allow-unkeyed', '--json', set]);
   assert.equal(folder.code, 0, folder.stderr);
   const json = JSON.parse(folder.stdout);
   assert.equal(json.ok, true);
@@ -54,7 +56,7 @@ test('one record removed and one altered: each reported with session and positio
   // Remove the 2nd record of the unkeyed session; change the outcome of the 3rd keyed record.
   const tampered = [u[0]!, u[2]!, u[3]!, k[0]!, k[1]!, { ...k[2]!, [AUDIT_FIELDS.outcome]: 'success', [AUDIT_FIELDS.tokensLost]: 0 }, k[3]!];
   await writeJsonLines(file, tampered);
-  const r = await runCli(['audit', 'verify', '--key', KEY, file]);
+  const r = await runCli(['audit', 'verify', '--key', KEY, '--allow-unkeyed', file]);
   assert.equal(r.code, 1, r.stdout + r.stderr);
   const lines = r.stdout.split('\n');
   const gap = lines.filter((l) => l.startsWith('GAP'));
@@ -62,11 +64,59 @@ test('one record removed and one altered: each reported with session and positio
   assert.deepEqual(gap, [`GAP                session s-unkeyed seq 2: records 2..2 are missing (before ${file}:2 record 1)`]);
   assert.deepEqual(altered, [`ALTERED            session s-keyed seq 3: content does not match its link (${file}:6 record 1)`]);
   assert.match(r.stdout, /^FAIL: 1 gap, 1 altered$/m);
-  const json = JSON.parse((await runCli(['audit', 'verify', '--key-file', writeKeyFile(), '--json', '--quiet', file])).stdout);
+  const json = JSON.parse((await runCli(['audit', 'verify', '--key-file', writeKeyFile(), '--allow-unkeyed', '--json', '--quiet', file])).stdout);
   assert.deepEqual(json.problems.map((p: { kind: string; session: string; seq: number }) => [p.kind, p.session, p.seq]), [
     ['gap', 's-unkeyed', 2],
     ['altered', 's-keyed', 3],
   ]);
+});
+
+test('with a key, a trail re-chained with plain SHA-256 by someone without the key is found: every record unkeyed, exit 1', async () => {
+  // The forger turns the keyed session's timeout into a success, names another user and re-chains it unkeyed; then invents a session.
+  let prev = GENESIS_LINK;
+  const forged = records(keyed).map((r) => {
+    const fields: Record<string, AuditValue> = {};
+    for (const [k, v] of Object.entries(r)) if (k !== AUDIT_FIELDS.link && k !== AUDIT_FIELDS.prev && k !== AUDIT_FIELDS.chainAlgorithm) fields[k] = v;
+    if (fields[AUDIT_FIELDS.outcome] === 'timeout') fields[AUDIT_FIELDS.outcome] = 'success';
+    fields[AUDIT_FIELDS.user] = 'mallory';
+    const sealed = sealRecord(fields as AuditRecord, prev);
+    prev = String(sealed[AUDIT_FIELDS.link]);
+    return sealed;
+  });
+  const file = join(dir, 'forged.json');
+  await writeJsonLines(file, forged);
+  const r = await runCli(['audit', 'verify', '--key', KEY, '--json', file]);
+  assert.equal(r.code, 1, r.stdout + r.stderr);
+  assert.deepEqual(
+    (JSON.parse(r.stdout).problems as { kind: string; seq: number }[]).map((p) => [p.kind, p.seq]),
+    [
+      ['unkeyed', 1],
+      ['unkeyed', 2],
+      ['unkeyed', 3],
+      ['unkeyed', 4],
+    ],
+  );
+  // Without the key a plain chain is all there is to check: it holds, which is why a key is the only proof against a forger.
+  assert.equal((await runCli(['audit', 'verify', file])).code, 0);
+  // An unknown chain algorithm is malformed, with or without a key.
+  const odd = join(dir, 'odd-alg.json');
+  await writeJsonLines(odd, [{ ...forged[0]!, [AUDIT_FIELDS.chainAlgorithm]: 'none' }]);
+  const o = await runCli(['audit', 'verify', '--allow-open', '--json', odd]);
+  assert.deepEqual((JSON.parse(o.stdout).problems as { kind: string }[]).map((p) => p.kind), ['malformed']);
+});
+
+test('a non-finite integer in a record is that record malformed, not a crash', async () => {
+  const file = join(dir, 'nonfinite.json');
+  const messages = await serializeRecords(records(unkeyed));
+  // The duration of record 2 as an int64 no number can hold.
+  const bad = messages.map((m, i) => (i === 1 ? m.replace(/("key":"mcp_conservation\.audit\.duration_us","value":\{"intValue":)"?\d+"?/, '$1"1e999"') : m));
+  assert.notEqual(bad[1], messages[1]);
+  writeFileSync(file, bad.map((m) => `${m}\n`).join(''));
+  const r = await runCli(['audit', 'verify', '--json', file]);
+  assert.equal(r.code, 1, r.stderr);
+  assert.doesNotMatch(r.stderr, /internal error/);
+  const problems = JSON.parse(r.stdout).problems as { kind: string; seq: number; detail: string }[];
+  assert.deepEqual(problems.map((p) => [p.kind, p.seq]), [['malformed', 2]]);
 });
 
 function writeKeyFile(): string {
@@ -107,7 +157,7 @@ test('Collector encodings: int64 as strings, length-prefixed zstd frames, whole-
   for (const [name, content] of Object.entries(files)) {
     const path = join(dir, name);
     writeFileSync(path, content);
-    const r = await runCli(['audit', 'verify', '--key', KEY, '--json', path]);
+    const r = await runCli(['audit', 'verify', '--key', KEY, '--allow-unkeyed', '--json', path]);
     assert.equal(r.code, 0, `${name}: ${r.stdout}${r.stderr}`);
     assert.equal(JSON.parse(r.stdout).records, 8, name);
   }

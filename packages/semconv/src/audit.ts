@@ -142,6 +142,17 @@ const FIELD_ORDER: readonly string[] = Object.values(AUDIT_FIELDS).sort();
 const KNOWN_FIELDS = new Set(FIELD_ORDER);
 
 /**
+ * A string as it will be after any UTF-8 transport: lone surrogates (a
+ * server may name a tool so) become U+FFFD before hashing, or every hop
+ * through protobuf or the Collector would make the record look altered.
+ */
+function wellFormed(v: AuditValue): AuditValue {
+  if (typeof v !== 'string') return v;
+  const s = v as string & { isWellFormed(): boolean; toWellFormed(): string };
+  return s.isWellFormed() ? v : s.toWellFormed();
+}
+
+/**
  * Completes a record with its chain algorithm, previous link and own link.
  * The record is built with its keys in canonical order, which keeps
  * canonicalization cheap on the path that emits every record.
@@ -151,11 +162,28 @@ export function sealRecord(fields: AuditRecord, prev: string, key?: string | Buf
   const unsealed: Record<string, AuditValue> = {};
   for (const f of FIELD_ORDER) {
     const v = f === AUDIT_FIELDS.chainAlgorithm ? algorithm : f === AUDIT_FIELDS.prev ? prev : f === AUDIT_FIELDS.link ? undefined : fields[f];
-    if (v !== undefined) unsealed[f] = v;
+    if (v !== undefined) unsealed[f] = wellFormed(v);
   }
-  for (const f of Object.keys(fields)) if (!KNOWN_FIELDS.has(f) && fields[f] !== undefined) unsealed[f] = fields[f] as AuditValue;
+  for (const f of Object.keys(fields)) if (!KNOWN_FIELDS.has(f) && fields[f] !== undefined) unsealed[f] = wellFormed(fields[f] as AuditValue);
   unsealed[AUDIT_FIELDS.link] = digest(canonicalJson(unsealed), key);
   return unsealed;
+}
+
+/** A record's link, or the error that keeps it from being computed (a non-finite number read from a file). */
+function linkOrError(record: AuditRecord, key: string | Buffer | undefined): string | Error {
+  try {
+    return computeLink(record, key);
+  } catch (error) {
+    return error instanceof Error ? error : new Error(String(error));
+  }
+}
+
+function canonicalOrUndefined(record: AuditRecord): string | undefined {
+  try {
+    return canonicalRecord(record);
+  } catch {
+    return undefined;
+  }
 }
 
 function equalHex(a: string, b: string): boolean {
@@ -164,7 +192,7 @@ function equalHex(a: string, b: string): boolean {
   return ba.length === bb.length && timingSafeEqual(ba, bb);
 }
 
-export type ChainProblemKind = 'gap' | 'altered' | 'broken_link' | 'duplicate_conflict' | 'malformed' | 'no_key' | 'incomplete';
+export type ChainProblemKind = 'gap' | 'altered' | 'broken_link' | 'duplicate_conflict' | 'malformed' | 'no_key' | 'unkeyed' | 'incomplete';
 
 export interface ChainProblem {
   readonly kind: ChainProblemKind;
@@ -191,6 +219,8 @@ export interface VerifyResult {
   readonly duplicates: number;
   readonly sessions: readonly SessionSummary[];
   readonly problems: readonly ChainProblem[];
+  /** Records accepted with a plain SHA-256 chain although a key was given (`allowUnkeyed`). */
+  readonly unauthenticated: number;
 }
 
 export interface VerifyOptions {
@@ -198,6 +228,13 @@ export interface VerifyOptions {
   readonly key?: string | Buffer;
   /** Report sessions without a session_end record (default true). */
   readonly requireEnd?: boolean;
+  /**
+   * With a key, accept records chained with plain SHA-256 (a trail mixing
+   * keyed and unkeyed producers). Anyone can recompute such a chain, so
+   * they are counted in `unauthenticated`, not proven. Default false: with
+   * a key, each of them is an `unkeyed` problem.
+   */
+  readonly allowUnkeyed?: boolean;
 }
 
 /**
@@ -211,6 +248,7 @@ export function verifyChain(records: Iterable<AuditRecord>, options: VerifyOptio
   const bySession = new Map<string, Map<number, AuditRecord>>();
   let total = 0;
   let duplicates = 0;
+  let unauthenticated = 0;
   for (const record of records) {
     total++;
     const session = record[AUDIT_FIELDS.session];
@@ -224,7 +262,7 @@ export function verifyChain(records: Iterable<AuditRecord>, options: VerifyOptio
     if (!seqs) bySession.set(session, (seqs = new Map()));
     const existing = seqs.get(seq);
     if (existing) {
-      if (existing[AUDIT_FIELDS.link] === record[AUDIT_FIELDS.link] && canonicalRecord(existing) === canonicalRecord(record)) duplicates++;
+      if (existing[AUDIT_FIELDS.link] === record[AUDIT_FIELDS.link] && canonicalOrUndefined(existing) === canonicalOrUndefined(record)) duplicates++;
       else problems.push({ kind: 'duplicate_conflict', session, seq, detail: 'two different records carry this sequence number' });
       continue;
     }
@@ -246,13 +284,19 @@ export function verifyChain(records: Iterable<AuditRecord>, options: VerifyOptio
       }
       const alg = record[AUDIT_FIELDS.chainAlgorithm];
       const link = String(record[AUDIT_FIELDS.link]);
-      if (alg === CHAIN_ALGORITHMS.hmacSha256 && (options.key === undefined || options.key === '')) {
+      const keyed = options.key !== undefined && options.key !== '';
+      if (alg !== CHAIN_ALGORITHMS.hmacSha256 && alg !== CHAIN_ALGORITHMS.sha256) {
+        problems.push({ kind: 'malformed', session, seq, detail: `unknown chain algorithm ${JSON.stringify(alg)}` });
+      } else if (alg === CHAIN_ALGORITHMS.hmacSha256 && !keyed) {
         problems.push({ kind: 'no_key', session, seq, detail: 'record is chained with HMAC; give the audit key to verify it' });
+      } else if (alg === CHAIN_ALGORITHMS.sha256 && keyed && !options.allowUnkeyed) {
+        // Anyone can recompute a plain SHA-256 chain: with a key given, such a record proves nothing (and a rewritten trail would be one).
+        problems.push({ kind: 'unkeyed', session, seq, detail: 'record is chained with plain SHA-256 while an audit key was given: it cannot be authenticated' });
       } else {
-        const key = alg === CHAIN_ALGORITHMS.hmacSha256 ? options.key : undefined;
-        if (!equalHex(computeLink(record, key), link)) {
-          problems.push({ kind: 'altered', session, seq, detail: 'content does not match its link' });
-        }
+        if (alg === CHAIN_ALGORITHMS.sha256 && keyed) unauthenticated++;
+        const computed = linkOrError(record, alg === CHAIN_ALGORITHMS.hmacSha256 ? options.key : undefined);
+        if (computed instanceof Error) problems.push({ kind: 'malformed', session, seq, detail: `a value cannot be canonicalized: ${computed.message}` });
+        else if (!equalHex(computed, link)) problems.push({ kind: 'altered', session, seq, detail: 'content does not match its link' });
       }
       if (prevKnown && !equalHex(String(record[AUDIT_FIELDS.prev]), prevLink)) {
         problems.push({ kind: 'broken_link', session, seq, detail: 'prev does not match the link of the record before it' });
@@ -284,7 +328,7 @@ export function verifyChain(records: Iterable<AuditRecord>, options: VerifyOptio
       ...(first && typeof first[AUDIT_FIELDS.server] === 'string' ? { server: first[AUDIT_FIELDS.server] as string } : {}),
     });
   }
-  return { ok: problems.length === 0, records: total, duplicates, sessions, problems };
+  return { ok: problems.length === 0, records: total, duplicates, sessions, problems, unauthenticated };
 }
 
 /** An OTLP/JSON attribute (`{ key, value: AnyValue }`), as the Collector's file exporter writes it. */

@@ -12,6 +12,8 @@ import {
   computeLink,
   verifyChain,
   auditRecordFromOtlp,
+  sealRecord,
+  GENESIS_LINK,
   type AuditRecord,
 } from '@mcp-conservation/semconv/audit';
 
@@ -66,12 +68,31 @@ test('an unkeyed link is plain SHA-256 of the canonical form', () => {
   assert.equal(first.link, '3ced2fe7b9e5d33ea104418d51e77c7bd0303696adc26100a225d48b31e59409');
 });
 
-test('verifyChain accepts the vectors with the key', () => {
+test('verifyChain accepts the vectors with the key, the unkeyed session counted as not authenticated', () => {
   const all = vectors.sessions.flatMap((s) => s.records.map((r) => r.record));
-  const result = verifyChain(all, { key: 'test-vector-audit-key' });
+  const result = verifyChain(all, { key: 'test-vector-audit-key', allowUnkeyed: true });
   assert.deepEqual(result.problems, []);
+  assert.equal(result.unauthenticated, 4);
   assert.equal(result.sessions.length, 2);
   assert.ok(result.sessions.every((s) => s.ended && s.records === 4));
+  // Without allowUnkeyed, a key makes every plain SHA-256 record a problem: anyone can forge such a chain.
+  const strict = verifyChain(all, { key: 'test-vector-audit-key' });
+  assert.deepEqual(
+    strict.problems.map((p) => [p.kind, p.session]),
+    [1, 2, 3, 4].map(() => ['unkeyed', 's-unkeyed']),
+  );
+  assert.equal(strict.unauthenticated, 0);
+});
+
+test('a lone surrogate is sealed as U+FFFD, so the record survives any UTF-8 transport', () => {
+  const fields = { ...vectors.sessions[0]!.records[0]!.record };
+  for (const f of [F.link, F.prev, F.chainAlgorithm]) delete fields[f];
+  fields[F.tool] = 'search\ud800';
+  const sealed = sealRecord(fields, GENESIS_LINK);
+  assert.equal(sealed[F.tool], 'search\ufffd');
+  // What a UTF-8 hop (protobuf, the Collector) makes of it: unchanged now, so the link still holds.
+  const hopped = JSON.parse(Buffer.from(JSON.stringify(sealed), 'utf8').toString('utf8')) as AuditRecord;
+  assert.equal(verifyChain([hopped], { requireEnd: false }).ok, true);
 });
 
 test('verifyChain finds a removed record, an altered record and a missing key', () => {

@@ -15,6 +15,13 @@
 import { constants as zlibConstants, gunzipSync, zstdDecompressSync } from 'node:zlib';
 
 const GZIP_MAGIC = [0x1f, 0x8b];
+/**
+ * Bounds on what one file may decode to, and on one line of it: a few
+ * megabytes of compressed input can inflate to gigabytes. An archive file
+ * rotates at 100 MB by default; anything past these is reported, not read.
+ */
+export const MAX_DECODED_BYTES = 512 * 1024 * 1024;
+export const MAX_LINE_BYTES = 128 * 1024 * 1024;
 const ZSTD_MAGIC = [0x28, 0xb5, 0x2f, 0xfd];
 
 export type Message =
@@ -38,13 +45,17 @@ export interface Decoded {
 function zstdAll(buf: Buffer): { data: Buffer; error?: string } {
   const parts: Buffer[] = [];
   let offset = 0;
+  let decoded = 0;
   while (offset < buf.length) {
     try {
-      const { buffer, engine } = zstdDecompressSync(buf.subarray(offset), { info: true }) as unknown as { buffer: Buffer; engine: { bytesWritten: number } };
+      const left = MAX_DECODED_BYTES - decoded;
+      const { buffer, engine } = zstdDecompressSync(buf.subarray(offset), { info: true, maxOutputLength: Math.max(1, left) }) as unknown as { buffer: Buffer; engine: { bytesWritten: number } };
       if (!(engine.bytesWritten > 0)) return { data: Buffer.concat(parts), error: `zstd frame at byte ${offset} consumed no input` };
       parts.push(buffer);
+      decoded += buffer.length;
       offset += engine.bytesWritten;
     } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') return { data: Buffer.concat(parts), error: `zstd data decompresses past ${MAX_DECODED_BYTES} bytes: the rest is not read` };
       return { data: Buffer.concat(parts), error: `zstd data at byte ${offset} does not decompress (${(error as Error).message}): truncated or corrupt` };
     }
   }
@@ -68,6 +79,11 @@ function jsonLines(buf: Buffer, prefix: string): Message[] {
     let end = buf.indexOf(0x0a, start);
     if (end === -1) end = buf.length;
     line++;
+    if (end - start > MAX_LINE_BYTES) {
+      out.push({ where: `${prefix}:${line}`, error: `a line of ${end - start} bytes, longer than ${MAX_LINE_BYTES}: not read` });
+      start = end + 1;
+      continue;
+    }
     const text = buf.toString('utf8', start, end).trim();
     if (text) out.push({ where: `${prefix}:${line}`, text });
     start = end + 1;
@@ -111,12 +127,15 @@ export function decodeFile(buf: Buffer, name: string, depth = 0): Decoded {
     let data: Buffer;
     let error: string | undefined;
     try {
-      data = gunzipSync(buf);
+      data = gunzipSync(buf, { maxOutputLength: MAX_DECODED_BYTES });
     } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
+        return { encoding: 'gzip', messages: [], fatal: `gzip data decompresses past ${MAX_DECODED_BYTES} bytes: not read` };
+      }
       // Keep what decompresses (a file cut short), and say why the rest is missing.
       error = `gzip data does not decompress (${(e as Error).message}): truncated or corrupt`;
       try {
-        data = gunzipSync(buf, { finishFlush: zlibConstants.Z_SYNC_FLUSH });
+        data = gunzipSync(buf, { finishFlush: zlibConstants.Z_SYNC_FLUSH, maxOutputLength: MAX_DECODED_BYTES });
       } catch {
         data = Buffer.alloc(0);
       }

@@ -18,12 +18,16 @@ export interface AuditVerification {
   readonly sessions: readonly SessionSummary[];
   readonly problems: readonly LocatedProblem[];
   readonly diagnostics: readonly string[];
+  /** Records accepted in plain SHA-256 chains although a key was given (allowUnkeyed): not authenticated. */
+  readonly unauthenticated: number;
 }
 
 export interface AuditVerifyOptions {
   readonly key?: string;
   /** Sessions without a session_end record are not a problem (a trail still being written). */
   readonly allowOpen?: boolean;
+  /** With a key, plain SHA-256 chains are accepted (counted as not authenticated) rather than reported. */
+  readonly allowUnkeyed?: boolean;
 }
 
 const SEP = '\u0000';
@@ -44,7 +48,7 @@ export function verifyRecords(read: ReadResult, options: AuditVerifyOptions = {}
   for (const seqs of seqsBySession.values()) seqs.sort((a, b) => a - b);
   const result = verifyChain(
     read.records.map((r) => r.record),
-    { ...(options.key !== undefined ? { key: options.key } : {}), requireEnd: options.allowOpen !== true },
+    { ...(options.key !== undefined ? { key: options.key } : {}), requireEnd: options.allowOpen !== true, allowUnkeyed: options.allowUnkeyed === true },
   );
   const problems = result.problems.map((p): LocatedProblem => {
     // A gap at seq n is located by the first record after it.
@@ -63,5 +67,6 @@ export function verifyRecords(read: ReadResult, options: AuditVerifyOptions = {}
     sessions: result.sessions,
     problems,
     diagnostics: read.diagnostics,
+    unauthenticated: result.unauthenticated,
   };
 }

@@ -30,6 +30,9 @@ Options:
   --key-file <file>    read the audit key from a file (one trailing newline is ignored)
   --allow-open         sessions without a session_end record are not a problem
                        (a trail that is still being written)
+  --allow-unkeyed      with a key: accept records chained with plain SHA-256
+                       (producers without the key); they are counted as not
+                       authenticated, since anyone can recompute such a chain
   --json               print the result as JSON on stdout
   --quiet              no progress on stderr
   -h, --help           this help
@@ -43,6 +46,7 @@ interface VerifyFlags {
   key?: string;
   'key-file'?: string;
   'allow-open'?: boolean;
+  'allow-unkeyed'?: boolean;
   json?: boolean;
   quiet?: boolean;
 }
@@ -63,7 +67,8 @@ export function formatVerification(v: AuditVerification): string {
   lines.push(
     `audit verify: ${v.files} file(s), ${v.records} record(s) in ${v.sessions.length} session(s)` +
       (v.duplicates ? `, ${v.duplicates} identical duplicate(s) ignored` : '') +
-      (open ? `, ${open} without session_end` : ''),
+      (open ? `, ${open} without session_end` : '') +
+      (v.unauthenticated ? `, ${v.unauthenticated} not authenticated (plain SHA-256 chains)` : ''),
   );
   for (const p of v.problems) {
     lines.push(`${p.kind.toUpperCase().padEnd(18)} session ${p.session} seq ${p.seq}: ${p.detail}${p.location ? ` (${p.location})` : ''}`);
@@ -85,6 +90,7 @@ async function runVerify(argv: string[]): Promise<number> {
     key: { type: 'string' },
     'key-file': { type: 'string' },
     'allow-open': { type: 'boolean' },
+    'allow-unkeyed': { type: 'boolean' },
     json: { type: 'boolean' },
     quiet: { type: 'boolean', short: 'q' },
   });
@@ -96,11 +102,17 @@ async function runVerify(argv: string[]): Promise<number> {
   const key = resolveKey('audit verify', values.key, values['key-file']);
   const progress = stderrProgress(values.quiet === true);
   const read = await readAuditFiles(positionals, progress);
-  if (read.records.length === 0 && read.diagnostics.length === 0) {
-    throw new CliError(EXIT.input, `audit verify: no audit records found in ${read.files.length} file(s)` + (read.skipped.nonLogMessages ? ` (${read.skipped.nonLogMessages} message(s) hold traces or metrics, not logs)` : ''));
+  if (read.records.length === 0) {
+    // Nothing could be verified: not an audit file, or nothing in it could be read (exit 3, as documented).
+    throw new CliError(
+      EXIT.input,
+      `audit verify: no audit records found in ${read.files.length} file(s)` +
+        (read.skipped.nonLogMessages ? ` (${read.skipped.nonLogMessages} message(s) hold traces or metrics, not logs)` : '') +
+        read.diagnostics.map((d) => `\n  ${d}`).join(''),
+    );
   }
   progress.step(`verifying ${read.records.length} records`);
-  const verification = verifyRecords(read, { ...(key !== undefined ? { key } : {}), allowOpen: values['allow-open'] === true });
+  const verification = verifyRecords(read, { ...(key !== undefined ? { key } : {}), allowOpen: values['allow-open'] === true, allowUnkeyed: values['allow-unkeyed'] === true });
   process.stdout.write(values.json ? `${JSON.stringify(verification, null, 2)}\n` : `${formatVerification(verification)}\n`);
   return verification.ok ? EXIT.ok : EXIT.findings;
 }

@@ -17,12 +17,15 @@ export interface AuditFacts {
   /** Sessions without a session_end record: still open, or their tail is lost. */
   readonly open: readonly SessionSummary[];
   readonly diagnostics: readonly string[];
+  /** Records in plain SHA-256 chains read with a key: not authenticated. */
+  readonly unauthenticated: number;
 }
 
 export async function collectAudit(files: readonly string[], key: string | undefined, progress: Progress): Promise<AuditFacts> {
   const read = await readAuditFiles(files, progress);
   // Open sessions are listed apart: at report time some sessions are still running.
-  const v = verifyRecords(read, { ...(key !== undefined ? { key } : {}), allowOpen: true });
+  // Unkeyed chains are counted apart too: a report describes the trail it is given.
+  const v = verifyRecords(read, { ...(key !== undefined ? { key } : {}), allowOpen: true, allowUnkeyed: true });
   return {
     files: v.files,
     records: v.records,
@@ -32,5 +35,6 @@ export async function collectAudit(files: readonly string[], key: string | undef
     problems: v.problems,
     open: v.sessions.filter((s) => !s.ended),
     diagnostics: v.diagnostics,
+    unauthenticated: v.unauthenticated,
   };
 }

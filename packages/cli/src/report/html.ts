@@ -75,7 +75,8 @@ function auditSection(a: AuditFacts | undefined): string {
   <div><span id="audit-gaps">${gaps.length}</span> gaps</div>
   <div><span id="audit-altered">${altered.length}</span> altered records</div>
   <div><span id="audit-open">${a.open.length}</span> sessions without session_end</div>
-</div>
+${a.unauthenticated ? `  <div><span id="audit-unauthenticated">${a.unauthenticated}</span> records not authenticated (plain SHA-256 chains, read with a key)</div>
+` : ''}</div>
 <h3>Sessions over 100 requests</h3>
 ${table(['Session', 'User', 'Server', 'Requests'], a.overLimit.map((s) => [s.session, s.user ?? '', s.server ?? '', count(s.requests)]), 'None.', 'over-limit')}
 <h3>Gaps</h3>
