@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync, readFileSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, readFileSync, mkdirSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync, zstdCompressSync } from 'node:zlib';
@@ -196,4 +196,16 @@ test('other log records and trace files in the same folder are skipped, not coun
   writeFileSync(legacyFile, `${JSON.stringify(legacy)}\n`);
   const l = await runCli(['audit', 'verify', '--allow-open', '--json', legacyFile]);
   assert.equal(JSON.parse(l.stdout).records, 1, l.stdout);
+});
+
+test('a folder holding links to trail files reads them; its subfolders are named, not read', async () => {
+  const real = join(dir, 'linked-real.json');
+  await writeJsonLines(real, records(unkeyed));
+  const folder = join(dir, 'linked');
+  mkdirSync(join(folder, 'older'), { recursive: true });
+  symlinkSync(real, join(folder, 'audit.json'));
+  const r = await runCli(['audit', 'verify', '--json', folder]);
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  assert.equal(JSON.parse(r.stdout).records, 4);
+  assert.match(r.stderr, /older: a folder inside .*, not read/);
 });

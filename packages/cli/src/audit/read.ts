@@ -27,7 +27,7 @@ export interface ReadResult {
   readonly skipped: { readonly otherLogs: number; readonly nonLogMessages: number };
 }
 
-async function expand(paths: readonly string[]): Promise<string[]> {
+async function expand(paths: readonly string[], progress?: Progress): Promise<string[]> {
   const files: string[] = [];
   for (const path of paths) {
     let info;
@@ -37,9 +37,13 @@ async function expand(paths: readonly string[]): Promise<string[]> {
       throw new CliError(EXIT.input, `cannot read ${path}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or folder' : (error as Error).message}`);
     }
     if (info.isDirectory()) {
-      // A rotated set: the live file and its timestamped backups, in name order.
-      const names = (await readdir(path, { withFileTypes: true })).filter((d) => d.isFile()).map((d) => d.name).sort();
-      files.push(...names.map((n) => join(path, n)));
+      // A rotated set: the live file and its timestamped backups, in name order. Links to files count as files; subfolders are not read.
+      const names: string[] = [];
+      for (const d of await readdir(path, { withFileTypes: true })) {
+        if (d.isFile() || (d.isSymbolicLink() && (await stat(join(path, d.name)).catch(() => undefined))?.isFile())) names.push(d.name);
+        else if (d.isDirectory()) progress?.step(`${join(path, d.name)}: a folder inside ${path}, not read`);
+      }
+      files.push(...names.sort().map((n) => join(path, n)));
     } else {
       files.push(path);
     }
@@ -48,7 +52,7 @@ async function expand(paths: readonly string[]): Promise<string[]> {
 }
 
 export async function readAuditFiles(paths: readonly string[], progress: Progress): Promise<ReadResult> {
-  const files = await expand(paths);
+  const files = await expand(paths, progress);
   const summaries: FileSummary[] = [];
   const records: LocatedRecord[] = [];
   const diagnostics: string[] = [];
