@@ -5,7 +5,7 @@
  * The Grafana app may reuse `grafanaAlertRule` for its provisioning-API bodies.
  */
 import { stringify } from 'yaml';
-import { ALERT_RULES, ALERT_WINDOW, alertExpr, type AlertRuleDefinition, type QueryScope } from '@mcp-conservation/semconv';
+import { ALERT_RULES, ALERT_WINDOW, alertExpr, grafanaTemplate, type AlertRuleDefinition, type QueryScope } from '@mcp-conservation/semconv';
 import { GENERATE_COMMAND } from './collector-blocks.js';
 
 export const RULE_GROUP_NAME = 'mcp-conservation';
@@ -100,13 +100,6 @@ export function grafanaRuleUid(rule: AlertRuleDefinition): string {
   return `mcpc-${rule.id}`.slice(0, 40);
 }
 
-/**
- * Prometheus templates use `$value`; a Grafana rule sees its query's value
- * as `$values.A.Value` (A being the instant query).
- */
-export function grafanaTemplate(text: string): string {
-  return text.replace(/\$value\b/g, '$values.A.Value');
-}
 
 /**
  * One Grafana-managed alert rule, in the shape both file provisioning and

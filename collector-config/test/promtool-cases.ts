@@ -87,6 +87,12 @@ export const CASES: readonly Case[] = [
     input: [series(METRIC_RESPONSES_EXPECTED, {}, '0+2x15'), series(METRIC_RESPONSES_LOST, { [D.cause]: 'timeout' }, '0+1x15')],
   },
   {
+    // 5 requests a minute, all but one of every 5 minutes cancelled: 25 decided, 1 expected response, lost.
+    name: 'context loss guard counts expected responses, not cancelled requests (1 of 1 lost under the guard is silent)',
+    rule: 'context-loss-high',
+    input: [series(METRIC_RESPONSES_EXPECTED, {}, '0+5x15'), series(METRIC_RESPONSES_CANCELLED, {}, '0+4.8x15'), series(METRIC_RESPONSES_LOST, { [D.cause]: 'timeout' }, '0+0.2x15')],
+  },
+  {
     name: 'no loss series at all is silent',
     rule: 'context-loss-high',
     input: [series(METRIC_RESPONSES_EXPECTED, {}, '0+100x15')],

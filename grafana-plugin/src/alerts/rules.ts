@@ -5,7 +5,7 @@
  * Grafana's threshold expression makes the comparison, so the threshold is
  * editable (default from semconv).
  */
-import { ALERT_RULES, ALERT_WINDOW, type AlertRuleDefinition } from '@mcp-conservation/semconv';
+import { ALERT_RULES, ALERT_WINDOW, grafanaTemplate, type AlertRuleDefinition } from '@mcp-conservation/semconv';
 import { PLUGIN_ID } from '../constants';
 
 export const ALERT_FOLDER = { uid: 'mcp-conservation', title: 'MCP conservation' } as const;
@@ -109,7 +109,7 @@ export function provisionedRule(
     noDataState: 'OK',
     execErrState: 'Error',
     for: rule.for,
-    annotations: { summary: rule.summary, description: rule.description },
+    annotations: { summary: grafanaTemplate(rule.summary), description: rule.description },
     labels: { severity: rule.severity, ...ORIGIN_LABEL },
     isPaused: false,
   };

@@ -7,7 +7,7 @@ import {
   auditRecordsDropped,
   auditRecordsUnreceivedShare,
   contextLossRate,
-  responsesExpected,
+  responsesAwaited,
   sessionsOverLimit,
   tokenEfficiency,
   toolCalls,
@@ -45,6 +45,15 @@ export interface AlertRuleDefinition {
 /** Window the rules evaluate over. */
 export const ALERT_WINDOW = '5m';
 
+/**
+ * An alert's summary for a Grafana-managed rule: Prometheus templates read
+ * `$value`; a Grafana rule sees its query's value as `$values.A.Value`
+ * (A being the instant query). Both the file provisioning and the app use it.
+ */
+export function grafanaTemplate(text: string): string {
+  return text.replace(/\$value\b/g, '$values.A.Value');
+}
+
 function guarded(measure: string, volume: string, minimum: number): string {
   // `and on()` keeps the measure only while the window has enough volume.
   return `(${measure}) and on() (${volume} >= ${minimum})`;
@@ -67,7 +76,8 @@ export const ALERT_RULES: readonly AlertRuleDefinition[] = [
     id: 'context-loss-high',
     alert: 'McpContextLossHigh',
     title: 'MCP context loss rate above target',
-    query: (s) => guarded(contextLossRate(s), responsesExpected(s), DEFAULT_MIN_VOLUME.responses),
+    // The guard counts the rate's own denominator: requests less those the caller cancelled.
+    query: (s) => guarded(contextLossRate(s), responsesAwaited(s), DEFAULT_MIN_VOLUME.responses),
     comparator: '>',
     threshold: TARGET_CONTEXT_LOSS_RATE.threshold,
     for: '5m',

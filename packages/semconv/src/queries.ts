@@ -204,6 +204,15 @@ export function responsesExpected(scope: QueryScope = {}): string {
   return sumIncrease(METRIC_RESPONSES_EXPECTED, scope);
 }
 
+/**
+ * Expected responses in the definition's sense, the context loss rate's
+ * denominator as a count: decided requests less those the caller cancelled.
+ */
+export function responsesAwaited(scope: QueryScope = {}): string {
+  const expected = sumIncrease(METRIC_RESPONSES_EXPECTED, scope);
+  return `(${expected} - (${sumIncrease(METRIC_RESPONSES_CANCELLED, scope)} or ${expected} * 0))`;
+}
+
 export function responsesLostByCause(scope: QueryScope = {}, groups: readonly GroupLabel[] = []): string {
   return sumIncrease(METRIC_RESPONSES_LOST, scope, [], ['cause', ...groups]);
 }
@@ -284,7 +293,17 @@ export function auditRecordsReceived(scope: QueryScope = {}): string {
  * briefly positive, which is why its alert waits (`for`).
  */
 export function auditRecordsUnreceived(scope: QueryScope = {}): string {
-  return `(${auditRecordsEmitted(scope)}) - (${auditRecordsReceived(scope)} or vector(0))`;
+  const pipeline = pipelineScope(scope);
+  return `(${auditRecordsEmitted(pipeline)}) - (${auditRecordsReceived(pipeline)} or vector(0))`;
+}
+
+/**
+ * The gateway counts what it receives per service only: an emitted count
+ * filtered by server or observer would be compared with every server's
+ * received records. The pipeline's health is read per service.
+ */
+function pipelineScope(scope: QueryScope): QueryScope {
+  return { ...(scope.service !== undefined ? { service: scope.service } : {}), ...(scope.window !== undefined ? { window: scope.window } : {}) };
 }
 
 /**
@@ -296,7 +315,7 @@ export function auditRecordsUnreceived(scope: QueryScope = {}): string {
  * (present, on the safe side) rather than nothing.
  */
 export function auditRecordsUnreceivedShare(scope: QueryScope = {}, floor = 200): string {
-  return `(${auditRecordsUnreceived(scope)}) / clamp_min(${auditRecordsEmitted(scope)}, ${floor})`;
+  return `(${auditRecordsUnreceived(scope)}) / clamp_min(${auditRecordsEmitted(pipelineScope(scope))}, ${floor})`;
 }
 
 // --- The catalogue ------------------------------------------------------------
