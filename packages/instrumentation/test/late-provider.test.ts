@@ -44,7 +44,7 @@ test('zero series are created again on a meter provider registered after the fir
   const zeros = resourceMetrics.scopeMetrics
     .flatMap((s) => s.metrics)
     .filter((m) => m.descriptor.name === 'mcp_conservation.tool.calls')
-    .flatMap((m) => m.dataPoints)
+    .flatMap((m) => m.dataPoints as { attributes: Record<string, unknown>; value: unknown }[])
     .filter((dp) => dp.attributes['gen_ai.tool.name'] === 'search');
   assert.ok(zeros.length >= 1, 'the tool-call series of a listed tool exist on the new provider');
   assert.ok(
