@@ -120,3 +120,38 @@ test('server-chosen JSON-RPC error codes are capped on metrics (32 and _OTHER); 
   assert.equal(auditCodes.size, 100);
   await tel.shutdown();
 });
+
+test('a server-chosen protocol version is capped as an attribute value: length 32, 16 distinct and _OTHER', async () => {
+  const tel = createTelemetry();
+  for (let i = 0; i < 20; i++) {
+    const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+    // A raw peer: it announces a protocol version of its own making, 1,000 characters long.
+    serverSide.onmessage = (message) => {
+      const m = message as { id?: number; method?: string };
+      if (m.id === undefined) return;
+      const version = `v-${i}-${'x'.repeat(1000)}`;
+      void serverSide.send({ jsonrpc: '2.0', id: m.id, result: { protocolVersion: version, capabilities: {}, serverInfo: { name: 'odd', version: '1' } } } as never);
+    };
+    await serverSide.start();
+    const client = instrumentClient(new Client({ name: 'c', version: '1' }), {
+      tracerProvider: tel.tracerProvider,
+      meterProvider: tel.meterProvider,
+      loggerProvider: tel.loggerProvider,
+    });
+    // The SDK refuses the version after the instrumentation has seen the answer.
+    await assert.rejects(client.connect(clientSide), /protocol version/i);
+    await observerOf(client)!.forceFlush();
+  }
+  const rm = await tel.collect();
+  const versions = new Set(
+    rm.scopeMetrics
+      .flatMap((s) => s.metrics)
+      .flatMap((m) => m.dataPoints as { attributes: Record<string, unknown> }[])
+      .map((dp) => dp.attributes['mcp.protocol.version'])
+      .filter((v) => v !== undefined),
+  );
+  assert.ok(versions.size <= 17, `${versions.size} distinct versions`);
+  assert.ok(versions.has('_OTHER'));
+  for (const v of versions) assert.ok(String(v).length <= 32, String(v).slice(0, 40));
+  await tel.shutdown();
+});

@@ -145,31 +145,59 @@ export function analyze(job: AnalysisJob, count: CountTokens, render: Render = r
   }
 }
 
-/** Texts up to this length are counted whole, exactly. */
+/** Texts up to this length are counted whole, exactly (unless they hold a run past LONG_RUN). */
 export const EXACT_COUNT_LIMIT = 32_768;
 const CHUNK = 8_192;
+/**
+ * Letters in one run beyond which a run is cut. The BPE merge of one
+ * pre-tokenized piece costs about its length squared, and the tokenizer
+ * caches every piece it merged: a server sending megabytes of text without
+ * a space or a digit (one piece) would take seconds per response and leave
+ * its pieces in the cache. Words of real text are far shorter.
+ */
+export const LONG_RUN = 256;
+/** Runs the tokenizer's pre-tokenizer keeps as one piece: letters, punctuation, whitespace. */
+const LONG_RUN_RE = /[\p{L}\p{M}]{257,}|[^\s\p{L}\p{N}]{257,}|\s{257,}/gu;
+
+/** Where to cut a text before counting: inside runs past LONG_RUN, and at whitespace every CHUNK past EXACT_COUNT_LIMIT. */
+function cutsOf(text: string): number[] {
+  const cuts: number[] = [];
+  LONG_RUN_RE.lastIndex = 0;
+  for (let m = LONG_RUN_RE.exec(text); m; m = LONG_RUN_RE.exec(text)) {
+    for (let at = m.index + LONG_RUN; at < m.index + m[0].length; at += LONG_RUN) cuts.push(at);
+  }
+  if (text.length > EXACT_COUNT_LIMIT) {
+    let start = 0;
+    while (start + CHUNK < text.length) {
+      let end = start + CHUNK;
+      const ws = text.lastIndexOf(' ', end);
+      if (ws > start + CHUNK / 2) end = ws;
+      cuts.push(end);
+      start = end;
+    }
+  }
+  return cuts.sort((x, y) => x - y);
+}
 
 /**
- * Counts a long text in chunks cut at whitespace where there is any. BPE
- * cost grows badly with long runs without whitespace (a hostile server can
- * send megabytes of them); chunking bounds it. The count can differ from a
- * whole-text count by a token or two per cut, and only past the limit.
+ * Counts a text, exactly for every text of ordinary words up to
+ * EXACT_COUNT_LIMIT. Past it, the text is counted in chunks cut at
+ * whitespace; a run of letters, punctuation or whitespace past LONG_RUN is
+ * cut every LONG_RUN characters.
+ * Each cut can change the count by a token or so: BPE counts are not
+ * additive. This bounds the cost of hostile text (see LONG_RUN).
  */
 export function boundedCount(count: CountTokens): CountTokens {
   return (text) => {
-    if (text.length <= EXACT_COUNT_LIMIT) return count(text);
+    const cuts = text.length > LONG_RUN ? cutsOf(text) : [];
+    if (cuts.length === 0) return count(text);
     let total = 0;
     let start = 0;
-    while (start < text.length) {
-      let end = Math.min(text.length, start + CHUNK);
-      if (end < text.length) {
-        const ws = text.lastIndexOf(' ', end);
-        if (ws > start + CHUNK / 2) end = ws;
-      }
-      total += count(text.slice(start, end));
-      start = end;
+    for (const cut of cuts) {
+      if (cut > start) total += count(text.slice(start, cut));
+      start = Math.max(start, cut);
     }
-    return total;
+    return total + (start < text.length ? count(text.slice(start)) : 0);
   };
 }
 

@@ -55,6 +55,22 @@ const CANONICAL_METHOD: Record<string, string> = {
 /** Distinct JSON-RPC error codes kept as metric attribute values; JSON-RPC and MCP define about a dozen. */
 const MAX_ERROR_CODES = 32;
 
+/**
+ * Caps are process-wide, like the meter provider whose series they bound:
+ * a host that instruments each client with options of its own (a core per
+ * client) must not get a fresh allowance of distinct values per client.
+ */
+const caps = new Map<string, CappedValues>();
+function sharedCap(kind: string, max: number, maxLength?: number): CappedValues {
+  const key = `${kind}|${max}|${maxLength ?? ''}`;
+  let cap = caps.get(key);
+  if (!cap) caps.set(key, (cap = new CappedValues(max, OTHER_VALUE, maxLength)));
+  return cap;
+}
+
+/** Distinct protocol versions kept as attribute values; MCP has a few dated revisions. */
+const MAX_PROTOCOL_VERSIONS = 16;
+
 /** Read once: an env var the user set for GenAI content capture. */
 function captureFromEnv(): boolean {
   return (process.env.OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT ?? '').trim().toLowerCase() === 'true';
@@ -68,6 +84,7 @@ export class ConservationObserver {
   private readonly servers: CappedValues;
   private readonly names: CappedValues;
   private readonly errorCodes: CappedValues;
+  private readonly protocolVersions: CappedValues;
   /** Series created at zero, per set of instruments: a new meter provider (a late global registration) gets them again. */
   private readonly initialized = new WeakMap<Instruments, Set<string>>();
 
@@ -98,9 +115,10 @@ export class ConservationObserver {
     this.captureContent = options.captureContent ?? captureFromEnv();
     this.requestLimit = options.requestLimit ?? TARGET_REQUESTS_PER_SESSION.max;
     const max = options.maxDistinctValues ?? 200;
-    this.servers = new CappedValues(max, OTHER_VALUE);
-    this.names = new CappedValues(max, OTHER_VALUE);
-    this.errorCodes = new CappedValues(MAX_ERROR_CODES, OTHER_VALUE, 32);
+    this.servers = sharedCap('servers', max);
+    this.names = sharedCap('names', max);
+    this.errorCodes = sharedCap('error codes', MAX_ERROR_CODES, 32);
+    this.protocolVersions = sharedCap('protocol versions', MAX_PROTOCOL_VERSIONS, 32);
   }
 
   readonly tracer = (): Tracer => this.telemetry.tracer();
@@ -127,6 +145,11 @@ export class ConservationObserver {
    */
   capErrorCode(code: string | undefined): string | undefined {
     return this.errorCodes.get(code);
+  }
+
+  /** The protocol version a server announced, as a metric attribute value: capped (a handful exist). */
+  capProtocolVersion(version: string): string {
+    return this.protocolVersions.get(version) as string;
   }
 
   warn(message: string): void {

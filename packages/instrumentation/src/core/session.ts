@@ -125,6 +125,9 @@ interface Work {
   run(): void;
 }
 
+/** Distinct used keys a session notes beyond its listed definitions (see markUsed). */
+const MAX_USED = 4096;
+
 /** Past this many queued items, a session drains what it can at each arrival. */
 const MAX_BACKLOG = 64;
 /** Accounting runs in slices of about this long, then yields to the event loop. */
@@ -331,14 +334,24 @@ export class McpSession {
     this.pending.set(id, pending);
     this.sent++;
     this.lastSent = pending;
-    if (tool !== undefined) this.used.add(`${SRC.toolDefinition}|${tool}`);
-    if (prompt !== undefined) this.used.add(`${SRC.promptDefinition}|${prompt}`);
-    if (uri !== undefined && method === 'resources/read') this.used.add(`${SRC.resourceDefinition}|${uri}`);
+    if (tool !== undefined) this.markUsed(`${SRC.toolDefinition}|${tool}`);
+    if (prompt !== undefined) this.markUsed(`${SRC.promptDefinition}|${prompt}`);
+    if (uri !== undefined && method === 'resources/read') this.markUsed(`${SRC.resourceDefinition}|${uri}`);
     if (!VOLUME_EXCLUDED_METHODS.includes(method)) {
       this.requests++;
       if (this.requests === this.rt.requestLimit + 1) this.rt.instruments().overLimit.add(1, this.baseAttrs());
     }
     return this.inject(message, params, trace.setSpan(parent, span));
+  }
+
+  /**
+   * Notes a definition as used. Past MAX_USED distinct keys only listed
+   * definitions are noted: a long session reading thousands of distinct
+   * URIs must not grow without bound (a key read before its listing is then
+   * missed, and that definition counted unused).
+   */
+  private markUsed(key: string): void {
+    if (this.used.size < MAX_USED || this.definitions.has(key)) this.used.add(key);
   }
 
   private inject(message: Msg, params: Msg | undefined, ctx: Context): Msg {
@@ -436,7 +449,8 @@ export class McpSession {
     if (p.method === 'initialize' && isObject(message.result)) {
       const info = message.result.serverInfo;
       if (isObject(info) && typeof info.name === 'string') this.serverName = info.name;
-      if (typeof message.result.protocolVersion === 'string') this.protocolVersion = message.result.protocolVersion;
+      // Server-controlled, and a metric attribute: capped like names (the SDK rejects unknown versions only after this).
+      if (typeof message.result.protocolVersion === 'string') this.protocolVersion = this.rt.capProtocolVersion(message.result.protocolVersion);
       this.rt.zeroInit(this.serverName);
     }
     const validation = this.validations.get(p.id);
@@ -824,7 +838,8 @@ export class McpSession {
     if (failed) {
       span.setAttribute(ATTR_ERROR_TYPE, d.errorType as string);
       if (d.statusCode) span.setAttribute(ATTR_RPC_RESPONSE_STATUS_CODE, d.statusCode);
-      span.setStatus({ code: SpanStatusCode.ERROR, ...(d.statusMessage ? { message: d.statusMessage } : {}) });
+      // The message is the server's (or the host's) own text and may carry payload: exported only with content capture.
+      span.setStatus({ code: SpanStatusCode.ERROR, ...(d.statusMessage && this.rt.captureContent ? { message: d.statusMessage } : {}) });
     }
     span.end(performance.timeOrigin + now);
     this.writeOperation(p, now, d.outcome, d.auditCause, d.contextValid, tokens, message, d.errorType);
