@@ -31,6 +31,11 @@ test('the agent removes payload attributes: not allowed, not ignored, fails clos
     assert.ok(!(redaction.ignored_keys ?? []).includes(k), `${k} ignored`);
     assert.ok(!ignored.some((re) => re.test(k)), `${k} matches an ignored pattern`);
   }
+  // Resource patterns name keys exactly: a command line (which may hold secrets) and look-alike keys do not pass.
+  for (const k of ['process.command', 'process.command_args', 'process.command_line', 'process.executable.path', 'host.note', 'service.secret']) {
+    assert.ok(!ignored.some((re) => re.test(k)), `${k} matches an ignored pattern`);
+  }
+  for (const k of ['service.name', 'service.instance.id', 'host.name', 'process.pid', 'k8s.pod.name']) assert.ok(ignored.some((re) => re.test(k)), `${k} is removed`);
   // The audit chain covers every field, so no audit field may be masked either.
   assert.equal(redaction.blocked_values, undefined);
   assert.equal(redaction.summary, 'silent');
@@ -46,7 +51,13 @@ test('the gateway counts audit records into the semconv metric and converts it t
   const gateway = parse(readFileSync(join(configDir, 'gateway.yaml'), 'utf8'));
   const counted = gateway.connectors.count.logs[METRIC_AUDIT_RECEIVED.name];
   assert.deepEqual(counted.conditions, [AUDIT_RECORD_CONDITION]);
-  assert.deepEqual(gateway.service.pipelines.logs.exporters.includes('count'), true);
+  // Logs go on to the backend and to the count branch, which counts one batch at a time, each record stamped when counted.
+  assert.ok(gateway.service.pipelines.logs.exporters.includes('forward/count'));
+  assert.deepEqual(gateway.service.pipelines['logs/count'], { receivers: ['forward/count'], processors: ['batch/count', 'transform/count_time'], exporters: ['count'] });
+  assert.deepEqual(gateway.processors['transform/count_time'].log_statements, ['set(log.time, Now())']);
+  // Nothing batches traces or logs in memory before the persisted queue.
+  assert.deepEqual(gateway.service.pipelines.logs.processors, ['memory_limiter']);
+  assert.deepEqual(gateway.service.pipelines.traces.processors, ['memory_limiter']);
   const metrics = gateway.service.pipelines.metrics;
   assert.ok(metrics.receivers.includes('count'));
   assert.ok(metrics.processors.includes('delta_to_cumulative'));
