@@ -5,6 +5,10 @@ import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } 
 import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider, type ReadableSpan } from '@opentelemetry/sdk-trace';
 import { AggregationTemporality, MeterProvider, MetricReader, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import { InMemoryLogRecordExporter, LoggerProvider, SimpleLogRecordProcessor, type ReadableLogRecord } from '@opentelemetry/sdk-logs';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import { instrumentClient, type InstrumentClientOptions } from '@mcp-conservation/instrumentation';
 
 let globalsSet = false;
 /** A context manager and W3C propagators, as NodeSDK registers them. */
@@ -110,4 +114,23 @@ export async function until(cond: () => boolean | Promise<boolean>, message: str
     if (Date.now() > deadline) throw new Error(`timed out waiting: ${message}`);
     await new Promise((r) => setImmediate(r));
   }
+}
+
+/** A Client instrumented with the test's providers, plus any options. */
+export function instrumented(tel: Telemetry, options: InstrumentClientOptions = {}): Client {
+  return instrumentClient(new Client({ name: 'c', version: '1' }), {
+    tracerProvider: tel.tracerProvider,
+    meterProvider: tel.meterProvider,
+    loggerProvider: tel.loggerProvider,
+    ...options,
+  });
+}
+
+/** An instrumented Client connected to `server` over an in-memory pair. */
+export async function connectInMemory(tel: Telemetry, server: { connect(transport: Transport): Promise<void> }, options: InstrumentClientOptions = {}): Promise<Client> {
+  const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+  await server.connect(serverSide);
+  const client = instrumented(tel, options);
+  await client.connect(clientSide);
+  return client;
 }

@@ -7,12 +7,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { countTokens } from 'gpt-tokenizer/encoding/o200k_base';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
-import { instrumentClient, observerOf } from '@mcp-conservation/instrumentation';
-import { createTelemetry, sumOf } from './helpers.ts';
+import { observerOf } from '@mcp-conservation/instrumentation';
+import { createTelemetry, sumOf, connectInMemory } from './helpers.ts';
 
 /** 100,000 pseudo-random lowercase letters: one piece to the tokenizer. */
 function letters(n: number): string {
@@ -51,14 +49,7 @@ test('runs past 256 characters are counted in pieces; prose and CJK sentences st
   const tel = createTelemetry();
   const server = new McpServer({ name: 'hostile', version: '1' });
   server.registerTool('text', { inputSchema: { kind: z.string() } }, async ({ kind }) => ({ content: [{ type: 'text', text: TEXTS[kind]! }] }));
-  const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
-  await server.connect(serverSide);
-  const client = instrumentClient(new Client({ name: 'c', version: '1' }), {
-    tracerProvider: tel.tracerProvider,
-    meterProvider: tel.meterProvider,
-    loggerProvider: tel.loggerProvider,
-  });
-  await client.connect(clientSide);
+  const client = await connectInMemory(tel, server);
   const counted: Record<string, number> = {};
   for (const kind of Object.keys(TEXTS)) {
     const before = sumOf(await tel.collect(), 'mcp_conservation.context.tokens', { 'mcp.method.name': 'tools/call' });

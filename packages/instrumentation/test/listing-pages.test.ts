@@ -7,12 +7,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { countTokens } from 'gpt-tokenizer/encoding/o200k_base';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { CallToolRequestSchema, ListToolsRequestSchema } from '@modelcontextprotocol/sdk/types.js';
-import { instrumentClient, observerOf } from '@mcp-conservation/instrumentation';
-import { createTelemetry, sumOf } from './helpers.ts';
+import { observerOf } from '@mcp-conservation/instrumentation';
+import { createTelemetry, sumOf, connectInMemory } from './helpers.ts';
 
 const NAMES = ['alpha', 'beta', 'gamma', 'delta'];
 const TOOLS = NAMES.map((name) => ({ name, description: `the ${name} tool`, inputSchema: { type: 'object' as const } }));
@@ -27,14 +25,7 @@ test('a paginated re-listing: the called tool on page 2 is meaningful, the other
     return { tools: second ? TOOLS.slice(2) : TOOLS.slice(0, 2), ...(second ? {} : { nextCursor: 'page-2' }) };
   });
   server.setRequestHandler(CallToolRequestSchema, (req) => ({ content: [{ type: 'text', text: `result of ${req.params.name}` }] }));
-  const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
-  await server.connect(serverSide);
-  const client = instrumentClient(new Client({ name: 'c', version: '1' }), {
-    tracerProvider: tel.tracerProvider,
-    meterProvider: tel.meterProvider,
-    loggerProvider: tel.loggerProvider,
-  });
-  await client.connect(clientSide);
+  const client = await connectInMemory(tel, server);
   const listAll = async () => {
     let cursor: string | undefined;
     do {

@@ -3,13 +3,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SeverityNumber } from '@opentelemetry/api';
 import { LoggerProvider, type LogRecordExporter, type ReadableLogRecord } from '@opentelemetry/sdk-logs';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { CallToolRequestSchema, McpError } from '@modelcontextprotocol/sdk/types.js';
-import { AuditLogRecordProcessor, instrumentClient, observerOf } from '@mcp-conservation/instrumentation';
+import { AuditLogRecordProcessor, observerOf } from '@mcp-conservation/instrumentation';
 import { AUDIT_FIELDS as F } from '@mcp-conservation/semconv/audit';
-import { auditRecords, createTelemetry, sumOf } from './helpers.ts';
+import { auditRecords, createTelemetry, sumOf, instrumented } from './helpers.ts';
 import { createTestServer } from './fixtures/server.ts';
 
 class ControlledExporter implements LogRecordExporter {
@@ -56,12 +55,7 @@ test('server-controlled names are capped with _OTHER; series of listed tools exi
   const server = createTestServer();
   const [a, b] = InMemoryTransport.createLinkedPair();
   await server.connect(b);
-  const client = instrumentClient(new Client({ name: 'c', version: '1' }), {
-    tracerProvider: tel.tracerProvider,
-    meterProvider: tel.meterProvider,
-    loggerProvider: tel.loggerProvider,
-    maxDistinctValues: 3,
-  });
+  const client = instrumented(tel, { maxDistinctValues: 3 });
   await client.connect(a);
   await client.listTools();
   await observerOf(client)!.forceFlush();
@@ -92,11 +86,7 @@ test('server-chosen JSON-RPC error codes are capped on metrics (32 and _OTHER); 
   });
   const [a, b] = InMemoryTransport.createLinkedPair();
   await server.connect(b);
-  const client = instrumentClient(new Client({ name: 'c', version: '1' }), {
-    tracerProvider: tel.tracerProvider,
-    meterProvider: tel.meterProvider,
-    loggerProvider: tel.loggerProvider,
-  });
+  const client = instrumented(tel);
   await client.connect(a);
   for (let n = 0; n < 100; n++) await assert.rejects(client.callTool({ name: 't', arguments: { n } }));
   await client.close();
@@ -133,11 +123,7 @@ test('a server-chosen protocol version is capped as an attribute value: length 3
       void serverSide.send({ jsonrpc: '2.0', id: m.id, result: { protocolVersion: version, capabilities: {}, serverInfo: { name: 'odd', version: '1' } } } as never);
     };
     await serverSide.start();
-    const client = instrumentClient(new Client({ name: 'c', version: '1' }), {
-      tracerProvider: tel.tracerProvider,
-      meterProvider: tel.meterProvider,
-      loggerProvider: tel.loggerProvider,
-    });
+    const client = instrumented(tel);
     // The SDK refuses the version after the instrumentation has seen the answer.
     await assert.rejects(client.connect(clientSide), /protocol version/i);
     await observerOf(client)!.forceFlush();

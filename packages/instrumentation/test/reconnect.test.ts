@@ -5,21 +5,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { instrumentClient, observerOf } from '@mcp-conservation/instrumentation';
+import { observerOf } from '@mcp-conservation/instrumentation';
 import { AUDIT_FIELDS as F, verifyChain, type AuditRecord } from '@mcp-conservation/semconv/audit';
-import { auditRecords, createTelemetry, histogramOf, sumOf } from './helpers.ts';
+import { auditRecords, createTelemetry, histogramOf, sumOf, instrumented } from './helpers.ts';
 
 const RAW_SERVER = fileURLToPath(new URL('./fixtures/raw-server.mjs', import.meta.url));
 
 test('stdio: close, then connect again on the same transport: a second session with its spans, metrics and audit trail', async () => {
   const tel = createTelemetry();
-  const client = instrumentClient(new Client({ name: 'c', version: '1' }), {
-    tracerProvider: tel.tracerProvider,
-    meterProvider: tel.meterProvider,
-    loggerProvider: tel.loggerProvider,
-  });
+  const client = instrumented(tel);
   const transport = new StdioClientTransport({ command: process.execPath, args: [RAW_SERVER], stderr: 'ignore' });
   await client.connect(transport);
   await client.callTool({ name: 'dup', arguments: {} });

@@ -5,11 +5,10 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
-import { instrumentClient, observerOf } from '@mcp-conservation/instrumentation';
-import { createTelemetry, histogramOf, sumOf } from './helpers.ts';
+import { observerOf } from '@mcp-conservation/instrumentation';
+import { createTelemetry, histogramOf, sumOf, instrumented } from './helpers.ts';
 import { createTestServer } from './fixtures/server.ts';
 
 test('a request the transport re-sends through send() is observed once', async () => {
@@ -28,11 +27,7 @@ test('a request the transport re-sends through send() is observed once', async (
     }
     return deliver(message, options as never);
   };
-  const client = instrumentClient(new Client({ name: 'c', version: '1' }), {
-    tracerProvider: tel.tracerProvider,
-    meterProvider: tel.meterProvider,
-    loggerProvider: tel.loggerProvider,
-  });
+  const client = instrumented(tel);
   await client.connect(clientSide);
   await client.callTool({ name: 'search', arguments: { query: 'a' } });
   await client.callTool({ name: 'search', arguments: { query: 'b' } });

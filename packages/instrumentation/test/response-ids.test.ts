@@ -5,11 +5,10 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
-import { instrumentClient, observerOf } from '@mcp-conservation/instrumentation';
-import { createTelemetry, sumOf } from './helpers.ts';
+import { observerOf } from '@mcp-conservation/instrumentation';
+import { createTelemetry, sumOf, instrumented } from './helpers.ts';
 
 test('a response id the SDK matches by Number(id) ("05") is paired with its request', async () => {
   const tel = createTelemetry();
@@ -26,11 +25,7 @@ test('a response id the SDK matches by Number(id) ("05") is paired with its requ
     void serverSide.send({ jsonrpc: '2.0', id, result } as JSONRPCMessage);
   };
   await serverSide.start();
-  const client = instrumentClient(new Client({ name: 'c', version: '1' }), {
-    tracerProvider: tel.tracerProvider,
-    meterProvider: tel.meterProvider,
-    loggerProvider: tel.loggerProvider,
-  });
+  const client = instrumented(tel);
   await client.connect(clientSide);
   const result = await client.callTool({ name: 't', arguments: {} });
   assert.deepEqual(result.content, [{ type: 'text', text: 'padded answer' }]);

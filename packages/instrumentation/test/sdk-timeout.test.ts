@@ -7,12 +7,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { countTokens } from 'gpt-tokenizer/encoding/o200k_base';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { instrumentClient, observerOf } from '@mcp-conservation/instrumentation';
+import { observerOf } from '@mcp-conservation/instrumentation';
 import { AUDIT_FIELDS as F, type AuditRecord } from '@mcp-conservation/semconv/audit';
-import { auditRecords, createTelemetry, sumOf, until } from './helpers.ts';
+import { auditRecords, createTelemetry, sumOf, until, instrumented } from './helpers.ts';
 
 const ANSWER = 'the slow answer, delivered to nobody';
 
@@ -43,11 +42,7 @@ test('maxTotalTimeout: a timeout without a cancellation is a timeout, and the an
     if ((m as { method?: string }).method === 'notifications/cancelled') cancellations.push(m);
     return send(m, o);
   };
-  const client = instrumentClient(new Client({ name: 'c', version: '1' }), {
-    tracerProvider: tel.tracerProvider,
-    meterProvider: tel.meterProvider,
-    loggerProvider: tel.loggerProvider,
-  });
+  const client = instrumented(tel);
   await client.connect(clientSide);
 
   const started = Date.now();

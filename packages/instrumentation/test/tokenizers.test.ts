@@ -7,11 +7,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { countTokens as o200k } from 'gpt-tokenizer/encoding/o200k_base';
 import { countTokens as cl100k } from 'gpt-tokenizer/encoding/cl100k_base';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { instrumentClient, observerOf, type TokenizerSpec } from '@mcp-conservation/instrumentation';
-import { createTelemetry, sumOf } from './helpers.ts';
+import { observerOf, type TokenizerSpec } from '@mcp-conservation/instrumentation';
+import { createTelemetry, sumOf, connectInMemory } from './helpers.ts';
 
 // Text on which the two encodings disagree widely.
 const TEXT = 'Здравствуйте! これは日本語のテキストです。 مرحبا بالعالم '.repeat(20);
@@ -20,16 +18,7 @@ async function countedWith(tokenizer: TokenizerSpec, useWorker: boolean): Promis
   const tel = createTelemetry();
   const server = new McpServer({ name: 's', version: '1' });
   server.registerTool('t', { description: 't' }, async () => ({ content: [{ type: 'text', text: TEXT }] }));
-  const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
-  await server.connect(serverSide);
-  const client = instrumentClient(new Client({ name: 'c', version: '1' }), {
-    tracerProvider: tel.tracerProvider,
-    meterProvider: tel.meterProvider,
-    loggerProvider: tel.loggerProvider,
-    tokenizer,
-    useWorker,
-  });
-  await client.connect(clientSide);
+  const client = await connectInMemory(tel, server, { tokenizer, useWorker });
   await client.callTool({ name: 't', arguments: {} });
   await client.close();
   await observerOf(client)!.forceFlush();
