@@ -712,10 +712,19 @@ export class McpSession {
     const limit = this.rt.options.maxResultTokens;
     let delivered = 0;
     let truncated = false;
+    // Summed per disposition and source, then added once each: a result of a
+    // million blocks must not cost a million metric calls.
+    const sums = new Map<string, { disposition: TokenDisposition; source: string; tokens: number }>();
+    const add = (disposition: TokenDisposition, source: string, n: number) => {
+      const key = `${disposition}\u0000${source}`;
+      const sum = sums.get(key);
+      if (sum) sum.tokens += n;
+      else sums.set(key, { disposition, source, tokens: n });
+    };
+    let lost = 0;
     for (const b of analysis.blocks) {
       if (lostCause) {
-        tokens.lost += b.tokens;
-        inst.lostTokens.add(b.tokens, { ...base, [ATTR_LOSS_CAUSE]: lostCause });
+        lost += b.tokens;
         continue;
       }
       if (limit !== undefined && delivered + b.tokens > limit) {
@@ -723,15 +732,19 @@ export class McpSession {
         truncated = true;
         const kept = Math.max(0, limit - delivered);
         delivered += kept;
-        tokens.lost += b.tokens - kept;
-        inst.lostTokens.add(b.tokens - kept, { ...base, [ATTR_LOSS_CAUSE]: CAUSE.truncated });
+        lost += b.tokens - kept;
         // The part kept repeats content only if the whole block was delivered before; it is not the block, so its digest is not added.
-        if (kept > 0) this.countTokens(b.secondRepresentation || this.digests.has(b.digest) ? 'redundant' : 'meaningful', { source: b.source, tokens: kept }, base, tokens);
+        if (kept > 0) add(b.secondRepresentation || this.digests.has(b.digest) ? 'redundant' : 'meaningful', b.source, kept);
         continue;
       }
       delivered += b.tokens;
       const repeated = this.digests.seenBefore(b.digest);
-      this.countTokens(b.secondRepresentation || repeated ? 'redundant' : 'meaningful', b, base, tokens);
+      add(b.secondRepresentation || repeated ? 'redundant' : 'meaningful', b.source, b.tokens);
+    }
+    for (const sum of sums.values()) this.countTokens(sum.disposition, sum, base, tokens);
+    if (lost > 0) {
+      tokens.lost += lost;
+      inst.lostTokens.add(lost, { ...base, [ATTR_LOSS_CAUSE]: lostCause ?? CAUSE.truncated });
     }
     this.reportEvictions();
     this.totals.lost += tokens.lost;
