@@ -92,16 +92,32 @@ abstract class BatchingAnalyzer implements Analyzer {
       }
     }
     this.inFlight -= batch.length;
-    this.onSettled();
-    if (this.inFlight === 0) this.idleWaiters.splice(0).forEach((r) => r());
+    if (this.inFlight === 0 && this.idleWaiters.length) {
+      this.idleWaiters.splice(0).forEach((r) => r());
+      this.hold(false);
+    }
   }
 
   poll(): void {}
 
-  protected onSettled(): void {}
+  /**
+   * Keeps the process alive (true) or not (false). Only a flush holds it:
+   * pending counts never keep a host alive that is done (a server sending
+   * text that takes long to count would hold it hostage), as the SDK's own
+   * batch processors do not; a host that wants every record flushes or
+   * shuts its providers down, which waits here.
+   */
+  protected hold(_on: boolean): void {}
+
+  /** Whether a flush is waiting (the worker is held while it does). */
+  protected get flushing(): boolean {
+    return this.idleWaiters.length > 0;
+  }
 
   idle(): Promise<void> {
-    return this.inFlight === 0 ? Promise.resolve() : new Promise((r) => this.idleWaiters.push(r));
+    if (this.inFlight === 0) return Promise.resolve();
+    this.hold(true);
+    return new Promise((r) => this.idleWaiters.push(r));
   }
 
   /** Runs jobs; calls `done` once with their results in order, or with an error. */
@@ -164,6 +180,7 @@ export class WorkerAnalyzer extends BatchingAnalyzer {
       });
       this.worker = worker;
       this.port = port1;
+      if (this.flushing) this.hold(true);
     } catch (error) {
       this.failOver(error);
     }
@@ -210,16 +227,15 @@ export class WorkerAnalyzer extends BatchingAnalyzer {
       return;
     }
     const id = this.nextId++;
-    if (this.pending.size === 0) {
-      this.worker?.ref();
-      port.ref();
-    }
     this.pending.set(id, done);
     port.postMessage({ id, jobs });
   }
 
-  protected override onSettled(): void {
-    if (this.pending.size === 0) {
+  protected override hold(on: boolean): void {
+    if (on) {
+      this.worker?.ref();
+      this.port?.ref();
+    } else {
       this.worker?.unref();
       this.port?.unref();
     }
