@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
 import { AUDIT_FIELDS, AUDIT_KIND_VALUES, GENESIS_LINK, sealRecord, type AuditRecord } from '@mcp-conservation/semconv/audit';
+import { METRIC_AUDIT_RECORDS, promNames } from '@mcp-conservation/semconv';
 import { runCli } from './helpers/cli.ts';
 import { writeJsonLines } from './helpers/otlp-writer.ts';
 import { freePort, startPrometheusWith, type RunningPrometheus } from './helpers/prometheus.ts';
@@ -91,7 +92,7 @@ test('report for one service: every figure equals the workload truth; HTML and P
   close(m.requestsPerSession.context['sessions ended'], t.sessionsEnded, 'sessions ended');
   close(m.requestsPerSession.context['sessions over limit'], t.sessionsOverLimit, 'sessions over limit');
   close(m.tokenEfficiency.context['rendered tokens'], t.renderedTokens, 'rendered tokens');
-  close(m.contextLossRate.context['responses expected'], t.responsesExpected, 'responses expected');
+  close(m.contextLossRate.context['responses expected (less cancelled)'], t.responsesExpected, 'responses expected (less cancelled)');
   close(m.toolSuccessRate.context['tool calls'], t.toolCalls, 'tool calls');
   assert.deepEqual(Object.fromEntries(report.measures.map((x: { id: string; verdict: string }) => [x.id, x.verdict])), t.verdicts);
   // Counters rise every minute: a point per step. Sessions end ten times: points only around those ends.
@@ -198,4 +199,30 @@ test('malformed audit files do not stop the report: their problems are listed in
   assert.deepEqual(report.audit.problems.map((p: { kind: string }) => p.kind), ['malformed']);
   assert.equal(report.audit.diagnostics.length, 1);
   assert.match(readFileSync(html, 'utf8'), /Unreadable input[\s\S]*bad-audit\.json:2: not valid JSON/);
+});
+
+test('a scope with no data at all (a mistyped --service) is a finding: exit 1, said so', async () => {
+  const html = join(out, 'none.html');
+  const r = await runCli(['report', '--prometheus', prom.url, '--range', '3h', '--end', endIso, '--service', 'svc-mistyped', '--out', html, '--no-png', '--quiet']);
+  assert.equal(r.code, 1, r.stderr);
+  assert.match(r.stdout, /no data for any measure in this range and scope: check --service, --range and the Prometheus URL/);
+  assert.ok(readFileSync(html, 'utf8').includes('MCP conservation report'));
+});
+
+test('without a gateway count (the SDKs scraped directly), receipt is not measured: pipeline health is no data, not a failure', async () => {
+  // Only the SDK's emitted counter, as a Prometheus scraping the SDK (or the demo) has it.
+  const name = promNames(METRIC_AUDIT_RECORDS)[0] as string;
+  const lines = [`# TYPE ${name.replace(/_total$/, '')} counter`];
+  for (let i = 0; i <= 60; i++) lines.push(`${name}{job="svc-direct"} ${i * 5} ${end - (60 - i) * 60}`);
+  lines.push('# EOF');
+  const direct = await startPrometheusWith(lines.join('\n') + '\n');
+  try {
+    const r = await runCli(['report', '--prometheus', direct.url, '--range', '1h', '--end', endIso, '--service', 'svc-direct', '--out', join(out, 'direct.html'), '--no-png', '--json', '--quiet']);
+    const report = JSON.parse(r.stdout);
+    assert.equal(report.pipeline.emitted, 300);
+    assert.equal(report.pipeline.received, undefined);
+    assert.equal(report.pipeline.healthy, undefined, JSON.stringify(report.pipeline));
+  } finally {
+    await direct.stop();
+  }
 });

@@ -138,7 +138,8 @@ export async function runDemo(argv: string[]): Promise<number> {
       log('');
       log(`Audit trail (as the proxies exported it): ${verification.records} records in ${verification.sessions.length} sessions, chain ${verification.ok ? 'verified' : 'BROKEN'}: ${auditFile}`);
     }
-    return EXIT.ok;
+    // Missed targets are what the demo shows; a broken audit chain is a fault.
+    return verification.ok ? EXIT.ok : EXIT.findings;
   }
 
   let flushInstrumentation: () => Promise<void> = async () => undefined;
@@ -204,5 +205,6 @@ export async function runDemo(argv: string[]): Promise<number> {
     });
   }
   await telemetry.shutdown();
-  return EXIT.ok;
+  // Missed targets are what the demo shows; a broken audit chain is a fault.
+  return verification.ok ? EXIT.ok : EXIT.findings;
 }

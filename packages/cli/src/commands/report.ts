@@ -183,7 +183,10 @@ export async function runReport(argv: string[]): Promise<number> {
     await writePngs(pngs, values.chromium ?? DEFAULT_CHROMIUM, (p) => progress.step(`wrote ${p}`));
   }
 
+  // No data at all for the scope (a mistyped --service, an empty range) is a finding, not a clean week.
+  const noData = facts.measures.every((m) => m.verdict === 'no data');
   const findings =
+    noData ||
     facts.measures.some((m) => m.verdict === 'fail') ||
     facts.pipeline.healthy === false ||
     (audit !== undefined && (audit.problems.length > 0 || audit.diagnostics.length > 0));
@@ -194,6 +197,7 @@ export async function runReport(argv: string[]): Promise<number> {
     for (const m of facts.measures) lines.push(`  ${m.title.padEnd(40)} ${measureValue(m.unit, m.value).padStart(10)}  target ${m.target}  ${m.verdict.toUpperCase()}`);
     lines.push(`  audit pipeline: ${count(facts.pipeline.emitted)} emitted, ${count(facts.pipeline.dropped)} dropped, ${count(facts.pipeline.received)} received`);
     if (audit) lines.push(`  audit trail: ${audit.records} records, ${audit.overLimit.length} sessions over 100 requests, ${audit.problems.filter((p) => p.kind === 'gap').length} gaps, ${audit.problems.filter((p) => p.kind === 'altered').length} altered`);
+    if (noData) lines.push('  no data for any measure in this range and scope: check --service, --range and the Prometheus URL');
     lines.push(`  wrote ${out}${pngs.length ? ` and ${pngs.length} PNGs in ${pngDir}` : ''}`);
     process.stdout.write(`${lines.join('\n')}\n`);
   }
