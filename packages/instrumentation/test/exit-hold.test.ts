@@ -7,24 +7,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { observerOf } from '@mcp-conservation/instrumentation';
-import { connectInMemory, createTelemetry, sumOf } from './helpers.ts';
-
-/** Letters without a break: slow to count (about 1 MB/s). */
-function letters(n: number): string {
-  let x = 9;
-  let out = '';
-  for (let i = 0; i < n; i++) {
-    x = (x * 1103515245 + 12345) % 2147483648;
-    out += String.fromCharCode(97 + (x % 26));
-  }
-  return out;
-}
+import { connectInMemory, createTelemetry, sumOf, randomLetters } from './helpers.ts';
 
 const holdsProcess = () => process.getActiveResourcesInfo().some((r) => r === 'Worker' || r === 'MessagePort');
 
 test('pending counts do not hold the process; a flush does, until they are in', async () => {
   const tel = createTelemetry();
-  const text = letters(64_000);
+  const text = randomLetters(64_000, 9);
   const server = new McpServer({ name: 's', version: '1' });
   server.registerTool('slow-to-count', { description: 'd' }, async () => ({ content: [{ type: 'text', text }] }));
   const client = await connectInMemory(tel, server);

@@ -134,3 +134,14 @@ export async function connectInMemory(tel: Telemetry, server: { connect(transpor
   await client.connect(clientSide);
   return client;
 }
+
+/** n pseudo-random lowercase letters without a break (one piece to the tokenizer), the same for a seed. */
+export function randomLetters(n: number, seed: number): string {
+  let x = seed;
+  let out = '';
+  for (let i = 0; i < n; i++) {
+    x = (x * 1103515245 + 12345) % 2147483648;
+    out += String.fromCharCode(97 + (x % 26));
+  }
+  return out;
+}

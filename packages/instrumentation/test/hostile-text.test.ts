@@ -10,21 +10,10 @@ import { countTokens } from 'gpt-tokenizer/encoding/o200k_base';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import { observerOf } from '@mcp-conservation/instrumentation';
-import { createTelemetry, sumOf, connectInMemory } from './helpers.ts';
-
-/** 100,000 pseudo-random lowercase letters: one piece to the tokenizer. */
-function letters(n: number): string {
-  let x = 42;
-  let out = '';
-  for (let i = 0; i < n; i++) {
-    x = (x * 1103515245 + 12345) % 2147483648;
-    out += String.fromCharCode(97 + (x % 26));
-  }
-  return out;
-}
+import { createTelemetry, sumOf, connectInMemory, randomLetters } from './helpers.ts';
 
 const TEXTS: Record<string, string> = {
-  letters: letters(100_000),
+  letters: randomLetters(100_000, 42),
   punctuation: `before ${'!?'.repeat(300)} after`,
   prose: 'Ordinary words of a tool result, counted whole and exactly as the model would see them. '.repeat(40),
   cjk: '上下文窗口是稀缺的资源。每个工具结果都会进入模型的上下文，所以要计算它的令牌。'.repeat(10),
