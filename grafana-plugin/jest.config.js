@@ -20,6 +20,8 @@ module.exports = {
     '^.+\\.mjs$': [swcJest, swcOptions],
   },
   transformIgnorePatterns: [nodeModulesToTransform([...grafanaESModules, ...moreESModules])],
+  // Build-time code (the generators of the docs and the e2e query table) lives in scripts/, outside the bundle; its tests too.
+  testMatch: [...base.testMatch, '<rootDir>/scripts/**/*.test.ts'],
   // jsdom resolves yaml's browser build (ESM); the tests that read files want its Node build.
   moduleNameMapper: { ...base.moduleNameMapper, '^yaml$': require.resolve('yaml') },
 };

@@ -1,14 +1,22 @@
 /**
- * Renders semconv's ALERT_RULES, once, into
+ * Writes semconv's ALERT_RULES, once, as
  * - a Prometheus rule file (Prometheus, Mimir and Thanos rulers), and
- * - Grafana's file-provisioning alerting format.
- * The Grafana app may reuse `grafanaAlertRule` for its provisioning-API bodies.
+ * - Grafana's file-provisioning alerting YAML. The Grafana-managed rules
+ *   themselves are built by semconv (`grafanaProvisioningFile`), which the
+ *   Grafana app also uses for its provisioning-API bodies.
  */
 import { stringify } from 'yaml';
-import { ALERT_RULES, ALERT_WINDOW, alertExpr, grafanaTemplate, type AlertRuleDefinition, type QueryScope } from '@mcp-conservation/semconv';
+import {
+  ALERT_GROUP,
+  ALERT_RULES,
+  ALERT_WINDOW,
+  alertExpr,
+  grafanaProvisioningFile,
+  type AlertRuleDefinition,
+  type GrafanaRuleOptions,
+  type QueryScope,
+} from '@mcp-conservation/semconv';
 import { GENERATE_COMMAND } from './collector-blocks.js';
-
-export const RULE_GROUP_NAME = 'mcp-conservation';
 
 export interface RuleRenderOptions {
   /** Scope of every expression; default: window `ALERT_WINDOW`, no filters. */
@@ -59,7 +67,7 @@ export function prometheusRuleFile(options: RuleRenderOptions = {}): { groups: {
   return {
     groups: [
       {
-        name: RULE_GROUP_NAME,
+        name: ALERT_GROUP,
         ...(options.interval ? { interval: options.interval } : {}),
         rules: ALERT_RULES.map((r) => prometheusRule(r, options)),
       },
@@ -80,92 +88,16 @@ export function renderPrometheusRules(options: RuleRenderOptions = {}): string {
 
 // --- Grafana ------------------------------------------------------------------
 
-export interface GrafanaRenderOptions extends RuleRenderOptions {
-  /** Uid of the Prometheus data source the rules query. */
-  readonly datasourceUid?: string;
-  /** Title of the folder the rules live in (file provisioning). */
-  readonly folder?: string;
-  /** Evaluation interval of the Grafana rule group (required by Grafana). */
-  readonly groupInterval?: string;
-  readonly orgId?: number;
-  /** Extra labels on every rule, e.g. `__grafana_origin` for plugin-owned rules. */
-  readonly labels?: Readonly<Record<string, string>>;
-}
-
+/** The Prometheus data source uid the shipped file queries (the dev Grafana provisions it). */
 export const DEFAULT_GRAFANA_DATASOURCE_UID = 'mcp-conservation-prometheus';
-export const DEFAULT_GRAFANA_FOLDER = 'MCP conservation';
-
-/** Grafana rule uid (at most 40 characters). */
-export function grafanaRuleUid(rule: AlertRuleDefinition): string {
-  return `mcpc-${rule.id}`.slice(0, 40);
-}
-
 
 /**
- * One Grafana-managed alert rule, in the shape both file provisioning and
- * the provisioning API (`POST /api/v1/provisioning/alert-rules`, plus
- * `folderUID` and `ruleGroup`) take: query A is the guarded measure (instant),
- * B a threshold on it. No data means the guard holds back: state OK.
+ * Grafana's file-provisioning YAML of semconv's Grafana-managed rules.
+ * Grafana expands `$NAME` in provisioning files, so every literal `$` is
+ * written `$$`.
  */
-export function grafanaAlertRule(rule: AlertRuleDefinition, options: GrafanaRenderOptions = {}) {
+export function renderGrafanaProvisioning(options: Partial<GrafanaRuleOptions> = {}): string {
   const datasourceUid = options.datasourceUid ?? DEFAULT_GRAFANA_DATASOURCE_UID;
-  const scope = options.scope ?? DEFAULT_SCOPE;
-  return {
-    uid: grafanaRuleUid(rule),
-    title: rule.title,
-    condition: 'B',
-    data: [
-      {
-        refId: 'A',
-        relativeTimeRange: { from: 600, to: 0 },
-        datasourceUid,
-        model: { refId: 'A', datasource: { type: 'prometheus', uid: datasourceUid }, expr: rule.query(scope), instant: true, range: false },
-      },
-      {
-        refId: 'B',
-        relativeTimeRange: { from: 0, to: 0 },
-        datasourceUid: '__expr__',
-        model: {
-          refId: 'B',
-          datasource: { type: '__expr__', uid: '__expr__' },
-          type: 'threshold',
-          expression: 'A',
-          conditions: [{ evaluator: { type: rule.comparator === '<' ? 'lt' : 'gt', params: [thresholdOf(rule, options)] } }],
-        },
-      },
-    ],
-    noDataState: 'OK',
-    execErrState: 'Error',
-    for: forOf(rule, options),
-    annotations: { summary: grafanaTemplate(rule.summary), description: rule.description },
-    labels: { severity: rule.severity, ...(options.labels ?? {}) },
-    isPaused: false,
-  };
-}
-
-/** Grafana's file-provisioning alerting document. */
-export function grafanaProvisioning(options: GrafanaRenderOptions = {}) {
-  return {
-    apiVersion: 1,
-    groups: [
-      {
-        orgId: options.orgId ?? 1,
-        name: RULE_GROUP_NAME,
-        folder: options.folder ?? DEFAULT_GRAFANA_FOLDER,
-        interval: options.groupInterval ?? '1m',
-        rules: ALERT_RULES.map((r) => grafanaAlertRule(r, options)),
-      },
-    ],
-  };
-}
-
-/**
- * The file-provisioning YAML. Grafana expands `$NAME` in provisioning files,
- * so every literal `$` is written `$$`.
- */
-export function renderGrafanaProvisioning(options: GrafanaRenderOptions = {}): string {
-  const text = stringify(grafanaProvisioning(options), YAML_OPTIONS).replace(/\$/g, '$$$$');
-  return (
-    header(`Grafana alerting file provisioning of mcp-conservation (data source uid "${options.datasourceUid ?? DEFAULT_GRAFANA_DATASOURCE_UID}"). Copy to provisioning/alerting/.`) + text
-  );
+  const text = stringify(grafanaProvisioningFile({ ...options, datasourceUid }), YAML_OPTIONS).replace(/\$/g, '$$$$');
+  return header(`Grafana alerting file provisioning of mcp-conservation (data source uid "${datasourceUid}"). Copy to provisioning/alerting/.`) + text;
 }

@@ -5,8 +5,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
-import { ALERT_RULES, alertExpr } from '@mcp-conservation/semconv';
-import { configDir, grafanaRuleUid, prometheusRuleFile, renderPrometheusRules } from '@mcp-conservation/collector-config';
+import { ALERT_RULES, alertExpr, grafanaRuleUid } from '@mcp-conservation/semconv';
+import { configDir, prometheusRuleFile, renderPrometheusRules } from '@mcp-conservation/collector-config';
 import { ensureTools } from '@mcp-conservation/collector-config/ensure-tools';
 import { promtoolTests, CASES } from './promtool-cases.ts';
 

@@ -11,6 +11,7 @@ import pluginJson from './plugin.json';
 import { ACTIONS, PLUGIN_ID, ROUTES } from './constants';
 import { PAGES } from './specs';
 import { dashboardFile, dashboardUid } from './dashboards/build';
+import { pageAction } from './access/pages';
 
 type Json = Record<string, any>;
 const plugin = pluginJson as Json;
@@ -120,7 +121,7 @@ describe('plugin.json', () => {
     for (const page of PAGES) {
       const inc = pages.find((p) => p.path === `/a/%PLUGIN_ID%/${ROUTES[page.id]}`);
       expect(inc).toBeDefined();
-      expect(inc!.action).toBe(page.id === 'audit' ? ACTIONS.audit : ACTIONS.read);
+      expect(inc!.action).toBe(pageAction(page));
     }
     const config = pages.find((p) => p.path === '/plugins/%PLUGIN_ID%');
     expect(config).toMatchObject({ role: 'Admin', action: ACTIONS.configure });
@@ -135,7 +136,7 @@ describe('plugin.json', () => {
       expect(existsSync(file)).toBe(true);
       const page = PAGES.find((p) => dashboardFile(p) === d.path)!;
       expect(JSON.parse(readFileSync(file, 'utf8')).uid).toBe(dashboardUid(page));
-      expect(d.action).toBe(page.id === 'audit' ? ACTIONS.audit : ACTIONS.read);
+      expect(d.action).toBe(pageAction(page));
     }
   });
 

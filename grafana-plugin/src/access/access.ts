@@ -1,11 +1,13 @@
 /**
- * Who may see what. Grafana Enterprise and Cloud enforce the plugin's RBAC
+ * Who may do what. Grafana Enterprise and Cloud enforce the plugin's RBAC
  * roles, so `hasPermission` answers. Grafana OSS does not register plugin
  * roles; there the roles' `grants` in plugin.json (the basic roles each role
  * is granted to) decide, read from plugin.json so they are written once.
+ * Which pages that opens is in ./pages.
  */
 import { config, hasPermission } from '@grafana/runtime';
 import pluginJson from '../plugin.json';
+import { ACTIONS } from '../constants';
 
 type BasicRole = 'Viewer' | 'Editor' | 'Admin' | 'Grafana Admin';
 
@@ -39,4 +41,23 @@ function grantedByBasicRole(action: string): boolean {
 /** Whether the signed-in user may perform a plugin action. */
 export function can(action: string): boolean {
   return rolesEnforced() ? hasPermission(action) : grantedByBasicRole(action);
+}
+
+/** What the signed-in user may see in the app. */
+export interface Access {
+  readonly read: boolean;
+  readonly audit: boolean;
+}
+
+export function currentAccess(): Access {
+  return { read: can(ACTIONS.read), audit: can(ACTIONS.audit) };
+}
+
+/**
+ * Whether the user may change the plugin's settings (the config page, for
+ * administrators). The action is Grafana's own, which every edition
+ * answers, so plugin.json's grants play no part.
+ */
+export function canConfigure(): boolean {
+  return hasPermission(ACTIONS.configure);
 }

@@ -4,8 +4,8 @@
  */
 import { lastValueFrom } from 'rxjs';
 import { getBackendSrv } from '@grafana/runtime';
-import { ALERT_RULES } from '@mcp-conservation/semconv';
-import { ALERT_FOLDER, ALERT_GROUP, ruleGroup, ruleUid, type Thresholds } from './rules';
+import { ALERT_FOLDER, ALERT_GROUP, ALERT_RULES, grafanaRuleUid } from '@mcp-conservation/semconv';
+import { ruleGroup, type Thresholds } from './rules';
 
 export interface ApiRequest {
   method: 'GET' | 'POST' | 'PUT' | 'DELETE';
@@ -57,7 +57,11 @@ export async function removeRules(): Promise<number> {
   let removed = 0;
   for (const rule of ALERT_RULES) {
     try {
-      await send({ method: 'DELETE', url: `/api/v1/provisioning/alert-rules/${ruleUid(rule)}`, headers: HEADERS });
+      await send({
+        method: 'DELETE',
+        url: `/api/v1/provisioning/alert-rules/${grafanaRuleUid(rule)}`,
+        headers: HEADERS,
+      });
       removed++;
     } catch (e) {
       if ((e as { status?: number }).status !== 404) {

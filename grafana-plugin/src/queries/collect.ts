@@ -5,10 +5,9 @@
  * `$__rate_interval` and `$__range` by their durations, every filter at All
  * (`.*`). The end-to-end test runs these against a real Prometheus.
  */
-import { ALERT_RULES } from '@mcp-conservation/semconv';
 import { ALL_VALUE, PAGES, pageQueries } from '../specs';
 import { buildDashboard } from '../dashboards/build';
-import { ruleGroup, ruleUid } from '../alerts/rules';
+import { ruleGroup } from '../alerts/rules';
 
 export type QuerySource = 'page' | 'dashboard' | 'alert';
 
@@ -31,6 +30,14 @@ export interface Substitution {
 
 /** The filter variables of the metric pages; at All each becomes `.*`. */
 const FILTER_VARIABLES = ['service', 'server', 'tool', 'observer'] as const;
+
+/**
+ * A shipped query's id without its source (`page:`, `dashboard:`, `alert:`):
+ * a dashboard query has the key of the page query it copies.
+ */
+export function queryKey(id: string): string {
+  return id.replace(/^(page|dashboard|alert):/, '');
+}
 
 /** What Grafana sends for an expression, with filters at All. */
 export function substitute(expr: string, s: Substitution): string {
@@ -64,8 +71,8 @@ export function shippedQueries(): ShippedQuery[] {
       }));
     })
   );
-  const alerts = ruleGroup('prometheus').rules.map((rule, i) => ({
-    id: `alert:${ruleUid(ALERT_RULES[i]!)}/A`,
+  const alerts = ruleGroup('prometheus').rules.map((rule) => ({
+    id: `alert:${rule.uid}/A`,
     source: 'alert' as const,
     expr: String(rule.data[0]!.model.expr),
     instant: true,

@@ -10,21 +10,13 @@ import {
   SceneTimeRange,
   VariableValueSelectors,
 } from '@grafana/scenes';
-import { ACTIONS, ROUTES, prefixRoute } from '../constants';
-import { can } from '../access/access';
-import { PAGES, type PageSpec } from '../specs';
+import { ROUTES, prefixRoute } from '../constants';
+import { currentAccess, type Access } from '../access/access';
+import { visiblePages } from '../access/pages';
+import type { PageSpec } from '../specs';
 import { layout } from '../specs/layout';
 import { deniedPanel, vizPanel } from './panels';
 import { variableSet } from './variables';
-
-export interface Access {
-  readonly read: boolean;
-  readonly audit: boolean;
-}
-
-export function currentAccess(): Access {
-  return { read: can(ACTIONS.read), audit: can(ACTIONS.audit) };
-}
 
 /** The scene of one page: its variables, time range, controls and panels. */
 export function pageScene(page: PageSpec, access: Access): EmbeddedScene {
@@ -56,14 +48,6 @@ export function pageScene(page: PageSpec, access: Access): EmbeddedScene {
       }),
     }),
   });
-}
-
-/** Pages the user may open: the Audit page needs the auditor's action. */
-export function visiblePages(access: Access): PageSpec[] {
-  if (!access.read) {
-    return [];
-  }
-  return PAGES.filter((p) => p.id !== 'audit' || access.audit);
 }
 
 export function sceneApp(access: Access = currentAccess()): SceneApp {

@@ -44,7 +44,11 @@ export interface PanelSpec {
   readonly height: number;
   /** A field whose values are trace ids; it gets a link to the traces data source. */
   readonly traceIdField?: string;
-  /** Shows audit records: only for users allowed to read the audit trail. */
+  /**
+   * Shows audit records or the audit pipeline: only for users allowed to read
+   * the audit trail. A page whose panels all are is for auditors only
+   * (src/access/pages.ts).
+   */
   readonly audit?: boolean;
 }
 

@@ -13,6 +13,7 @@ export * from './prometheus.js';
 export * as queries from './queries.js';
 export { LABELS, LIFETIME, DEFAULT_WINDOW, QUERY_CATALOGUE, type QueryScope, type QueryDefinition, type GroupLabel, type QueryUnit } from './queries.js';
 export * from './alerts.js';
+export * from './grafana-rules.js';
 export {
   AUDIT_FIELDS,
   AUDIT_FORMAT_VERSION,

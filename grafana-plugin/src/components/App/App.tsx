@@ -2,7 +2,8 @@ import React from 'react';
 import type { AppRootProps } from '@grafana/data';
 import { Alert } from '@grafana/ui';
 import { useSceneApp } from '@grafana/scenes';
-import { currentAccess, sceneApp, type Access } from '../../scenes/app';
+import { currentAccess, type Access } from '../../access/access';
+import { sceneApp } from '../../scenes/app';
 import { testIds } from '../testIds';
 
 export interface AppProps extends Partial<AppRootProps> {

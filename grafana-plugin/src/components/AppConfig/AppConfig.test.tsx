@@ -1,12 +1,12 @@
 import React from 'react';
 import { fireEvent, render, screen, waitFor } from '@testing-library/react';
 import { of, throwError } from 'rxjs';
-import { ALERT_RULES, ALERT_WINDOW, TARGET_TOOL_SUCCESS_RATE } from '@mcp-conservation/semconv';
+import { ALERT_FOLDER, ALERT_RULES, ALERT_WINDOW, TARGET_TOOL_SUCCESS_RATE } from '@mcp-conservation/semconv';
 import AppConfig, { type AppConfigProps } from './AppConfig';
 import { testIds } from '../testIds';
 import { host } from '../../test/runtimeMock';
 import { checkAlertRuleGroup, checkCreateFolder } from '../../alerts/openapiShapes';
-import { ALERT_FOLDER, ORIGIN_LABEL } from '../../alerts/rules';
+import { ORIGIN_LABEL } from '../../alerts/rules';
 import { RULE_GROUP_URL as RULE_GROUP_URL_FOR_TEST } from '../../alerts/provisioning';
 
 jest.mock('@grafana/runtime', () => require('../../test/runtimeMock').runtimeMock());

@@ -1,11 +1,11 @@
 import React, { useMemo, useState } from 'react';
 import type { AppPluginMeta, PluginConfigPageProps } from '@grafana/data';
-import { getDataSourceSrv, hasPermission } from '@grafana/runtime';
+import { getDataSourceSrv } from '@grafana/runtime';
 import { Alert, Button, Field, FieldSet, Input, Select, Stack } from '@grafana/ui';
-import { ALERT_RULES } from '@mcp-conservation/semconv';
-import { ACTIONS } from '../../constants';
-import { ALERT_FOLDER, defaultThresholds, type Thresholds } from '../../alerts/rules';
+import { ALERT_FOLDER, ALERT_RULES } from '@mcp-conservation/semconv';
+import { defaultThresholds, type Thresholds } from '../../alerts/rules';
 import { installRules, removeRules } from '../../alerts/provisioning';
+import { canConfigure } from '../../access/access';
 import { testIds } from '../testIds';
 
 export interface AppConfigProps extends PluginConfigPageProps<AppPluginMeta<{}>> {}
@@ -25,8 +25,7 @@ const AppConfig = (_props: AppConfigProps) => {
   const [status, setStatus] = useState<Status>();
   const [busy, setBusy] = useState(false);
 
-  // Grafana's own permission on plugin settings: the config page is admin-only.
-  if (!hasPermission(ACTIONS.configure)) {
+  if (!canConfigure()) {
     return (
       <Alert title="Administrators only" severity="info" data-testid={testIds.appConfig.container}>
         Only administrators can install the alert rules.

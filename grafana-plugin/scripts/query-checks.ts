@@ -4,8 +4,8 @@
  * `exact` asserts the value against the ground truth named here; `non-empty`
  * only asserts a result, where the value has no exact truth (histogram
  * quantiles interpolate within buckets; envelope bytes depend on the SDK's
- * JSON encoding). Keyed by `<page or alert rule>/<panel>/<refId>`; a
- * dashboard query has the key of the page query it copies.
+ * JSON encoding). Keyed by `queryKey` of src/queries/collect.ts:
+ * `<page or alert rule>/<panel>/<refId>`.
  *
  * Exact values hold when Grafana's window spans exactly the load phase:
  * `$__range` = `$__rate_interval` = the time between a scrape before the
@@ -82,8 +82,3 @@ export const QUERY_CHECKS: Readonly<Record<string, QueryCheck>> = {
   'mcpc-audit-dropped/A': DROPPED,
   'mcpc-audit-unreceived/A': nonEmpty(ALERT_WINDOW),
 };
-
-/** The table key of a shipped query id (`page:…`, `dashboard:…`, `alert:…`). */
-export function checkKey(id: string): string {
-  return id.replace(/^(page|dashboard|alert):/, '');
-}

@@ -1,12 +1,13 @@
 /**
  * The checked-in table of every shipped PromQL query: e2e/shipped-queries.json,
- * written by `npm run generate -w grafana-plugin`. The end-to-end suite reads
- * it (it runs under node:test, outside the bundler), substitutes the two
- * window variables and checks each row as its `check` says.
+ * written by `npm run generate -w grafana-plugin` (generate-query-table.ts).
+ * The end-to-end suite reads it (it runs under node:test, outside the
+ * bundler), substitutes the two window variables and checks each row as its
+ * `check` says. Build-time code: the plugin does not ship it.
  */
-import { ALL_VALUE } from '../specs';
-import { QUERY_CHECKS, checkKey, type QueryCheck } from './checks';
-import { shippedQueries, substitute, type QuerySource } from './collect';
+import { ALL_VALUE } from '../src/specs';
+import { queryKey, shippedQueries, substitute, type QuerySource } from '../src/queries/collect';
+import { QUERY_CHECKS, type QueryCheck } from './query-checks';
 
 export const TABLE_FILE = 'e2e/shipped-queries.json';
 
@@ -26,7 +27,7 @@ export interface TableRow {
 
 export function queryTable(): { generatedBy: string; allValue: string; rows: TableRow[] } {
   return {
-    generatedBy: 'npm run generate -w grafana-plugin (from grafana-plugin/src/queries); do not edit',
+    generatedBy: 'npm run generate -w grafana-plugin (from grafana-plugin/scripts/query-table.ts); do not edit',
     allValue: ALL_VALUE,
     rows: shippedQueries().map((q) => ({
       id: q.id,
@@ -34,7 +35,7 @@ export function queryTable(): { generatedBy: string; allValue: string; rows: Tab
       instant: q.instant,
       expr: q.expr,
       exprAtAll: substitute(q.expr, WINDOW_PLACEHOLDERS),
-      check: QUERY_CHECKS[checkKey(q.id)]!,
+      check: QUERY_CHECKS[queryKey(q.id)]!,
     })),
   };
 }
