@@ -4,8 +4,8 @@
  * browser libraries that `report` needs.
  */
 import { createRequire } from 'node:module';
-import { CliError } from './cli/errors.js';
-import { EXIT, EXIT_CODE_HELP } from './cli/exit-codes.js';
+import { CliError } from './command-line/errors.js';
+import { EXIT, EXIT_CODE_HELP } from './command-line/exit-codes.js';
 
 interface CommandEntry {
   readonly summary: string;

@@ -15,7 +15,7 @@ import { AUDIT_FIELDS, AUDIT_KIND_VALUES, GENESIS_LINK, sealRecord, type AuditRe
 import { METRIC_AUDIT_RECORDS, promNames } from '@mcp-conservation/semconv';
 import { runCli } from './helpers/cli.ts';
 import { writeJsonLines } from './helpers/otlp-writer.ts';
-import { freePort, startPrometheusWith, type RunningPrometheus } from './helpers/prometheus.ts';
+import { freePort, startPrometheusWith, type RunningPrometheus } from './helpers/prometheus-server.ts';
 import { keyed, unkeyed, KEY } from './helpers/vectors.ts';
 import { TRUTH_ALL, TRUTH_SVC_A, workloadOpenMetrics } from './helpers/workload.ts';
 

@@ -1,10 +1,9 @@
+/**
+ * @mcp-conservation/instrumentation: what an application needs. What the
+ * CLI builds on (the measuring core, its sessions and the transport hook)
+ * is the `./core` entry point.
+ */
 export { McpInstrumentation, SUPPORTED_SDK_VERSIONS } from './instrumentation.js';
-export { instrumentClient, observerOf, type InstrumentClientOptions, type ClientObserver } from './instrument-client.js';
+export { instrumentClient, observerOf, type InstrumentClientOptions, type CoreHandle } from './instrument-client.js';
 export { AuditLogRecordProcessor, type AuditLogRecordProcessorOptions } from './audit-log-processor.js';
-export { ConservationObserver, type TransportInfo, type ObserverTelemetry } from './core/runtime.js';
-export { McpSession } from './core/session.js';
-export { createInstruments, type Instruments } from './core/instruments.js';
-export { attachToTransport, describeTransport, type TransportLike } from './sdk/attach.js';
-export { renderResult } from './core/render.js';
 export type { McpInstrumentationConfig, ConservationOptions, SessionInfo, RenderedBlock, Rendering, TokenizerSpec } from './types.js';
-export { PACKAGE_NAME, PACKAGE_VERSION } from './version.js';

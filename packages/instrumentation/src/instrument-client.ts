@@ -1,10 +1,9 @@
 import { logs, metrics, trace, type LoggerProvider, type MeterProvider, type TracerProvider } from '@opentelemetry/api';
-import { OBSERVER_VALUES, SCHEMA_URL } from '@mcp-conservation/semconv';
-import { createInstruments } from './core/instruments.js';
-import { ConservationObserver } from './core/runtime.js';
+import { OBSERVER_VALUES } from '@mcp-conservation/semconv';
+import { MeasuringCore } from './core/core.js';
+import { coreTelemetry } from './core/telemetry.js';
 import { attachToTransport, watchRequest, type TransportLike } from './sdk/attach.js';
 import type { ConservationOptions } from './types.js';
-import { PACKAGE_NAME, PACKAGE_VERSION } from './version.js';
 
 /** Options of {@link instrumentClient}: the shared options plus providers (default: the global ones). */
 export interface InstrumentClientOptions extends ConservationOptions {
@@ -22,44 +21,24 @@ interface ClientShape {
   getServerVersion?(): { name?: string } | undefined;
 }
 
-/** A core bound to providers; forceFlush() waits for its pending counts and audit records. */
-export interface ClientObserver {
+/** The measuring core of an instrumented client: forceFlush() waits for its pending counts and audit records. */
+export interface CoreHandle {
   forceFlush(): Promise<void>;
   shutdown(): Promise<void>;
 }
 
-function createObserver(options: InstrumentClientOptions): ConservationObserver {
-  const tp = () => options.tracerProvider ?? trace.getTracerProvider();
-  const lp = () => options.loggerProvider ?? logs.getLoggerProvider();
-  const mp = () => options.meterProvider ?? metrics.getMeterProvider();
-  return new ConservationObserver(
-    {
-      tracer: memo(tp, (p) => p.getTracer(PACKAGE_NAME, PACKAGE_VERSION, { schemaUrl: SCHEMA_URL })),
-      logger: memo(lp, (p) => p.getLogger(PACKAGE_NAME, PACKAGE_VERSION, { schemaUrl: SCHEMA_URL })),
-      instruments: memo(mp, (p) => createInstruments(p.getMeter(PACKAGE_NAME, PACKAGE_VERSION, { schemaUrl: SCHEMA_URL }))),
-    },
-    options,
-    OBSERVER_VALUES.sdk,
-  );
+function createCore(options: InstrumentClientOptions): MeasuringCore {
+  const telemetry = coreTelemetry({
+    tracerProvider: () => options.tracerProvider ?? trace.getTracerProvider(),
+    meterProvider: () => options.meterProvider ?? metrics.getMeterProvider(),
+    loggerProvider: () => options.loggerProvider ?? logs.getLoggerProvider(),
+  });
+  return new MeasuringCore(telemetry, options, OBSERVER_VALUES.sdk);
 }
 
-/** Derives a value from a provider once, again only when the provider changes (a late global registration). */
-function memo<P, T>(provider: () => P, derive: (p: P) => T): () => T {
-  let last: P | undefined;
-  let value: T | undefined;
-  return () => {
-    const current = provider();
-    if (current !== last || value === undefined) {
-      last = current;
-      value = derive(current);
-    }
-    return value;
-  };
-}
-
-const observers = new WeakMap<object, ConservationObserver>();
-const coresByOptions = new WeakMap<InstrumentClientOptions, ConservationObserver>();
-let defaultObserver: ConservationObserver | undefined;
+const coresByClient = new WeakMap<object, MeasuringCore>();
+const coresByOptions = new WeakMap<InstrumentClientOptions, MeasuringCore>();
+let defaultCore: MeasuringCore | undefined;
 
 /**
  * Instruments one MCP SDK `Client` explicitly, without patching the module.
@@ -69,14 +48,14 @@ let defaultObserver: ConservationObserver | undefined;
  * Returns the same client.
  */
 export function instrumentClient<C extends object>(client: C, options?: InstrumentClientOptions): C {
-  let core: ConservationObserver;
+  let core: MeasuringCore;
   if (options) {
-    core = coresByOptions.get(options) ?? createObserver(options);
+    core = coresByOptions.get(options) ?? createCore(options);
     coresByOptions.set(options, core);
   } else {
-    core = defaultObserver ??= createObserver({});
+    core = defaultCore ??= createCore({});
   }
-  observers.set(client, core);
+  coresByClient.set(client, core);
   const target = client as ClientShape;
   const connect = target.connect;
   const callTool = target.callTool;
@@ -110,6 +89,6 @@ export function instrumentClient<C extends object>(client: C, options?: Instrume
 }
 
 /** The core observing a client instrumented with {@link instrumentClient}. */
-export function observerOf(client: object): ClientObserver | undefined {
-  return observers.get(client);
+export function observerOf(client: object): CoreHandle | undefined {
+  return coresByClient.get(client);
 }

@@ -1,11 +1,11 @@
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { readFileSync } from 'node:fs';
-import { logs, metrics, trace, type Logger, type LoggerProvider, type MeterProvider, type Tracer, type TracerProvider } from '@opentelemetry/api';
+import { logs, metrics, trace, type LoggerProvider, type MeterProvider, type TracerProvider } from '@opentelemetry/api';
 import { InstrumentationBase, InstrumentationNodeModuleDefinition, InstrumentationNodeModuleFile, isWrapped } from '@opentelemetry/instrumentation';
-import { OBSERVER_VALUES, SCHEMA_URL } from '@mcp-conservation/semconv';
-import { createInstruments, type Instruments } from './core/instruments.js';
-import { ConservationObserver } from './core/runtime.js';
+import { OBSERVER_VALUES } from '@mcp-conservation/semconv';
+import { MeasuringCore } from './core/core.js';
+import { coreTelemetry } from './core/telemetry.js';
 import { attachToTransport, watchRequest, type TransportLike } from './sdk/attach.js';
 import type { McpInstrumentationConfig } from './types.js';
 import { PACKAGE_NAME, PACKAGE_VERSION } from './version.js';
@@ -64,41 +64,34 @@ interface ClientModule {
 const inheritedRequest = new WeakSet<object>();
 
 export class McpInstrumentation extends InstrumentationBase<McpInstrumentationConfig> {
-  private readonly core: ConservationObserver;
+  private readonly core: MeasuringCore;
   private tracerProvider: TracerProvider | undefined;
+  private meterProvider: MeterProvider | undefined;
   private loggerProvider: LoggerProvider | undefined;
-  private cachedTracer: Tracer | undefined;
-  private cachedLogger: Logger | undefined;
-  private currentInstruments: Instruments | undefined;
 
   constructor(config: McpInstrumentationConfig = {}) {
     super(PACKAGE_NAME, PACKAGE_VERSION, config);
-    this.core = new ConservationObserver(
-      {
-        tracer: () => (this.cachedTracer ??= (this.tracerProvider ?? trace.getTracerProvider()).getTracer(PACKAGE_NAME, PACKAGE_VERSION, { schemaUrl: SCHEMA_URL })),
-        logger: () => (this.cachedLogger ??= (this.loggerProvider ?? logs.getLoggerProvider()).getLogger(PACKAGE_NAME, PACKAGE_VERSION, { schemaUrl: SCHEMA_URL })),
-        instruments: () => (this.currentInstruments ??= createInstruments(metrics.getMeter(PACKAGE_NAME, PACKAGE_VERSION, { schemaUrl: SCHEMA_URL }))),
-      },
-      config,
-      OBSERVER_VALUES.sdk,
-    );
+    const telemetry = coreTelemetry({
+      tracerProvider: () => this.tracerProvider ?? trace.getTracerProvider(),
+      meterProvider: () => this.meterProvider ?? metrics.getMeterProvider(),
+      loggerProvider: () => this.loggerProvider ?? logs.getLoggerProvider(),
+    });
+    this.core = new MeasuringCore(telemetry, config, OBSERVER_VALUES.sdk);
   }
 
   override setTracerProvider(tracerProvider: TracerProvider): void {
     super.setTracerProvider(tracerProvider);
     this.tracerProvider = tracerProvider;
-    this.cachedTracer = undefined;
   }
 
   override setMeterProvider(meterProvider: MeterProvider): void {
     super.setMeterProvider(meterProvider);
-    this.currentInstruments = createInstruments(meterProvider.getMeter(PACKAGE_NAME, PACKAGE_VERSION, { schemaUrl: SCHEMA_URL }));
+    this.meterProvider = meterProvider;
   }
 
   override setLoggerProvider(loggerProvider: LoggerProvider): void {
     super.setLoggerProvider(loggerProvider);
     this.loggerProvider = loggerProvider;
-    this.cachedLogger = undefined;
   }
 
   protected init() {

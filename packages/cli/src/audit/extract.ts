@@ -7,6 +7,7 @@
  */
 import { EVENT_AUDIT_OPERATION, EVENT_AUDIT_SESSION_END } from '@mcp-conservation/semconv';
 import { auditRecordFromOtlp, type AuditRecord, type OtlpJsonKeyValue } from '@mcp-conservation/semconv/audit';
+import { isObject } from '../json.js';
 
 const AUDIT_EVENTS = new Set<string>([EVENT_AUDIT_OPERATION, EVENT_AUDIT_SESSION_END]);
 /** The pre-OTLP-1.5 place of an event's name. */
@@ -26,10 +27,6 @@ export interface MessageResult {
   readonly otherLogs: number;
   /** Whether the message held traces or metrics rather than logs. */
   readonly notLogs?: 'traces' | 'metrics';
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 function asArray(v: unknown): unknown[] | undefined {

@@ -5,9 +5,9 @@
  */
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { CliError } from '../cli/errors.js';
-import { EXIT } from '../cli/exit-codes.js';
-import type { Progress } from '../cli/progress.js';
+import { CliError } from '../command-line/errors.js';
+import { EXIT } from '../command-line/exit-codes.js';
+import type { Progress } from '../command-line/progress.js';
 import { decodeFile } from './decode.js';
 import { extractRecords, type LocatedRecord } from './extract.js';
 

@@ -2,11 +2,11 @@
  * `mcp-conservation audit verify <files...>`: checks audit trails written by
  * the Collector's file exporter for gaps and altered records.
  */
-import { parseCommandArgs } from '../cli/args.js';
-import { CliError, usageError } from '../cli/errors.js';
-import { EXIT, EXIT_CODE_HELP } from '../cli/exit-codes.js';
-import { resolveKey } from '../cli/key.js';
-import { stderrProgress } from '../cli/progress.js';
+import { parseCommandArgs } from '../command-line/args.js';
+import { CliError, usageError } from '../command-line/errors.js';
+import { EXIT, EXIT_CODE_HELP } from '../command-line/exit-codes.js';
+import { resolveKey } from '../command-line/key.js';
+import { stderrProgress } from '../command-line/progress.js';
 import { readAuditFiles } from '../audit/read.js';
 import { verifyRecords, type AuditVerification } from '../audit/verify.js';
 

@@ -4,10 +4,10 @@
  * meaning and emits the instrumentation's spans, metrics and audit records
  * through its message-level core, with observer `proxy`.
  */
-import { parseCommandArgs } from '../cli/args.js';
-import { usageError } from '../cli/errors.js';
-import { EXIT } from '../cli/exit-codes.js';
-import { resolveKey } from '../cli/key.js';
+import { parseCommandArgs } from '../command-line/args.js';
+import { usageError } from '../command-line/errors.js';
+import { EXIT } from '../command-line/exit-codes.js';
+import { resolveKey } from '../command-line/key.js';
 import type { ConservationOptions } from '@mcp-conservation/instrumentation';
 
 export const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;

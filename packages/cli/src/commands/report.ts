@@ -7,18 +7,18 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import type { QueryScope } from '@mcp-conservation/semconv';
-import { parseCommandArgs } from '../cli/args.js';
-import { CliError, usageError } from '../cli/errors.js';
-import { EXIT, EXIT_CODE_HELP } from '../cli/exit-codes.js';
-import { resolveKey } from '../cli/key.js';
-import { stderrProgress } from '../cli/progress.js';
+import { parseCommandArgs } from '../command-line/args.js';
+import { CliError, usageError } from '../command-line/errors.js';
+import { EXIT, EXIT_CODE_HELP } from '../command-line/exit-codes.js';
+import { resolveKey } from '../command-line/key.js';
+import { stderrProgress } from '../command-line/progress.js';
 import { collectAudit, type AuditFacts } from '../report/audit-facts.js';
 import { chartSpec, prefixIds, renderSvg } from '../report/charts.js';
 import { chooseStep, collectPrometheus, type PrometheusFacts, type ReportWindow } from '../report/collect.js';
 import { parseDuration, parseTime } from '../report/duration.js';
 import { count, isoMinute, measureValue } from '../report/format.js';
 import { renderHtml } from '../report/html.js';
-import { PrometheusClient } from '../report/prometheus.js';
+import { PrometheusClient } from '../report/prometheus-client.js';
 import { DEFAULT_CHROMIUM, writePngs } from '../report/png.js';
 
 export const REPORT_HELP = `Usage: mcp-conservation report --prometheus <url> [options]

@@ -6,6 +6,7 @@
  * gains (or has replaced) the carrier's keys; every other byte is the
  * host's.
  */
+import { isObject } from '../json.js';
 
 /** Where a JSON value sits in the bytes; objects keep their members, down to the depth we need. */
 interface Span {
@@ -99,9 +100,6 @@ interface Edit {
   readonly remove: number;
   readonly text: string;
 }
-
-type Json = Record<string, unknown>;
-const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** The `_meta` entries a message gained or had changed: what the proxy's injection put there. */
 function carrierOf(original: unknown, changed: unknown): [string, unknown][] {

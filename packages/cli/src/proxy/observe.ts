@@ -4,13 +4,9 @@
  * happens in here, the message still goes on.
  */
 import { context, diag, propagation, ROOT_CONTEXT } from '@opentelemetry/api';
-import type { McpSession } from '@mcp-conservation/instrumentation';
+import type { McpSession } from '@mcp-conservation/instrumentation/core';
+import { isObject } from '../json.js';
 
-type Msg = Record<string, unknown>;
-
-function isObject(v: unknown): v is Msg {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 /** The shape the SDK's JSONRPCMessageSchema accepts, checked loosely: a request, notification or response. */
 export function isJsonRpcMessage(v: unknown): boolean {

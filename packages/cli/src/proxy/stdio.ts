@@ -8,7 +8,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { constants } from 'node:os';
 import { NETWORK_TRANSPORT_VALUES } from '@mcp-conservation/semconv';
-import type { McpSession } from '@mcp-conservation/instrumentation';
+import type { McpSession } from '@mcp-conservation/instrumentation/core';
 import { LineSplitter } from './lines.js';
 import { spliceTraceContext } from './meta-splice.js';
 import { observeIncoming, observeOutgoing, observeUnparseable, parseJson } from './observe.js';

@@ -13,13 +13,14 @@ import { ConsoleLogRecordExporter, type LogRecordExporter } from '@opentelemetry
 import { OTLPLogExporter as OtlpJsonLogExporter } from '@opentelemetry/exporter-logs-otlp-http';
 import { OTLPLogExporter as OtlpProtoLogExporter } from '@opentelemetry/exporter-logs-otlp-proto';
 import { OTLPLogExporter as OtlpGrpcLogExporter } from '@opentelemetry/exporter-logs-otlp-grpc';
-import { AuditLogRecordProcessor, ConservationObserver, createInstruments, PACKAGE_NAME, PACKAGE_VERSION, type ConservationOptions, type Instruments } from '@mcp-conservation/instrumentation';
-import { OBSERVER_VALUES, SCHEMA_URL } from '@mcp-conservation/semconv';
+import { AuditLogRecordProcessor, type ConservationOptions } from '@mcp-conservation/instrumentation';
+import { coreTelemetry, MeasuringCore } from '@mcp-conservation/instrumentation/core';
+import { OBSERVER_VALUES } from '@mcp-conservation/semconv';
 
 export const DEFAULT_SERVICE_NAME = 'mcp-conservation-proxy';
 
 export interface ProxyTelemetry {
-  readonly core: ConservationObserver;
+  readonly core: MeasuringCore;
   /** Waits for the core's pending records, then flushes and stops every exporter; bounded by `deadlineMs`. */
   shutdown(deadlineMs?: number): Promise<void>;
 }
@@ -81,17 +82,9 @@ function stderrDiag(): void {
 
 export function startTelemetry(options: ConservationOptions): ProxyTelemetry {
   stderrDiag();
-  let instruments: Instruments | undefined;
-  const core = new ConservationObserver(
-    {
-      tracer: () => trace.getTracerProvider().getTracer(PACKAGE_NAME, PACKAGE_VERSION, { schemaUrl: SCHEMA_URL }),
-      logger: () => logs.getLoggerProvider().getLogger(PACKAGE_NAME, PACKAGE_VERSION, { schemaUrl: SCHEMA_URL }),
-      // Created once, after the SDK registered its meter provider.
-      instruments: () => (instruments ??= createInstruments(metrics.getMeterProvider().getMeter(PACKAGE_NAME, PACKAGE_VERSION, { schemaUrl: SCHEMA_URL }))),
-    },
-    options,
-    OBSERVER_VALUES.proxy,
-  );
+  // The global providers, registered by sdk.start() below before any session opens.
+  const telemetry = coreTelemetry({ tracerProvider: () => trace.getTracerProvider(), meterProvider: () => metrics.getMeterProvider(), loggerProvider: () => logs.getLoggerProvider() });
+  const core = new MeasuringCore(telemetry, options, OBSERVER_VALUES.proxy);
   const processors = logExporters().map(
     (exporter) =>
       new AuditLogRecordProcessor(exporter, {

@@ -1,7 +1,7 @@
 /** Session-level facts for the report, from audit records. */
 import { TARGET_REQUESTS_PER_SESSION } from '@mcp-conservation/semconv';
 import type { SessionSummary } from '@mcp-conservation/semconv/audit';
-import type { Progress } from '../cli/progress.js';
+import type { Progress } from '../command-line/progress.js';
 import { readAuditFiles } from '../audit/read.js';
 import { verifyRecords, type LocatedProblem } from '../audit/verify.js';
 

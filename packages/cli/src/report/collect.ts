@@ -15,9 +15,9 @@ import {
   type QueryScope,
   type RatioTarget,
 } from '@mcp-conservation/semconv';
-import type { Progress } from '../cli/progress.js';
+import type { Progress } from '../command-line/progress.js';
 import { promDuration } from './duration.js';
-import type { InstantSample, PrometheusClient, RangeSeries } from './prometheus.js';
+import type { InstantSample, PrometheusClient, RangeSeries } from './prometheus-client.js';
 
 export type Verdict = 'pass' | 'fail' | 'no data';
 export type MeasureId = 'tokenEfficiency' | 'contextLossRate' | 'toolSuccessRate' | 'requestsPerSession';

@@ -5,8 +5,8 @@
  * Chromium (Debian: `apt-get install chromium`, at /usr/bin/chromium).
  */
 import { writeFile } from 'node:fs/promises';
-import { CliError } from '../cli/errors.js';
-import { EXIT } from '../cli/exit-codes.js';
+import { CliError } from '../command-line/errors.js';
+import { EXIT } from '../command-line/exit-codes.js';
 
 export const DEFAULT_CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 

@@ -10,12 +10,10 @@
  */
 import { CONTEXT_SOURCE_VALUES as SRC } from '@mcp-conservation/semconv';
 import type { RenderedBlock, Rendering } from '../types.js';
+import { isObject } from './json.js';
 
 type Json = Record<string, unknown>;
 
-function isObject(v: unknown): v is Json {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 function str(v: unknown): string | undefined {
   return typeof v === 'string' ? v : undefined;

@@ -7,8 +7,10 @@
  */
 import { diag } from '@opentelemetry/api';
 import { NETWORK_TRANSPORT_VALUES } from '@mcp-conservation/semconv';
-import type { ConservationObserver, TransportInfo } from '../core/runtime.js';
-import type { McpSession, Settled } from '../core/session.js';
+import type { MeasuringCore } from '../core/core.js';
+import type { Settled } from '../core/model.js';
+import type { TransportInfo } from '../core/recorder.js';
+import type { McpSession } from '../core/session.js';
 
 /** The minimal shape of an MCP SDK Transport that we rely on. */
 export interface TransportLike {
@@ -57,7 +59,7 @@ export function sessionOf(transport: unknown): McpSession | undefined {
  * spawns its server anew) gets a new session; the hooks, set once, always
  * feed the transport's current session.
  */
-export function attachToTransport(core: ConservationObserver, transport: TransportLike, info: TransportInfo = describeTransport(transport)): McpSession {
+export function attachToTransport(core: MeasuringCore, transport: TransportLike, info: TransportInfo = describeTransport(transport)): McpSession {
   const observed = transport as Observed;
   const existing = observed[SESSION];
   if (existing && !existing.isClosed) return existing;

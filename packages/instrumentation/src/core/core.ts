@@ -1,7 +1,9 @@
 /**
  * The measuring core: one per instrumentation (or proxy). It owns the
- * analyzer, the capped attribute values and the pending work that
- * forceFlush() waits for, and opens a session per connected client.
+ * analyzer, the accounting queue that forceFlush() drains, the capped
+ * attribute values and the series created at zero, and opens a session per
+ * connected client. Sessions read it through SessionContext: it imports
+ * them, they never import it.
  */
 import { diag, type Logger, type Tracer } from '@opentelemetry/api';
 import {
@@ -15,42 +17,23 @@ import {
   ATTR_TOKEN_DISPOSITION,
   CONTEXT_SOURCE_VALUES as SRC,
   LOSS_CAUSE_VALUES,
+  MCP_METHODS,
   OTHER_VALUE,
   OUTCOME_VALUES,
   TARGET_REQUESTS_PER_SESSION,
   TOKEN_DISPOSITION_VALUES,
   type Observer,
 } from '@mcp-conservation/semconv';
-import type { ConservationOptions } from '../types.js';
+import type { ConservationOptions, SessionInfo } from '../types.js';
+import { AccountingQueue } from './accounting-queue.js';
 import { createAnalyzer, type Analyzer } from './analyzer.js';
 import { CappedValues } from './bounded.js';
 import type { Instruments } from './instruments.js';
-import { McpSession } from './session.js';
+import type { SessionDirection } from './model.js';
+import type { CoreTelemetry } from './telemetry.js';
+import type { TransportInfo } from './recorder.js';
+import { McpSession, type SessionContext } from './session.js';
 
-/** What the core knows of the transport a session runs over. */
-export interface TransportInfo {
-  /** `network.transport`: pipe (stdio), tcp (HTTP) or inproc. */
-  readonly networkTransport: string;
-  readonly serverAddress?: string;
-  readonly serverPort?: number;
-  /** The MCP session id, once the transport has one. */
-  readonly mcpSessionId?: () => string | undefined;
-}
-
-export interface ObserverTelemetry {
-  readonly tracer: () => Tracer;
-  readonly instruments: () => Instruments;
-  readonly logger: () => Logger;
-}
-
-const CANONICAL_METHOD: Record<string, string> = {
-  [SRC.toolResult]: 'tools/call',
-  [SRC.resourceContent]: 'resources/read',
-  [SRC.promptMessages]: 'prompts/get',
-  [SRC.toolDefinition]: 'tools/list',
-  [SRC.promptDefinition]: 'prompts/list',
-  [SRC.resourceDefinition]: 'resources/list',
-};
 
 /** Distinct JSON-RPC error codes kept as metric attribute values; JSON-RPC and MCP define about a dozen. */
 const MAX_ERROR_CODES = 32;
@@ -76,11 +59,13 @@ function captureFromEnv(): boolean {
   return (process.env.OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT ?? '').trim().toLowerCase() === 'true';
 }
 
-export class ConservationObserver {
+export class MeasuringCore implements SessionContext {
   readonly analyzer: Analyzer;
+  readonly queue: AccountingQueue;
   readonly auditKey: string | undefined;
   readonly captureContent: boolean;
   readonly requestLimit: number;
+  readonly resolveUser: ((info: SessionInfo) => string | undefined) | undefined;
   private readonly servers: CappedValues;
   private readonly names: CappedValues;
   private readonly errorCodes: CappedValues;
@@ -97,19 +82,15 @@ export class ConservationObserver {
     done.add(key);
     return inst;
   }
-  /** Sessions with accounting queued; nothing else holds a session. */
-  private readonly busySessions = new Set<McpSession>();
-  private readonly waitingForTick = new Set<McpSession>();
-  private tickScheduled = false;
-  /** Counts macrotasks that ran while accounting was queued (see McpSession.pump). */
-  tick = 0;
 
   constructor(
-    private readonly telemetry: ObserverTelemetry,
+    private readonly telemetry: CoreTelemetry,
     readonly options: ConservationOptions,
     readonly observer: Observer,
   ) {
     this.analyzer = createAnalyzer(options);
+    this.queue = new AccountingQueue(this.analyzer, (message) => this.warn(message));
+    this.resolveUser = options.resolveUser;
     const key = options.auditKey ?? process.env.MCP_CONSERVATION_AUDIT_KEY;
     this.auditKey = key ? key : undefined;
     this.captureContent = options.captureContent ?? captureFromEnv();
@@ -125,8 +106,8 @@ export class ConservationObserver {
   readonly instruments = (): Instruments => this.telemetry.instruments();
   readonly logger = (): Logger => this.telemetry.logger();
 
-  openSession(transport: TransportInfo): McpSession {
-    return new McpSession(this, transport);
+  openSession(transport: TransportInfo, direction: SessionDirection = 'client'): McpSession {
+    return new McpSession(this, transport, direction);
   }
 
   capServer(name: string | undefined): string | undefined {
@@ -156,38 +137,6 @@ export class ConservationObserver {
     diag.warn(`mcp-conservation: ${message}`);
   }
 
-  /** A session has accounting queued. */
-  busy(session: McpSession): void {
-    this.busySessions.add(session);
-  }
-
-  /** A session's queue is empty. */
-  idle(session: McpSession): void {
-    this.busySessions.delete(session);
-    this.waitingForTick.delete(session);
-  }
-
-  /**
-   * A session has accounting that waits only for its turn: the next
-   * macrotask. By then the SDK has settled the call (its output-schema check)
-   * and the caller has its result; the accounting then runs in the host's
-   * idle time, a slice at a time (see McpSession.pump).
-   */
-  needTick(session: McpSession): void {
-    this.waitingForTick.add(session);
-    if (this.tickScheduled) return;
-    this.tickScheduled = true;
-    setImmediate(this.onTick);
-  }
-
-  private readonly onTick = (): void => {
-    this.tickScheduled = false;
-    this.tick++;
-    const sessions = [...this.waitingForTick];
-    this.waitingForTick.clear();
-    for (const s of sessions) s.pump();
-  };
-
   /**
    * Creates the known series at zero, so that their first increment is
    * visible to rate(). Once per server.
@@ -200,13 +149,13 @@ export class ConservationObserver {
     inst.overLimit.add(0, base);
     inst.auditRecords.add(0, base);
     inst.dedupEvictions.add(0, base);
-    for (const method of new Set(Object.values(CANONICAL_METHOD))) {
+    for (const { method } of MCP_METHODS) {
       const m = { ...base, [ATTR_MCP_METHOD_NAME]: method };
       inst.expected.add(0, m);
       inst.cancelled.add(0, m);
       for (const cause of Object.values(LOSS_CAUSE_VALUES)) inst.lost.add(0, { ...m, [ATTR_LOSS_CAUSE]: cause });
     }
-    for (const [source, method] of Object.entries(CANONICAL_METHOD)) {
+    for (const { source, method } of MCP_METHODS) {
       for (const d of Object.values(TOKEN_DISPOSITION_VALUES)) {
         inst.tokens.add(0, { ...base, [ATTR_MCP_METHOD_NAME]: method, [ATTR_CONTEXT_SOURCE]: source, [ATTR_TOKEN_DISPOSITION]: d });
       }
@@ -232,16 +181,8 @@ export class ConservationObserver {
   }
 
   /** Waits until every pending count and audit record is done. */
-  async forceFlush(): Promise<void> {
-    // Accounting can queue more accounting; loop until quiet.
-    for (let i = 0; i < 100 && this.busySessions.size > 0; i++) {
-      this.analyzer.dispatchNow();
-      await this.analyzer.idle();
-      // One macrotask: callTool validations settle and queued items become due.
-      await new Promise<void>((resolve) => setImmediate(resolve));
-      this.tick++;
-      for (const s of [...this.busySessions]) s.pump(true);
-    }
+  forceFlush(): Promise<void> {
+    return this.queue.drain();
   }
 
   /** Flushes. The analyzer is shared with other cores and stays: its worker never keeps the process alive. */
@@ -249,6 +190,3 @@ export class ConservationObserver {
     await this.forceFlush();
   }
 }
-
-/** The runtime a session reads: the observer itself. */
-export type ObserverRuntime = ConservationObserver;

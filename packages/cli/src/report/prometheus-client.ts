@@ -3,8 +3,8 @@
  * Every failure becomes a CliError with exit code 4 and a message that says
  * what was asked of whom.
  */
-import { CliError } from '../cli/errors.js';
-import { EXIT } from '../cli/exit-codes.js';
+import { CliError } from '../command-line/errors.js';
+import { EXIT } from '../command-line/exit-codes.js';
 
 export type Labels = Readonly<Record<string, string>>;
 export interface InstantSample {

@@ -1,0 +1,137 @@
+/**
+ * The plain types the measuring core passes along its pipeline: transport
+ * hook → pairing (session) → decision (outcome) → accounting (token ledger)
+ * → recording (recorder). No behaviour lives here.
+ */
+import type { Span } from '@opentelemetry/api';
+import type { LossCause, Outcome } from '@mcp-conservation/semconv';
+
+/** Which side of the protocol a session observes. Only clients are observed today. */
+export type SessionDirection = 'client' | 'server';
+
+/** Tokens of one response (or of a session so far), by disposition. */
+export interface TokenTally {
+  meaningful: number;
+  redundant: number;
+  unused: number;
+  lost: number;
+}
+
+export function emptyTally(): TokenTally {
+  return { meaningful: 0, redundant: 0, unused: 0, lost: 0 };
+}
+
+/**
+ * What the SDK decided about one request above the transport, filled in by
+ * the hooks watching its promise. It is the one route by which the SDK's
+ * verdict (its result schema, a tool's output schema) reaches accounting.
+ */
+export interface Verdict {
+  /** Watchers (the SDK's request and its callTool) yet to settle. */
+  watchers: number;
+  /** True once every watcher settled: a drained item may be accounted. */
+  settled: boolean;
+  invalidReason?: string;
+}
+
+/** One request sent and not yet decided. */
+export interface Pending {
+  readonly id: string;
+  readonly method: string;
+  readonly tool: string | undefined;
+  readonly prompt: string | undefined;
+  readonly uri: string | undefined;
+  /** No cursor: the first page of a listing (or not a listing). */
+  readonly fresh: boolean;
+  readonly startPerf: number;
+  readonly span: Span;
+  /** Kept only with an audit key, for the payload digest. */
+  readonly params: unknown;
+  /** The MCP session id when the request was sent (a transport forgets it on termination). */
+  readonly mcpSessionId: string | undefined;
+  /** Set when the SDK's promise for this request is watched. */
+  verdict?: Verdict;
+  /**
+   * Set when an unparseable message arrived while this was the one request
+   * pending: it was most likely the response, lost as `unparseable` if no
+   * answer comes (a server's stray stdout line is followed by the answer).
+   */
+  unparseable?: string;
+}
+
+/** What the SDK client's promise for a request said when it settled. */
+export interface Settled {
+  /** The SDK rejected the result: its own result schema, or a tool's output schema. */
+  readonly invalidReason?: string;
+  /** The SDK gave up on the request (a timeout), possibly without telling the server. */
+  readonly timedOut?: string;
+}
+
+/**
+ * What a response said, read when it arrives: the outcome needs only these,
+ * so the message itself is not held until accounting (its payload is kept
+ * only when an audit digest or content capture needs it).
+ */
+export interface WireFacts {
+  /** A JSON-RPC error object. */
+  readonly error?: { readonly code: string; readonly message: string };
+  /** The result is an object (a response that carries context). */
+  readonly hasResult: boolean;
+  /** `isError: true` on a result. */
+  readonly isError: boolean;
+  /** No `nextCursor`: the last page of a listing. */
+  readonly lastPage: boolean;
+  /** The raw result and error, kept only when an audit digest or content capture reads them. */
+  readonly payload?: { readonly result: unknown; readonly error: unknown };
+}
+
+/** The decided outcome of one operation. */
+export interface Decision {
+  readonly outcome: Outcome;
+  /** A loss decided now (counted at once). */
+  readonly lostNow?: LossCause;
+  /** The cause written in the audit record (may differ: a timeout's loss is decided later). */
+  readonly auditCause?: LossCause;
+  readonly errorType?: string;
+  readonly statusCode?: string;
+  readonly statusMessage?: string;
+  readonly contextValid: boolean;
+}
+
+/** A request given up on, remembered for a while to recognize its late answer. */
+export interface Tombstone {
+  readonly pending: Pending;
+  /** timeout: a loss decided when the response arrives late or never; cancelled: no loss; decided: already counted. */
+  readonly kind: 'timeout' | 'cancelled' | 'decided';
+  readonly outcome: Outcome;
+}
+
+/** A definition delivered in a listing, waiting for its use to be known. */
+export interface Definition {
+  readonly source: string;
+  /** The listing method that delivered it. */
+  readonly method: string;
+  /** Tool or prompt name, or resource URI. */
+  readonly key: string;
+  readonly digest: string;
+  readonly tokens: number;
+}
+
+/**
+ * Who the session talks to, read by every record: filled in as the session
+ * learns it (the server's name and version at initialize, the user when
+ * resolved). One object, owned by the session, read by the recorder.
+ */
+export interface SessionIdentity {
+  /** Local id of the session's audit chain. */
+  readonly sessionId: string;
+  readonly direction: SessionDirection;
+  serverName: string | undefined;
+  /** Capped: it is a metric attribute value. */
+  protocolVersion: string | undefined;
+  /** The MCP session id: the transport's current one, else the last one it had. */
+  mcpSessionId(): string | undefined;
+  /** The last MCP session id read, without asking the transport. */
+  readonly lastMcpSessionId: string | undefined;
+  user: string | undefined;
+}

@@ -1,0 +1,325 @@
+/**
+ * The last step of the pipeline: a decided operation becomes metric
+ * points, the end of its span and the next audit record of the session's
+ * chain. Attribute sets are built once per server and kind of data point
+ * and reused: metric calls with the same object skip rebuilding (and
+ * SumCounter finds its series by identity). It is also the token ledger's
+ * sink.
+ */
+import { SpanStatusCode, type Attributes, type Logger } from '@opentelemetry/api';
+import {
+  ATTR_CONTEXT_SOURCE,
+  ATTR_ERROR_TYPE,
+  ATTR_GEN_AI_OPERATION_NAME,
+  ATTR_GEN_AI_PROMPT_NAME,
+  ATTR_GEN_AI_TOOL_CALL_ARGUMENTS,
+  ATTR_GEN_AI_TOOL_CALL_RESULT,
+  ATTR_GEN_AI_TOOL_NAME,
+  ATTR_JSONRPC_REQUEST_ID,
+  ATTR_LOSS_CAUSE,
+  ATTR_MCP_METHOD_NAME,
+  ATTR_MCP_PROTOCOL_VERSION,
+  ATTR_MCP_RESOURCE_URI,
+  ATTR_MCP_SESSION_ID,
+  ATTR_NETWORK_TRANSPORT,
+  ATTR_OBSERVER,
+  ATTR_OUTCOME,
+  ATTR_RPC_RESPONSE_STATUS_CODE,
+  ATTR_SERVER_ADDRESS,
+  ATTR_SERVER_NAME,
+  ATTR_SERVER_PORT,
+  ATTR_TOKEN_DISPOSITION,
+  EVENT_AUDIT_OPERATION,
+  EVENT_AUDIT_SESSION_END,
+  GEN_AI_OPERATION_EXECUTE_TOOL,
+  LOSS_CAUSE_VALUES as CAUSE,
+  OUTCOME_VALUES as OUT,
+  spanName,
+  type LossCause,
+  type Observer,
+  type Outcome,
+  type TokenDisposition,
+} from '@mcp-conservation/semconv';
+import { AUDIT_FIELDS as F, AUDIT_KIND_VALUES, canonicalJson, digest } from '@mcp-conservation/semconv/audit';
+import type { SessionInfo } from '../types.js';
+import { AuditWriter } from './audit-writer.js';
+import type { Instruments } from './instruments.js';
+import { emptyTally, type Decision, type Pending, type SessionIdentity, type TokenTally, type Tombstone, type WireFacts } from './model.js';
+import type { TokenSink } from './token-ledger.js';
+
+/** What the core knows of the transport a session runs over. */
+export interface TransportInfo {
+  /** `network.transport`: pipe (stdio), tcp (HTTP) or inproc. */
+  readonly networkTransport: string;
+  readonly serverAddress?: string;
+  readonly serverPort?: number;
+  /** The MCP session id, once the transport has one. */
+  readonly mcpSessionId?: () => string | undefined;
+}
+
+/** What the recorder reads of the core: telemetry, caps and the options that shape records. */
+export interface RecorderContext {
+  readonly observer: Observer;
+  readonly auditKey: string | undefined;
+  readonly captureContent: boolean;
+  readonly resolveUser: ((info: SessionInfo) => string | undefined) | undefined;
+  instruments(): Instruments;
+  logger(): Logger;
+  capServer(name: string | undefined): string | undefined;
+  capTool(name: string | undefined): string | undefined;
+  capErrorCode(code: string | undefined): string | undefined;
+  zeroInitTool(serverName: string | undefined, toolName: string): void;
+  warn(message: string): void;
+}
+
+/** Most attribute sets one session keeps built. Bounded: their parts are few or capped. */
+const MAX_CACHED_ATTRS = 1024;
+
+export class Recorder implements TokenSink {
+  private readonly audit: AuditWriter;
+  private builtFor: { server: string | undefined; protocol: string | undefined } | undefined;
+  private base: Attributes = {};
+  private readonly attrCache = new Map<string, Attributes>();
+
+  constructor(
+    private readonly core: RecorderContext,
+    private readonly identity: SessionIdentity,
+    private readonly transport: TransportInfo,
+  ) {
+    this.audit = new AuditWriter({
+      logger: core.logger,
+      key: core.auditKey,
+      sessionId: identity.sessionId,
+      observer: core.observer,
+      onEmit: () => core.instruments().auditRecords.add(1, this.baseAttrs()),
+    });
+  }
+
+  // --- Attributes -------------------------------------------------------------
+
+  /** Server and observer: on every data point. Rebuilt, with every cached set, when the server or version becomes known. */
+  baseAttrs(): Attributes {
+    const { serverName, protocolVersion } = this.identity;
+    if (this.builtFor === undefined || this.builtFor.server !== serverName || this.builtFor.protocol !== protocolVersion) {
+      this.builtFor = { server: serverName, protocol: protocolVersion };
+      this.attrCache.clear();
+      const server = this.core.capServer(serverName);
+      this.base = { ...(server ? { [ATTR_SERVER_NAME]: server } : {}), [ATTR_OBSERVER]: this.core.observer };
+    }
+    return this.base;
+  }
+
+  /** What every span of the session carries: transport and server. */
+  spanBase(): Attributes {
+    return this.cached('span', () => ({ ...this.networkAttrs(), ...this.base }));
+  }
+
+  /** A request's span attributes. Assigned one by one: this runs on the caller's path, before the request leaves. */
+  requestAttributes(method: string, id: string, r: { tool?: string; prompt?: string; uri?: string; mcpSessionId?: string; args?: unknown }): Attributes {
+    const attributes: Attributes = { ...this.spanBase() };
+    attributes[ATTR_MCP_METHOD_NAME] = method;
+    attributes[ATTR_JSONRPC_REQUEST_ID] = id;
+    if (r.tool !== undefined) {
+      attributes[ATTR_GEN_AI_TOOL_NAME] = r.tool;
+      attributes[ATTR_GEN_AI_OPERATION_NAME] = GEN_AI_OPERATION_EXECUTE_TOOL;
+    }
+    if (r.prompt !== undefined) attributes[ATTR_GEN_AI_PROMPT_NAME] = r.prompt;
+    if (r.uri !== undefined && method.startsWith('resources/')) attributes[ATTR_MCP_RESOURCE_URI] = r.uri;
+    if (r.mcpSessionId) attributes[ATTR_MCP_SESSION_ID] = r.mcpSessionId;
+    if (r.tool !== undefined && this.core.captureContent && r.args !== undefined) attributes[ATTR_GEN_AI_TOOL_CALL_ARGUMENTS] = JSON.stringify(r.args);
+    return attributes;
+  }
+
+  /** The cached attribute set under `key`, built once. */
+  private cached(key: string, build: () => Attributes): Attributes {
+    this.baseAttrs();
+    let attrs = this.attrCache.get(key);
+    if (!attrs) {
+      attrs = build();
+      if (this.attrCache.size < MAX_CACHED_ATTRS) this.attrCache.set(key, attrs);
+    }
+    return attrs;
+  }
+
+  private opAttrs(method: string, tool: string | undefined): Attributes {
+    return this.cached(`op\u0000${method}\u0000${tool ?? ''}`, () => {
+      const capped = this.core.capTool(tool);
+      return { ...this.base, [ATTR_MCP_METHOD_NAME]: method, ...(capped ? { [ATTR_GEN_AI_TOOL_NAME]: capped } : {}) };
+    });
+  }
+
+  private networkAttrs(): Attributes {
+    const t = this.transport;
+    const version = this.identity.protocolVersion;
+    return {
+      [ATTR_NETWORK_TRANSPORT]: t.networkTransport,
+      ...(t.serverAddress ? { [ATTR_SERVER_ADDRESS]: t.serverAddress } : {}),
+      ...(t.serverPort ? { [ATTR_SERVER_PORT]: t.serverPort } : {}),
+      ...(version ? { [ATTR_MCP_PROTOCOL_VERSION]: version } : {}),
+    };
+  }
+
+  // --- Token points (the ledger's sink) ------------------------------------------
+
+  tokens(disposition: TokenDisposition, source: string, n: number, method: string, tool: string | undefined): void {
+    const attrs = this.opAttrs(method, tool);
+    const key = `tokens\u0000${method}\u0000${String(attrs[ATTR_GEN_AI_TOOL_NAME] ?? '')}\u0000${disposition}\u0000${source}`;
+    this.core.instruments().tokens.add(n, this.cached(key, () => ({ ...attrs, [ATTR_TOKEN_DISPOSITION]: disposition, [ATTR_CONTEXT_SOURCE]: source })));
+  }
+
+  lostTokens(n: number, cause: LossCause, method: string, tool: string | undefined): void {
+    this.core.instruments().lostTokens.add(n, { ...this.opAttrs(method, tool), [ATTR_LOSS_CAUSE]: cause });
+  }
+
+  binaryBytes(n: number, source: string, method: string, tool: string | undefined): void {
+    this.core.instruments().binaryBytes.add(n, { ...this.opAttrs(method, tool), [ATTR_CONTEXT_SOURCE]: source });
+  }
+
+  evictions(n: number): void {
+    this.core.instruments().dedupEvictions.add(n, this.baseAttrs());
+  }
+
+  toolListed(name: string): void {
+    this.core.zeroInitTool(this.identity.serverName, name);
+  }
+
+  // --- Operations -------------------------------------------------------------------
+
+  /** Envelope bytes of a response beyond its rendering. */
+  wireOverhead(p: Pending, bytes: number): void {
+    this.core.instruments().wireOverhead.add(bytes, this.opAttrs(p.method, p.tool));
+  }
+
+  /** The request that made the session cross its request limit. */
+  overLimit(): void {
+    this.core.instruments().overLimit.add(1, this.baseAttrs());
+  }
+
+  /** Metrics, span end and audit record of one decided operation. */
+  operation(p: Pending, now: number, d: Decision, tally: TokenTally, facts: WireFacts | undefined): void {
+    const inst = this.core.instruments();
+    const attrs = this.opAttrs(p.method, p.tool);
+    if (d.outcome === OUT.cancelled) inst.cancelled.add(1, attrs);
+    inst.expected.add(1, attrs);
+    if (d.lostNow) inst.lost.add(1, { ...attrs, [ATTR_LOSS_CAUSE]: d.lostNow });
+    if (p.method === 'tools/call') {
+      const callAttrs = this.cached(`call\u0000${p.tool ?? ''}\u0000${d.outcome}`, () => ({
+        ...this.base,
+        ...(attrs[ATTR_GEN_AI_TOOL_NAME] ? { [ATTR_GEN_AI_TOOL_NAME]: attrs[ATTR_GEN_AI_TOOL_NAME] } : {}),
+        [ATTR_OUTCOME]: d.outcome,
+      }));
+      inst.toolCalls.add(1, callAttrs);
+    }
+    const failed = d.errorType !== undefined;
+    // Server-chosen error codes are capped on metrics; spans and audit records keep them as they came.
+    const errorType = d.statusCode !== undefined && d.errorType === d.statusCode ? this.core.capErrorCode(d.errorType) : d.errorType;
+    const statusCode = this.core.capErrorCode(d.statusCode);
+    const durationAttrs = this.cached(`duration\u0000${p.method}\u0000${p.tool ?? ''}\u0000${p.prompt ?? ''}\u0000${errorType ?? ''}\u0000${statusCode ?? ''}`, () => ({
+      ...attrs,
+      ...this.networkAttrs(),
+      ...(p.method === 'tools/call' ? { [ATTR_GEN_AI_OPERATION_NAME]: GEN_AI_OPERATION_EXECUTE_TOOL } : {}),
+      ...(p.prompt ? { [ATTR_GEN_AI_PROMPT_NAME]: this.core.capTool(p.prompt) } : {}),
+      ...(failed ? { [ATTR_ERROR_TYPE]: errorType } : {}),
+      ...(statusCode ? { [ATTR_RPC_RESPONSE_STATUS_CODE]: statusCode } : {}),
+    }));
+    inst.operationDuration.record(Math.max(0, now - p.startPerf) / 1000, durationAttrs);
+    const span = p.span;
+    const serverName = this.identity.serverName;
+    span.setAttributes({ [ATTR_OUTCOME]: d.outcome, ...(serverName ? { [ATTR_SERVER_NAME]: serverName } : {}) });
+    if (d.auditCause) span.setAttribute(ATTR_LOSS_CAUSE, d.auditCause);
+    if (this.core.captureContent && p.method === 'tools/call' && facts?.hasResult && d.outcome !== OUT.invalidResult) {
+      span.setAttribute(ATTR_GEN_AI_TOOL_CALL_RESULT, JSON.stringify(facts.payload?.result));
+    }
+    if (failed) {
+      span.setAttribute(ATTR_ERROR_TYPE, d.errorType as string);
+      if (d.statusCode) span.setAttribute(ATTR_RPC_RESPONSE_STATUS_CODE, d.statusCode);
+      // The message is the server's (or the host's) own text and may carry payload: exported only with content capture.
+      span.setStatus({ code: SpanStatusCode.ERROR, ...(d.statusMessage && this.core.captureContent ? { message: d.statusMessage } : {}) });
+    }
+    span.end(performance.timeOrigin + now);
+    this.writeOperation(p, now, d.outcome, d.auditCause, d.contextValid, tally, facts, d.errorType);
+  }
+
+  /** A late answer (see lateAnswer): its tokens were counted lost by the ledger already. */
+  late(p: Pending, d: Decision, lostTokens: number): void {
+    if (d.lostNow) this.core.instruments().lost.add(1, { ...this.opAttrs(p.method, p.tool), [ATTR_LOSS_CAUSE]: d.lostNow });
+    this.writeOperation(p, performance.now(), d.outcome, d.auditCause, d.contextValid, { ...emptyTally(), lost: lostTokens }, undefined, undefined);
+  }
+
+  /** No answer came within the late window: a timeout's loss is decided now. */
+  expired(t: Tombstone): void {
+    if (t.kind === 'timeout') this.core.instruments().lost.add(1, { ...this.opAttrs(t.pending.method, t.pending.tool), [ATTR_LOSS_CAUSE]: CAUSE.timeout });
+  }
+
+  private writeOperation(p: Pending, now: number, outcome: Outcome, cause: LossCause | undefined, valid: boolean, tally: TokenTally, facts: WireFacts | undefined, errorType: string | undefined): void {
+    const key = this.core.auditKey;
+    this.audit.write(EVENT_AUDIT_OPERATION, p.span, performance.timeOrigin + now, () => ({
+      fields: {
+        [F.kind]: AUDIT_KIND_VALUES.operation,
+        ...this.sessionFields(p),
+        [F.method]: p.method,
+        [F.tool]: p.tool,
+        [F.prompt]: p.prompt,
+        [F.resourceUri]: p.method.startsWith('resources/') ? p.uri : undefined,
+        [F.requestId]: p.id,
+        [F.outcome]: outcome,
+        [F.cause]: cause,
+        [F.errorType]: errorType,
+        [F.durationUs]: Math.round(Math.max(0, now - p.startPerf) * 1000),
+        [F.tokensMeaningful]: tally.meaningful,
+        [F.tokensRedundant]: tally.redundant,
+        [F.tokensUnused]: tally.unused,
+        [F.tokensLost]: tally.lost,
+        [F.contextValid]: valid,
+        // Keyed only: an unkeyed digest of a short payload is guessable.
+        [F.payloadDigest]:
+          key !== undefined && facts?.payload
+            ? digest(canonicalJson({ params: p.params ?? null, result: facts.payload.result ?? null, error: facts.payload.error ?? null }), key)
+            : undefined,
+      },
+      summary: `${spanName(p.method, p.tool ?? p.prompt)} ${outcome}${cause ? ` (${cause})` : ''}`,
+    }));
+  }
+
+  /** The session's end: its histogram points and the record that closes its chain. */
+  sessionEnd(now: number, startPerf: number, requests: number, totals: TokenTally): void {
+    const inst = this.core.instruments();
+    const attrs = this.baseAttrs();
+    inst.sessionRequests.record(requests, attrs);
+    inst.sessionDuration.record((now - startPerf) / 1000, { ...attrs, ...this.networkAttrs() });
+    this.audit.write(EVENT_AUDIT_SESSION_END, undefined, performance.timeOrigin + now, () => ({
+      fields: {
+        [F.kind]: AUDIT_KIND_VALUES.sessionEnd,
+        ...this.sessionFields(),
+        [F.outcome]: OUT.success,
+        [F.durationUs]: Math.round((now - startPerf) * 1000),
+        [F.sessionRequests]: requests,
+        [F.sessionRecords]: this.audit.records + 1,
+        [F.tokensMeaningful]: totals.meaningful,
+        [F.tokensRedundant]: totals.redundant,
+        [F.tokensUnused]: totals.unused,
+        [F.tokensLost]: totals.lost,
+        [F.contextValid]: true,
+      },
+      summary: `session end: ${requests} requests`,
+    }));
+  }
+
+  /** Who the record is about; the user is resolved once, when the first record is written. */
+  private sessionFields(p?: Pending): Record<string, string | undefined> {
+    const id = this.identity;
+    if (id.user === undefined && this.core.resolveUser) {
+      const mcpSessionId = id.lastMcpSessionId;
+      try {
+        id.user = this.core.resolveUser({
+          sessionId: id.sessionId,
+          ...(mcpSessionId ? { mcpSessionId } : {}),
+          ...(id.serverName ? { serverName: id.serverName } : {}),
+        });
+      } catch (error) {
+        this.core.warn(`resolveUser threw: ${String(error)}`);
+      }
+    }
+    return { [F.mcpSessionId]: p?.mcpSessionId ?? id.mcpSessionId(), [F.user]: id.user, [F.server]: id.serverName };
+  }
+}
