@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// The one test command: builds everything, runs every workspace's test
-// script one at a time (suites that start services must not overlap), then
-// sums the per-suite result files and ends with `N passed, N failed`.
+// The one test command: builds, typechecks, lints and checks for import
+// cycles, then runs every workspace's test script one at a time (suites that
+// start services must not overlap), then sums the per-suite result files and
+// ends with `N passed, N failed`.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join, resolve, dirname } from 'node:path';
@@ -31,6 +32,8 @@ const failedPhases = [];
 if (!phase('build', 'npx', ['turbo', 'run', 'build', '--output-logs=errors-only'])) failedPhases.push('build');
 if (!phase('typecheck', 'npx', ['turbo', 'run', 'typecheck', '--output-logs=errors-only'])) failedPhases.push('typecheck');
 if (!phase('lint', 'npx', ['turbo', 'run', 'lint', '--output-logs=errors-only'])) failedPhases.push('lint');
+// Writes cycles.json: its self-test and the check of packages/*/src count as tests.
+if (!phase('cycles', process.execPath, ['scripts/check-cycles.mjs', '--self-test'])) failedPhases.push('cycles');
 if (failedPhases.length === 0) {
   for (const ws of workspaces) {
     if (!phase(`test ${ws}`, 'npm', ['run', 'test', '--workspace', ws])) failedPhases.push(ws);
