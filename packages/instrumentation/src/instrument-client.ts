@@ -2,7 +2,7 @@ import { logs, metrics, trace, type LoggerProvider, type MeterProvider, type Tra
 import { OBSERVER_VALUES } from '@mcp-conservation/semconv';
 import { MeasuringCore } from './core/core.js';
 import { coreTelemetry } from './core/telemetry.js';
-import { attachToTransport, watchRequest, type TransportLike } from './sdk/attach.js';
+import { attachToTransport, watchCache, watchRequest, type TransportLike } from './sdk/attach.js';
 import type { ConservationOptions } from './types.js';
 
 /** Options of {@link instrumentClient}: the shared options plus providers (default: the global ones). */
@@ -17,6 +17,8 @@ interface ClientShape {
   connect?: (transport: TransportLike, ...rest: unknown[]) => Promise<void>;
   callTool?: (params: { name?: unknown }, ...rest: unknown[]) => Promise<unknown>;
   request?: (...args: unknown[]) => Promise<unknown>;
+  /** v2 only (private): serves a listing or a read from the client's cache. */
+  _serveFromCache?: (method: string, ...rest: unknown[]) => Promise<unknown>;
   readonly transport?: TransportLike;
   getServerVersion?(): { name?: string } | undefined;
 }
@@ -79,6 +81,12 @@ export function instrumentClient<C extends object>(client: C, options?: Instrume
   if (typeof request === 'function') {
     target.request = function request_(this: ClientShape, ...args: unknown[]) {
       return watchRequest(this.transport, undefined, () => request.apply(this, args));
+    };
+  }
+  const serveFromCache = target._serveFromCache;
+  if (typeof serveFromCache === 'function') {
+    target._serveFromCache = function _serveFromCache(this: ClientShape, method: string, ...rest: unknown[]) {
+      return watchCache(this.transport, method, () => serveFromCache.call(this, method, ...rest));
     };
   }
   if (target.transport) {

@@ -6,12 +6,17 @@ import { InstrumentationBase, InstrumentationNodeModuleDefinition, Instrumentati
 import { OBSERVER_VALUES } from '@mcp-conservation/semconv';
 import { MeasuringCore } from './core/core.js';
 import { coreTelemetry } from './core/telemetry.js';
-import { attachToTransport, watchRequest, type TransportLike } from './sdk/attach.js';
+import { attachToTransport, watchCache, watchRequest, type TransportLike } from './sdk/attach.js';
 import type { McpInstrumentationConfig } from './types.js';
 import { PACKAGE_NAME, PACKAGE_VERSION } from './version.js';
 
-/** Versions of @modelcontextprotocol/sdk this patches. */
-export const SUPPORTED_SDK_VERSIONS = ['>=1.10.0 <2'];
+/** The MCP client packages this patches, and their versions: the 2025-era SDK and the v2 client (both protocol eras). */
+export const SUPPORTED_SDK_VERSIONS = {
+  '@modelcontextprotocol/sdk': ['>=1.10.0 <2'],
+  '@modelcontextprotocol/client': ['>=2.0.0 <3'],
+} as const satisfies Record<string, readonly string[]>;
+const V1 = [...SUPPORTED_SDK_VERSIONS['@modelcontextprotocol/sdk']];
+const V2 = [...SUPPORTED_SDK_VERSIONS['@modelcontextprotocol/client']];
 
 /** The client module files hooked: the SDK's root export is not usable in every release, its subpaths are. */
 const CLIENT_FILES = ['@modelcontextprotocol/sdk/dist/cjs/client/index.js', '@modelcontextprotocol/sdk/dist/esm/client/index.js'];
@@ -45,6 +50,8 @@ function resolveCjsClientFiles(): string[] {
 
 interface ClientPrototype {
   connect(transport: TransportLike, ...rest: unknown[]): Promise<void>;
+  /** v2 only: serves a listing or a read from the client's cache. */
+  _serveFromCache?(method: string, ...rest: unknown[]): Promise<unknown>;
   callTool(params: { name?: unknown }, ...rest: unknown[]): Promise<unknown>;
   request(...args: unknown[]): Promise<unknown>;
   readonly transport?: unknown;
@@ -56,7 +63,8 @@ interface ClientModule {
 }
 
 /**
- * OpenTelemetry instrumentation of `@modelcontextprotocol/sdk` clients:
+ * OpenTelemetry instrumentation of MCP clients (`@modelcontextprotocol/sdk`
+ * 1.x and `@modelcontextprotocol/client` 2.x):
  * semconv CLIENT spans with trace context in `params._meta`, the semconv
  * duration histograms, the conservation metrics and a chained audit trail.
  */
@@ -97,14 +105,17 @@ export class McpInstrumentation extends InstrumentationBase<McpInstrumentationCo
   protected init() {
     const patch = (moduleExports: ClientModule) => this.patch(moduleExports);
     const unpatch = (moduleExports: ClientModule) => this.unpatch(moduleExports);
-    const files = CLIENT_FILES.map((file) => new InstrumentationNodeModuleFile(file, SUPPORTED_SDK_VERSIONS, patch, unpatch));
-    const byName = new InstrumentationNodeModuleDefinition('@modelcontextprotocol/sdk', SUPPORTED_SDK_VERSIONS, undefined, undefined, files);
+    const files = CLIENT_FILES.map((file) => new InstrumentationNodeModuleFile(file, V1, patch, unpatch));
+    const byName = new InstrumentationNodeModuleDefinition('@modelcontextprotocol/sdk', V1, undefined, undefined, files);
+    // The v2 client ships ESM and CJS bundles with hashed chunk names: no stable
+    // file to hook, but each bundle's entry exports its own Client class.
+    const v2 = new InstrumentationNodeModuleDefinition('@modelcontextprotocol/client', V2, patch, unpatch);
     // A hook on the absolute path reports the file as `index` in a folder without a versioned
     // package.json: the version was checked when resolving, hence '*'.
     const byPath = resolveCjsClientFiles().map(
       (file) => new InstrumentationNodeModuleDefinition(file, ['*'], undefined, undefined, [new InstrumentationNodeModuleFile('index', ['*'], patch, unpatch)]),
     );
-    return [byName, ...byPath];
+    return [byName, v2, ...byPath];
   }
 
   /** Waits for pending token counts and audit records. Wire it before the providers' shutdown (AuditLogRecordProcessor does). */
@@ -119,7 +130,7 @@ export class McpInstrumentation extends InstrumentationBase<McpInstrumentationCo
   private patch(moduleExports: ClientModule): ClientModule {
     const proto = this.clientPrototype(moduleExports);
     if (!proto) {
-      this._diag.warn('no Client class in @modelcontextprotocol/sdk client module; not instrumented');
+      this._diag.warn('no Client class in the MCP client module; not instrumented');
       return moduleExports;
     }
     const core = this.core;
@@ -153,6 +164,13 @@ export class McpInstrumentation extends InstrumentationBase<McpInstrumentationCo
         },
       );
     }
+    if (typeof proto._serveFromCache === 'function' && !isWrapped(proto._serveFromCache)) {
+      this._wrap(proto, '_serveFromCache', (original) =>
+        function _serveFromCache(this: ClientPrototype, method: string, ...rest: unknown[]) {
+          return watchCache(this.transport, method, () => (original as NonNullable<ClientPrototype['_serveFromCache']>).call(this, method, ...rest));
+        },
+      );
+    }
     return moduleExports;
   }
 
@@ -161,6 +179,7 @@ export class McpInstrumentation extends InstrumentationBase<McpInstrumentationCo
     if (!proto) return;
     if (isWrapped(proto.connect)) this._unwrap(proto, 'connect');
     if (isWrapped(proto.callTool)) this._unwrap(proto, 'callTool');
+    if (isWrapped(proto._serveFromCache)) this._unwrap(proto, '_serveFromCache');
     if (isWrapped(proto.request)) {
       this._unwrap(proto, 'request');
       if (inheritedRequest.delete(proto)) delete (proto as Partial<ClientPrototype>).request;

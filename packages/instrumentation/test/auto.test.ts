@@ -1,4 +1,4 @@
-/** Auto-instrumentation from CommonJS and from ESM (loader hook), and unpatching that leaves no trace. */
+/** Auto-instrumentation of SDK v1 and of the v2 client, from CommonJS and from ESM (loader hook), and unpatching that leaves no trace. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -24,6 +24,8 @@ function run(args: string[]) {
 for (const [kind, args] of [
   ['CommonJS require', [fixture('auto-cjs.cjs')]],
   ['ESM import with the loader hook', ['--import', fixture('esm-hook.mjs'), fixture('auto-esm.mjs')]],
+  ['SDK v2 client, CommonJS require', [fixture('auto-v2-cjs.cjs')]],
+  ['SDK v2 client, ESM import with the loader hook', ['--import', fixture('esm-hook.mjs'), fixture('auto-v2-esm.mjs')]],
 ] as const) {
   test(`auto-instrumentation: ${kind}`, () => {
     const out = run([...args]);

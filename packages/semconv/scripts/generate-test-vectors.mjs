@@ -12,11 +12,11 @@ const out = join(dirname(fileURLToPath(import.meta.url)), '..', 'test-vectors', 
 const key = 'test-vector-audit-key';
 
 function session(id, keyed) {
-  const base = { [F.version]: 1, [F.session]: id, [F.observer]: 'sdk', [F.server]: 'vector-server', [F.user]: 'alice' };
+  const base = { [F.version]: 2, [F.session]: id, [F.observer]: 'sdk', [F.server]: 'vector-server', [F.user]: 'alice', [F.protocolVersion]: '2026-07-28' };
   const bodies = [
-    { [F.kind]: 'operation', [F.method]: 'tools/list', [F.requestId]: '1', [F.outcome]: 'success', [F.durationUs]: 1200, [F.tokensMeaningful]: 0, [F.tokensRedundant]: 0, [F.tokensUnused]: 0, [F.tokensLost]: 0, [F.contextValid]: true },
-    { [F.kind]: 'operation', [F.method]: 'tools/call', [F.tool]: 'search', [F.requestId]: '2', [F.outcome]: 'success', [F.durationUs]: 3400, [F.tokensMeaningful]: 42, [F.tokensRedundant]: 0, [F.tokensUnused]: 0, [F.tokensLost]: 0, [F.contextValid]: true, ...(keyed ? { [F.payloadDigest]: 'c0ffee' } : {}) },
-    { [F.kind]: 'operation', [F.method]: 'tools/call', [F.tool]: 'search', [F.requestId]: '3', [F.outcome]: 'timeout', [F.cause]: 'timeout', [F.durationUs]: 60000000, [F.tokensMeaningful]: 0, [F.tokensRedundant]: 0, [F.tokensUnused]: 0, [F.tokensLost]: 0, [F.contextValid]: false },
+    { [F.kind]: 'operation', [F.method]: 'tools/list', [F.requestId]: '1', [F.callId]: 'c-1', [F.legs]: 1, [F.outcome]: 'success', [F.durationUs]: 1200, [F.tokensMeaningful]: 0, [F.tokensRedundant]: 0, [F.tokensUnused]: 0, [F.tokensLost]: 0, [F.contextValid]: true },
+    { [F.kind]: 'operation', [F.method]: 'tools/call', [F.tool]: 'search', [F.requestId]: '4', [F.callId]: 'c-2', [F.legs]: 3, [F.outcome]: 'success', [F.durationUs]: 3400, [F.tokensMeaningful]: 42, [F.tokensRedundant]: 0, [F.tokensUnused]: 0, [F.tokensLost]: 0, [F.contextValid]: true, ...(keyed ? { [F.payloadDigest]: 'c0ffee' } : {}) },
+    { [F.kind]: 'operation', [F.method]: 'tools/call', [F.tool]: 'search', [F.requestId]: '5', [F.callId]: 'c-3', [F.legs]: 1, [F.outcome]: 'timeout', [F.cause]: 'timeout', [F.durationUs]: 60000000, [F.tokensMeaningful]: 0, [F.tokensRedundant]: 0, [F.tokensUnused]: 0, [F.tokensLost]: 0, [F.contextValid]: false },
     { [F.kind]: 'session_end', [F.outcome]: 'success', [F.sessionRequests]: 3, [F.sessionRecords]: 4, [F.tokensMeaningful]: 42, [F.tokensRedundant]: 0, [F.tokensUnused]: 17, [F.tokensLost]: 0, [F.contextValid]: true, [F.durationUs]: 61000000 },
   ];
   let prev = GENESIS_LINK;

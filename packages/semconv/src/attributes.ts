@@ -8,6 +8,7 @@
  * Our own keys live under the `mcp_conservation.` namespace and only where the
  * conventions are silent.
  */
+import { PROTOCOL_ERA_VALUES } from './protocol.js';
 
 /** Semantic-convention version these names follow. */
 export const SEMCONV_VERSION = '1.41.0';
@@ -67,6 +68,19 @@ export const ATTR_OUTCOME = 'mcp_conservation.outcome';
 export const ATTR_LOSS_CAUSE = 'mcp_conservation.loss.cause';
 /** Why an audit record was dropped before export. */
 export const ATTR_DROP_REASON = 'mcp_conservation.audit.drop_reason';
+/** The protocol era (legacy, modern), derived from `mcp.protocol.version` (see protocol.ts). */
+export const ATTR_PROTOCOL_ERA = 'mcp_conservation.protocol.era';
+/** Id of the logical call a wire request is a leg of, unique in the process. Spans and audit records only, never metrics. */
+export const ATTR_CALL_ID = 'mcp_conservation.call.id';
+/** Number of wire legs of a logical call (0 when served from the client's cache). */
+export const ATTR_CALL_LEGS = 'mcp_conservation.call.legs';
+/** Ordinal of a leg within its logical call, from 1. */
+export const ATTR_LEG_INDEX = 'mcp_conservation.leg.index';
+/** Where delivered context came from: the wire, or (SDK v2) the client's cache. Set to `cache` only; absent means the wire. */
+export const ATTR_CONTEXT_DELIVERY = 'mcp_conservation.context.delivery';
+export const CONTEXT_DELIVERY_VALUES = { cache: 'cache' } as const;
+/** The `resultType` a result carried (2026-07-28), as sent: `complete`, `input_required`, or an extension's. */
+export const ATTR_RESULT_TYPE = 'mcp_conservation.result.type';
 
 export const OBSERVER_VALUES = { sdk: 'sdk', proxy: 'proxy' } as const;
 export type Observer = (typeof OBSERVER_VALUES)[keyof typeof OBSERVER_VALUES];
@@ -85,6 +99,8 @@ export const CONTEXT_SOURCE_VALUES = {
   toolDefinition: 'tool_definition',
   promptDefinition: 'prompt_definition',
   resourceDefinition: 'resource_definition',
+  /** An `input_required` interim result: wire overhead, never model context. */
+  inputRequired: 'input_required',
   other: 'other',
 } as const;
 export type ContextSource = (typeof CONTEXT_SOURCE_VALUES)[keyof typeof CONTEXT_SOURCE_VALUES];
@@ -101,6 +117,8 @@ export const OUTCOME_VALUES = {
   transportError: 'transport_error',
   invalidResult: 'invalid_result',
   cancelled: 'cancelled',
+  /** A multi-round-trip call answered `input_required` that no leg followed: not a loss, not a success. */
+  inputUnresolved: 'input_unresolved',
 } as const;
 export type Outcome = (typeof OUTCOME_VALUES)[keyof typeof OUTCOME_VALUES];
 
@@ -132,15 +150,23 @@ export const ENUMERATIONS: Record<string, readonly string[]> = {
   [ATTR_LOSS_CAUSE]: Object.values(LOSS_CAUSE_VALUES),
   [ATTR_DROP_REASON]: Object.values(DROP_REASON_VALUES),
   [ATTR_NETWORK_TRANSPORT]: Object.values(NETWORK_TRANSPORT_VALUES),
+  [ATTR_PROTOCOL_ERA]: Object.values(PROTOCOL_ERA_VALUES),
+  [ATTR_CONTEXT_DELIVERY]: Object.values(CONTEXT_DELIVERY_VALUES),
 };
 
 /** Descriptions of our own attributes, for the generated reference. */
 export const OWN_ATTRIBUTE_DOCS: Record<string, string> = {
-  [ATTR_SERVER_NAME]: 'Name of the MCP server, from `serverInfo.name` in its initialize result. Capped in distinct values, overflow `_OTHER`.',
+  [ATTR_SERVER_NAME]: 'Name of the MCP server, from `serverInfo.name` in its initialize result, or (2026-07-28) in the `io.modelcontextprotocol/serverInfo` of its first result that has one. Capped in distinct values, overflow `_OTHER`.',
   [ATTR_OBSERVER]: 'Which observer produced the telemetry (`sdk` in-process, `proxy` for the CLI proxy); pick one when both see the same traffic.',
   [ATTR_TOKEN_DISPOSITION]: 'What became of rendered tokens.',
   [ATTR_CONTEXT_SOURCE]: 'Where the rendered context came from.',
   [ATTR_OUTCOME]: 'Outcome of the operation, from wire facts.',
   [ATTR_LOSS_CAUSE]: 'Why a response was lost.',
   [ATTR_DROP_REASON]: 'Why an audit record was dropped before export.',
+  [ATTR_CONTEXT_DELIVERY]: '`cache` on tokens the v2 client served from its cache (a cached re-listing is redundant, as a wire one is); absent for the wire.',
+  [ATTR_CALL_ID]: 'Id of the logical call a wire request is a leg of (minted by the instrumentation, unique in the process). On spans and audit records, never on metrics.',
+  [ATTR_CALL_LEGS]: 'Number of wire legs of a logical call: its multi-round-trip rounds and retries included.',
+  [ATTR_LEG_INDEX]: 'Ordinal of a leg within its logical call, from 1.',
+  [ATTR_RESULT_TYPE]: 'The `resultType` of a 2026-07-28 result as sent; absent on legacy results and errors.',
+  [ATTR_PROTOCOL_ERA]: '`legacy` (protocol revisions before 2026-07-28) or `modern` (2026-07-28 and later), derived from `mcp.protocol.version` alone; absent until the session knows its version.',
 };

@@ -17,10 +17,13 @@ import {
   ATTR_OUTCOME,
   ATTR_SERVER_NAME,
   ATTR_ERROR_TYPE,
+  ATTR_CALL_ID,
+  ATTR_CALL_LEGS,
+  ATTR_MCP_PROTOCOL_VERSION,
 } from './attributes.js';
 
 /** Version of the record format; bumped on any change to fields or hashing. */
-export const AUDIT_FORMAT_VERSION = 1;
+export const AUDIT_FORMAT_VERSION = 2;
 
 /** Attribute keys of audit records. */
 export const AUDIT_FIELDS = {
@@ -39,6 +42,12 @@ export const AUDIT_FIELDS = {
   prompt: ATTR_GEN_AI_PROMPT_NAME,
   resourceUri: ATTR_MCP_RESOURCE_URI,
   requestId: ATTR_JSONRPC_REQUEST_ID,
+  /** The protocol version the operation (or session) spoke (format 2). */
+  protocolVersion: ATTR_MCP_PROTOCOL_VERSION,
+  /** The logical call an operation record is about; `requestId` is its final leg's (format 2). */
+  callId: ATTR_CALL_ID,
+  /** Wire legs of the logical call (format 2). */
+  legs: ATTR_CALL_LEGS,
   outcome: ATTR_OUTCOME,
   cause: ATTR_LOSS_CAUSE,
   errorType: ATTR_ERROR_TYPE,
@@ -97,6 +106,7 @@ export const INTEGER_AUDIT_FIELDS: readonly string[] = [
   AUDIT_FIELDS.tokensLost,
   AUDIT_FIELDS.sessionRequests,
   AUDIT_FIELDS.sessionRecords,
+  AUDIT_FIELDS.legs,
 ];
 
 /** Every audit attribute key: the allow-list that redaction must keep. */

@@ -8,6 +8,7 @@ export * from './attributes.js';
 export * from './metrics.js';
 export * from './spans.js';
 export * from './methods.js';
+export * from './protocol.js';
 export * from './targets.js';
 export * from './prometheus.js';
 export * as queries from './queries.js';

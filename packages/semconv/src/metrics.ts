@@ -13,10 +13,12 @@ import {
   ATTR_MCP_PROTOCOL_VERSION,
   ATTR_NETWORK_TRANSPORT,
   ATTR_OBSERVER,
+  ATTR_PROTOCOL_ERA,
   ATTR_OUTCOME,
   ATTR_RPC_RESPONSE_STATUS_CODE,
   ATTR_SERVER_NAME,
   ATTR_TOKEN_DISPOSITION,
+  ATTR_CONTEXT_DELIVERY,
   ATTR_CONTEXT_SOURCE,
   ATTR_DROP_REASON,
   ATTR_SERVER_ADDRESS,
@@ -51,7 +53,7 @@ export const MCP_DURATION_BUCKETS = [0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 1
 export const SESSION_REQUEST_BUCKETS = [1, 5, 10, 20, 29, 50, 75, 100, 150, 250, 500, 1000] as const;
 
 /** Label sets shared by our metrics; server name is capped, observer is bounded. */
-const COMMON = [ATTR_SERVER_NAME, ATTR_OBSERVER] as const;
+const COMMON = [ATTR_SERVER_NAME, ATTR_OBSERVER, ATTR_PROTOCOL_ERA] as const;
 
 export const METRIC_CLIENT_OPERATION_DURATION: MetricDefinition = {
   name: 'mcp.client.operation.duration',
@@ -92,7 +94,7 @@ export const METRIC_CONTEXT_TOKENS: MetricDefinition = {
   unit: '{token}',
   description:
     'Rendered tokens that MCP delivered into the context, by disposition (meaningful, redundant, unused). Token efficiency is meaningful over all.',
-  attributes: [ATTR_TOKEN_DISPOSITION, ATTR_CONTEXT_SOURCE, ATTR_MCP_METHOD_NAME, ATTR_GEN_AI_TOOL_NAME, ...COMMON],
+  attributes: [ATTR_TOKEN_DISPOSITION, ATTR_CONTEXT_SOURCE, ATTR_CONTEXT_DELIVERY, ATTR_MCP_METHOD_NAME, ATTR_GEN_AI_TOOL_NAME, ...COMMON],
   semconv: false,
 };
 
@@ -163,9 +165,22 @@ export const METRIC_SESSION_REQUESTS: MetricDefinition = {
   name: 'mcp_conservation.session.requests',
   instrument: 'histogram',
   unit: '{request}',
-  description: 'Client requests per session (all but initialize and ping), recorded at session end.',
+  description: 'Logical calls per session (all but initialize, server/discover and ping; the further legs of a multi-round-trip call are not calls), recorded at session end.',
   attributes: [...COMMON],
   buckets: SESSION_REQUEST_BUCKETS,
+  semconv: false,
+};
+
+/** Buckets of legs per call: 0 is a call served from the cache, 11 one call plus the v2 client's default 10 input rounds, 64 its page cap. */
+export const CALL_LEG_BUCKETS: readonly number[] = [0, 1, 2, 3, 4, 6, 11, 20, 64, 128];
+
+export const METRIC_CALL_LEGS: MetricDefinition = {
+  name: 'mcp_conservation.call.legs',
+  instrument: 'histogram',
+  unit: '{leg}',
+  description: 'Wire legs per logical call (multi-round-trip rounds and retries included), recorded when the call is decided: polling shows as calls, retry storms as legs.',
+  attributes: [ATTR_MCP_METHOD_NAME, ...COMMON],
+  buckets: CALL_LEG_BUCKETS,
   semconv: false,
 };
 
@@ -228,6 +243,7 @@ export const INSTRUMENTATION_METRICS: readonly MetricDefinition[] = [
   METRIC_RESPONSES_LOST,
   METRIC_LOST_TOKENS,
   METRIC_SESSION_REQUESTS,
+  METRIC_CALL_LEGS,
   METRIC_SESSIONS_OVER_LIMIT,
   METRIC_DEDUP_EVICTIONS,
   METRIC_AUDIT_RECORDS,

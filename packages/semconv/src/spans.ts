@@ -39,8 +39,8 @@ export const EVENT_AUDIT_SESSION_END = 'mcp_conservation.audit.session_end';
 /** Name of the instrumentation scope (tracer, meter, logger). */
 export const INSTRUMENTATION_SCOPE_NAME = '@mcp-conservation/instrumentation';
 
-/** Methods excluded from the API call volume of a session. */
-export const VOLUME_EXCLUDED_METHODS: readonly string[] = ['initialize', 'ping'];
+/** Methods excluded from the API call volume of a session: the handshake (legacy), the capability discovery (modern), liveness. */
+export const VOLUME_EXCLUDED_METHODS: readonly string[] = ['initialize', 'server/discover', 'ping'];
 
 /**
  * Every attribute key the instrumentation may set on a span. The two

@@ -1,9 +1,12 @@
 /**
  * Normal forms of telemetry for comparing two observers of the same session
  * (the proxy against the in-process instrumentation): what differs by
- * nature (the observer, times, ids of the audit chain) is left out.
+ * nature (the observer, times, ids of the audit chain) is left out, and a
+ * logical call id (unique per process) is only required to be there.
  */
-import { ATTR_JSONRPC_REQUEST_ID, ATTR_OBSERVER, AUDIT_FIELDS as F, METRIC_CLIENT_OPERATION_DURATION, METRIC_CLIENT_SESSION_DURATION, METRIC_SESSION_REQUESTS, METRIC_AUDIT_DROPPED } from '@mcp-conservation/semconv';
+const CALL_ID = '<call id>';
+const callIdPresent = (attrs: Attrs): Attrs => (typeof attrs[ATTR_CALL_ID] === 'string' ? { ...attrs, [ATTR_CALL_ID]: CALL_ID } : attrs);
+import { ATTR_CALL_ID, ATTR_JSONRPC_REQUEST_ID, ATTR_OBSERVER, AUDIT_FIELDS as F, METRIC_CLIENT_OPERATION_DURATION, METRIC_CLIENT_SESSION_DURATION, METRIC_SESSION_REQUESTS, METRIC_AUDIT_DROPPED } from '@mcp-conservation/semconv';
 import type { Attrs, Point } from './otlp-receiver.ts';
 
 export function normSpans(spans: readonly { name: string; kind: number; attributes: Attrs; status: object; scope: string }[]) {
@@ -12,7 +15,7 @@ export function normSpans(spans: readonly { name: string; kind: number; attribut
       const { [ATTR_OBSERVER]: _o, ...attributes } = s.attributes;
       // OTLP/JSON spells an unset status as code 0.
       const status = Object.fromEntries(Object.entries(s.status).filter(([k, v]) => !(k === 'code' && v === 0)));
-      return { name: s.name, kind: s.kind, attributes, status, scope: s.scope };
+      return { name: s.name, kind: s.kind, attributes: callIdPresent(attributes), status, scope: s.scope };
     })
     .sort((a, b) => Number(a.attributes[ATTR_JSONRPC_REQUEST_ID]) - Number(b.attributes[ATTR_JSONRPC_REQUEST_ID]));
 }
@@ -38,6 +41,6 @@ export function series(points: readonly Point[]): Map<string, number> {
 export function normAudit(logs: readonly { eventName: string; attributes: Attrs }[]) {
   const varying: readonly string[] = [F.session, F.time, F.durationUs, F.prev, F.link, F.observer];
   return logs
-    .map((l): Attrs => ({ event: l.eventName, ...Object.fromEntries(Object.entries(l.attributes).filter(([k]) => !varying.includes(k))) }))
+    .map((l): Attrs => callIdPresent({ event: l.eventName, ...Object.fromEntries(Object.entries(l.attributes).filter(([k]) => !varying.includes(k))) }))
     .sort((a, b) => Number(a[F.seq]) - Number(b[F.seq]));
 }

@@ -5,7 +5,7 @@
  * connected client. Sessions read it through SessionContext: it imports
  * them, they never import it.
  */
-import { diag, type Logger, type Tracer } from '@opentelemetry/api';
+import { diag, type Attributes, type Logger, type Tracer } from '@opentelemetry/api';
 import {
   ATTR_CONTEXT_SOURCE,
   ATTR_GEN_AI_TOOL_NAME,
@@ -13,6 +13,7 @@ import {
   ATTR_MCP_METHOD_NAME,
   ATTR_OBSERVER,
   ATTR_OUTCOME,
+  ATTR_PROTOCOL_ERA,
   ATTR_SERVER_NAME,
   ATTR_TOKEN_DISPOSITION,
   CONTEXT_SOURCE_VALUES as SRC,
@@ -23,6 +24,7 @@ import {
   TARGET_REQUESTS_PER_SESSION,
   TOKEN_DISPOSITION_VALUES,
   type Observer,
+  type ProtocolEra,
 } from '@mcp-conservation/semconv';
 import type { ConservationOptions, SessionInfo } from '../types.js';
 import { AccountingQueue } from './accounting-queue.js';
@@ -137,15 +139,20 @@ export class MeasuringCore implements SessionContext {
     diag.warn(`mcp-conservation: ${message}`);
   }
 
+  /** What every data point of a session carries: its server (capped), the observer and the era once known. */
+  baseAttributes(serverName: string | undefined, era: ProtocolEra | undefined): Attributes {
+    const server = this.capServer(serverName);
+    return { ...(server ? { [ATTR_SERVER_NAME]: server } : {}), [ATTR_OBSERVER]: this.observer, ...(era ? { [ATTR_PROTOCOL_ERA]: era } : {}) };
+  }
+
   /**
    * Creates the known series at zero, so that their first increment is
    * visible to rate(). Once per server.
    */
-  zeroInit(serverName: string | undefined): void {
-    const server = this.capServer(serverName);
-    const inst = this.firstTime(`s|${server ?? ''}`);
+  zeroInit(serverName: string | undefined, era: ProtocolEra | undefined): void {
+    const inst = this.firstTime(`s|${this.capServer(serverName) ?? ''}|${era ?? ''}`);
     if (!inst) return;
-    const base = { ...(server ? { [ATTR_SERVER_NAME]: server } : {}), [ATTR_OBSERVER]: this.observer };
+    const base = this.baseAttributes(serverName, era);
     inst.overLimit.add(0, base);
     inst.auditRecords.add(0, base);
     inst.dedupEvictions.add(0, base);
@@ -163,12 +170,11 @@ export class MeasuringCore implements SessionContext {
   }
 
   /** Series of one tool at zero, once per server and tool. */
-  zeroInitTool(serverName: string | undefined, toolName: string): void {
-    const server = this.capServer(serverName);
+  zeroInitTool(serverName: string | undefined, era: ProtocolEra | undefined, toolName: string): void {
     const tool = this.capTool(toolName);
-    const inst = this.firstTime(`t|${server ?? ''}|${tool}`);
+    const inst = this.firstTime(`t|${this.capServer(serverName) ?? ''}|${era ?? ''}|${tool}`);
     if (!inst) return;
-    const base = { ...(server ? { [ATTR_SERVER_NAME]: server } : {}), [ATTR_OBSERVER]: this.observer, [ATTR_GEN_AI_TOOL_NAME]: tool };
+    const base = { ...this.baseAttributes(serverName, era), [ATTR_GEN_AI_TOOL_NAME]: tool };
     for (const outcome of Object.values(OUTCOME_VALUES)) inst.toolCalls.add(0, { ...base, [ATTR_OUTCOME]: outcome });
     const call = { ...base, [ATTR_MCP_METHOD_NAME]: 'tools/call' };
     inst.expected.add(0, call);

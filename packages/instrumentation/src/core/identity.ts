@@ -10,6 +10,7 @@ export function sessionIdentity(sessionId: string, direction: SessionDirection, 
     direction,
     serverName: undefined,
     protocolVersion: undefined,
+    era: undefined,
     user: undefined,
     mcpSessionId() {
       const id = transport.mcpSessionId?.();

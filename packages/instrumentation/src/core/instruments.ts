@@ -2,6 +2,7 @@
 import type { Histogram, Meter } from '@opentelemetry/api';
 import {
   METRIC_AUDIT_RECORDS,
+  METRIC_CALL_LEGS,
   METRIC_CLIENT_OPERATION_DURATION,
   METRIC_CLIENT_SESSION_DURATION,
   METRIC_CONTEXT_BINARY_SIZE,
@@ -56,6 +57,7 @@ export interface Instruments {
   readonly lost: SumCounter;
   readonly lostTokens: SumCounter;
   readonly sessionRequests: Histogram;
+  readonly callLegs: Histogram;
   readonly overLimit: SumCounter;
   readonly dedupEvictions: SumCounter;
   readonly auditRecords: SumCounter;
@@ -74,6 +76,7 @@ export function createInstruments(meter: Meter): Instruments {
     lost: counter(meter, METRIC_RESPONSES_LOST),
     lostTokens: counter(meter, METRIC_LOST_TOKENS),
     sessionRequests: histogram(meter, METRIC_SESSION_REQUESTS),
+    callLegs: histogram(meter, METRIC_CALL_LEGS),
     overLimit: counter(meter, METRIC_SESSIONS_OVER_LIMIT),
     dedupEvictions: counter(meter, METRIC_DEDUP_EVICTIONS),
     auditRecords: counter(meter, METRIC_AUDIT_RECORDS),

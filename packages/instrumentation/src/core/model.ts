@@ -4,7 +4,7 @@
  * → recording (recorder). No behaviour lives here.
  */
 import type { Span } from '@opentelemetry/api';
-import type { LossCause, Outcome } from '@mcp-conservation/semconv';
+import type { LossCause, Outcome, ProtocolEra } from '@mcp-conservation/semconv';
 
 /** Which side of the protocol a session observes. Only clients are observed today. */
 export type SessionDirection = 'client' | 'server';
@@ -34,9 +34,27 @@ export interface Verdict {
   invalidReason?: string;
 }
 
+/** One call the host made through the client API, made of one or more wire legs. */
+export interface LogicalCall {
+  /** Minted here, unique in the process. */
+  readonly id: string;
+  /** Legs sent so far. */
+  legs: number;
+  /** When its first leg was sent (`performance.now()`). */
+  readonly startPerf: number;
+  /** The id of its latest leg: the one a timeout the SDK reports ends. */
+  lastLeg?: string;
+  /** Set when the SDK's promise for the call is watched: its verdict covers the call, whichever leg ends it. */
+  verdict?: Verdict;
+}
+
 /** One request sent and not yet decided. */
 export interface Pending {
   readonly id: string;
+  /** The logical call this request is a leg of; `call.legs` is its index when it was sent. */
+  readonly call: LogicalCall;
+  /** Its ordinal in the call, from 1. */
+  readonly leg: number;
   readonly method: string;
   readonly tool: string | undefined;
   readonly prompt: string | undefined;
@@ -49,8 +67,8 @@ export interface Pending {
   readonly params: unknown;
   /** The MCP session id when the request was sent (a transport forgets it on termination). */
   readonly mcpSessionId: string | undefined;
-  /** Set when the SDK's promise for this request is watched. */
-  verdict?: Verdict;
+  /** Served from the v2 client's cache: no wire request (a call of zero legs). */
+  readonly cached?: boolean;
   /**
    * Set when an unparseable message arrived while this was the one request
    * pending: it was most likely the response, lost as `unparseable` if no
@@ -81,6 +99,10 @@ export interface WireFacts {
   readonly isError: boolean;
   /** No `nextCursor`: the last page of a listing. */
   readonly lastPage: boolean;
+  /** The result's `resultType` when it is a string (2026-07-28). */
+  readonly resultType?: string;
+  /** An `input_required` interim result: its `requestState`, which the next leg echoes (read at arrival, never kept). */
+  readonly interim?: { readonly state: unknown };
   /** The raw result and error, kept only when an audit digest or content capture reads them. */
   readonly payload?: { readonly result: unknown; readonly error: unknown };
 }
@@ -129,6 +151,8 @@ export interface SessionIdentity {
   serverName: string | undefined;
   /** Capped: it is a metric attribute value. */
   protocolVersion: string | undefined;
+  /** Derived from the version as received, before capping. */
+  era: ProtocolEra | undefined;
   /** The MCP session id: the transport's current one, else the last one it had. */
   mcpSessionId(): string | undefined;
   /** The last MCP session id read, without asking the transport. */

@@ -16,11 +16,14 @@ import { isObject } from './json.js';
 export function readWireFacts(message: Record<string, unknown>, keepPayload: boolean): WireFacts {
   const error = isObject(message.error) ? message.error : undefined;
   const result = isObject(message.result) ? message.result : undefined;
+  const resultType = typeof result?.resultType === 'string' ? result.resultType : undefined;
   return {
     ...(error ? { error: { code: String(error.code ?? ''), message: String(error.message ?? '') } } : {}),
     hasResult: result !== undefined,
     isError: result?.isError === true,
     lastPage: typeof result?.nextCursor !== 'string',
+    ...(resultType !== undefined ? { resultType } : {}),
+    ...(resultType === 'input_required' ? { interim: { state: result?.requestState } } : {}),
     ...(keepPayload ? { payload: { result: message.result, error: message.error } } : {}),
   };
 }
@@ -56,6 +59,16 @@ export function isTimeoutReason(reason: unknown): boolean {
 export function isParseError(error: unknown): boolean {
   const name = (error as { name?: string } | undefined)?.name;
   return name === 'SyntaxError' || name === 'ZodError' || /pars|JSON|invalid_union|invalid_type/i.test(String((error as Error)?.message ?? ''));
+}
+
+/**
+ * A multi-round-trip call whose last answer was `input_required` and that
+ * no leg followed (rounds exhausted, no retry within the late window, or
+ * the session ended): that answer arrived intact, so nothing is lost, and
+ * the call did not succeed.
+ */
+export function inputUnresolved(): Decision {
+  return { outcome: OUT.inputUnresolved, errorType: OUT.inputUnresolved, contextValid: true };
 }
 
 /** The caller gave up waiting: its loss is decided later (a late answer, or none within the late window). */

@@ -8,6 +8,9 @@
  */
 import { SpanStatusCode, type Attributes, type Logger } from '@opentelemetry/api';
 import {
+  ATTR_CALL_ID,
+  ATTR_CALL_LEGS,
+  ATTR_CONTEXT_DELIVERY,
   ATTR_CONTEXT_SOURCE,
   ATTR_ERROR_TYPE,
   ATTR_GEN_AI_OPERATION_NAME,
@@ -16,19 +19,22 @@ import {
   ATTR_GEN_AI_TOOL_CALL_RESULT,
   ATTR_GEN_AI_TOOL_NAME,
   ATTR_JSONRPC_REQUEST_ID,
+  ATTR_LEG_INDEX,
   ATTR_LOSS_CAUSE,
   ATTR_MCP_METHOD_NAME,
   ATTR_MCP_PROTOCOL_VERSION,
   ATTR_MCP_RESOURCE_URI,
   ATTR_MCP_SESSION_ID,
   ATTR_NETWORK_TRANSPORT,
-  ATTR_OBSERVER,
   ATTR_OUTCOME,
+  ATTR_RESULT_TYPE,
   ATTR_RPC_RESPONSE_STATUS_CODE,
   ATTR_SERVER_ADDRESS,
   ATTR_SERVER_NAME,
   ATTR_SERVER_PORT,
   ATTR_TOKEN_DISPOSITION,
+  CONTEXT_DELIVERY_VALUES,
+  CONTEXT_SOURCE_VALUES as SRC,
   EVENT_AUDIT_OPERATION,
   EVENT_AUDIT_SESSION_END,
   GEN_AI_OPERATION_EXECUTE_TOOL,
@@ -38,13 +44,14 @@ import {
   type LossCause,
   type Observer,
   type Outcome,
+  type ProtocolEra,
   type TokenDisposition,
 } from '@mcp-conservation/semconv';
 import { AUDIT_FIELDS as F, AUDIT_KIND_VALUES, canonicalJson, digest } from '@mcp-conservation/semconv/audit';
 import type { SessionInfo } from '../types.js';
 import { AuditWriter } from './audit-writer.js';
 import type { Instruments } from './instruments.js';
-import { emptyTally, type Decision, type Pending, type SessionIdentity, type TokenTally, type Tombstone, type WireFacts } from './model.js';
+import { emptyTally, type Decision, type LogicalCall, type Pending, type SessionIdentity, type TokenTally, type Tombstone, type WireFacts } from './model.js';
 import type { TokenSink } from './token-ledger.js';
 
 /** What the core knows of the transport a session runs over. */
@@ -68,7 +75,9 @@ export interface RecorderContext {
   capServer(name: string | undefined): string | undefined;
   capTool(name: string | undefined): string | undefined;
   capErrorCode(code: string | undefined): string | undefined;
-  zeroInitTool(serverName: string | undefined, toolName: string): void;
+  zeroInitTool(serverName: string | undefined, era: ProtocolEra | undefined, toolName: string): void;
+  /** What every data point of a session carries: server, observer, era. */
+  baseAttributes(serverName: string | undefined, era: ProtocolEra | undefined): Attributes;
   warn(message: string): void;
 }
 
@@ -77,7 +86,7 @@ const MAX_CACHED_ATTRS = 1024;
 
 export class Recorder implements TokenSink {
   private readonly audit: AuditWriter;
-  private builtFor: { server: string | undefined; protocol: string | undefined } | undefined;
+  private builtFor: { server: string | undefined; protocol: string | undefined; era: ProtocolEra | undefined } | undefined;
   private base: Attributes = {};
   private readonly attrCache = new Map<string, Attributes>();
 
@@ -97,14 +106,14 @@ export class Recorder implements TokenSink {
 
   // --- Attributes -------------------------------------------------------------
 
-  /** Server and observer: on every data point. Rebuilt, with every cached set, when the server or version becomes known. */
+  /** Server, observer and era: on every data point. Rebuilt, with every cached set, when the server or version becomes known. */
   baseAttrs(): Attributes {
-    const { serverName, protocolVersion } = this.identity;
-    if (this.builtFor === undefined || this.builtFor.server !== serverName || this.builtFor.protocol !== protocolVersion) {
-      this.builtFor = { server: serverName, protocol: protocolVersion };
+    const { serverName, protocolVersion, era } = this.identity;
+    const built = this.builtFor;
+    if (built === undefined || built.server !== serverName || built.protocol !== protocolVersion || built.era !== era) {
+      this.builtFor = { server: serverName, protocol: protocolVersion, era };
       this.attrCache.clear();
-      const server = this.core.capServer(serverName);
-      this.base = { ...(server ? { [ATTR_SERVER_NAME]: server } : {}), [ATTR_OBSERVER]: this.core.observer };
+      this.base = this.core.baseAttributes(serverName, era);
     }
     return this.base;
   }
@@ -115,10 +124,12 @@ export class Recorder implements TokenSink {
   }
 
   /** A request's span attributes. Assigned one by one: this runs on the caller's path, before the request leaves. */
-  requestAttributes(method: string, id: string, r: { tool?: string; prompt?: string; uri?: string; mcpSessionId?: string; args?: unknown }): Attributes {
+  requestAttributes(method: string, id: string, r: { tool?: string; prompt?: string; uri?: string; mcpSessionId?: string; args?: unknown; call: LogicalCall }): Attributes {
     const attributes: Attributes = { ...this.spanBase() };
     attributes[ATTR_MCP_METHOD_NAME] = method;
-    attributes[ATTR_JSONRPC_REQUEST_ID] = id;
+    if (id) attributes[ATTR_JSONRPC_REQUEST_ID] = id;
+    attributes[ATTR_CALL_ID] = r.call.id;
+    attributes[ATTR_LEG_INDEX] = r.call.legs;
     if (r.tool !== undefined) {
       attributes[ATTR_GEN_AI_TOOL_NAME] = r.tool;
       attributes[ATTR_GEN_AI_OPERATION_NAME] = GEN_AI_OPERATION_EXECUTE_TOOL;
@@ -161,10 +172,19 @@ export class Recorder implements TokenSink {
 
   // --- Token points (the ledger's sink) ------------------------------------------
 
-  tokens(disposition: TokenDisposition, source: string, n: number, method: string, tool: string | undefined): void {
+  tokens(disposition: TokenDisposition, source: string, n: number, method: string, tool: string | undefined, cached = false): void {
     const attrs = this.opAttrs(method, tool);
-    const key = `tokens\u0000${method}\u0000${String(attrs[ATTR_GEN_AI_TOOL_NAME] ?? '')}\u0000${disposition}\u0000${source}`;
-    this.core.instruments().tokens.add(n, this.cached(key, () => ({ ...attrs, [ATTR_TOKEN_DISPOSITION]: disposition, [ATTR_CONTEXT_SOURCE]: source })));
+    const key = `tokens\u0000${method}\u0000${String(attrs[ATTR_GEN_AI_TOOL_NAME] ?? '')}\u0000${disposition}\u0000${source}\u0000${cached ? 'c' : ''}`;
+    this.core.instruments().tokens.add(
+      n,
+      this.cached(key, () => ({
+        ...attrs,
+        [ATTR_TOKEN_DISPOSITION]: disposition,
+        [ATTR_CONTEXT_SOURCE]: source,
+        // Wire deliveries carry no delivery attribute: their series are the ones created at zero.
+        ...(cached ? { [ATTR_CONTEXT_DELIVERY]: CONTEXT_DELIVERY_VALUES.cache } : {}),
+      })),
+    );
   }
 
   lostTokens(n: number, cause: LossCause, method: string, tool: string | undefined): void {
@@ -180,7 +200,7 @@ export class Recorder implements TokenSink {
   }
 
   toolListed(name: string): void {
-    this.core.zeroInitTool(this.identity.serverName, name);
+    this.core.zeroInitTool(this.identity.serverName, this.identity.era, name);
   }
 
   // --- Operations -------------------------------------------------------------------
@@ -195,13 +215,31 @@ export class Recorder implements TokenSink {
     this.core.instruments().overLimit.add(1, this.baseAttrs());
   }
 
-  /** Metrics, span end and audit record of one decided operation. */
-  operation(p: Pending, now: number, d: Decision, tally: TokenTally, facts: WireFacts | undefined): void {
+  /**
+   * An `input_required` answer: its leg's duration point and span end, its
+   * bytes as wire overhead with their own source. No outcome: the call goes on.
+   */
+  interimLeg(p: Pending, now: number, facts: WireFacts, bytes: number): void {
+    this.core.instruments().operationDuration.record(Math.max(0, now - p.startPerf) / 1000, this.durationAttrs(p, undefined, undefined));
+    if (bytes > 0) {
+      const attrs = this.cached(`interim\u0000${p.method}\u0000${p.tool ?? ''}`, () => ({ ...this.opAttrs(p.method, p.tool), [ATTR_CONTEXT_SOURCE]: SRC.inputRequired }));
+      this.core.instruments().wireOverhead.add(bytes, attrs);
+    }
+    if (facts.resultType !== undefined) p.span.setAttribute(ATTR_RESULT_TYPE, facts.resultType);
+    p.span.end(performance.timeOrigin + now);
+  }
+
+  /** Metrics, span end and audit record of one decided call, on its final leg (whose span `spanEnded` when it was an interim answer). */
+  operation(p: Pending, now: number, d: Decision, tally: TokenTally, facts: WireFacts | undefined, spanEnded = false): void {
     const inst = this.core.instruments();
     const attrs = this.opAttrs(p.method, p.tool);
-    if (d.outcome === OUT.cancelled) inst.cancelled.add(1, attrs);
-    inst.expected.add(1, attrs);
-    if (d.lostNow) inst.lost.add(1, { ...attrs, [ATTR_LOSS_CAUSE]: d.lostNow });
+    inst.callLegs.record(p.call.legs, this.cached(`legs\u0000${p.method}`, () => ({ ...this.base, [ATTR_MCP_METHOD_NAME]: p.method })));
+    // A call served from the cache expected no response: it is outside loss.
+    if (!p.cached) {
+      if (d.outcome === OUT.cancelled) inst.cancelled.add(1, attrs);
+      inst.expected.add(1, attrs);
+      if (d.lostNow) inst.lost.add(1, { ...attrs, [ATTR_LOSS_CAUSE]: d.lostNow });
+    }
     if (p.method === 'tools/call') {
       const callAttrs = this.cached(`call\u0000${p.tool ?? ''}\u0000${d.outcome}`, () => ({
         ...this.base,
@@ -210,19 +248,31 @@ export class Recorder implements TokenSink {
       }));
       inst.toolCalls.add(1, callAttrs);
     }
-    const failed = d.errorType !== undefined;
-    // Server-chosen error codes are capped on metrics; spans and audit records keep them as they came.
-    const errorType = d.statusCode !== undefined && d.errorType === d.statusCode ? this.core.capErrorCode(d.errorType) : d.errorType;
-    const statusCode = this.core.capErrorCode(d.statusCode);
-    const durationAttrs = this.cached(`duration\u0000${p.method}\u0000${p.tool ?? ''}\u0000${p.prompt ?? ''}\u0000${errorType ?? ''}\u0000${statusCode ?? ''}`, () => ({
-      ...attrs,
+    if (p.cached) this.endSpan(p, now, d, facts);
+    else if (!spanEnded) {
+      // Server-chosen error codes are capped on metrics; spans and audit records keep them as they came.
+      const errorType = d.statusCode !== undefined && d.errorType === d.statusCode ? this.core.capErrorCode(d.errorType) : d.errorType;
+      inst.operationDuration.record(Math.max(0, now - p.startPerf) / 1000, this.durationAttrs(p, errorType, this.core.capErrorCode(d.statusCode)));
+      this.endSpan(p, now, d, facts);
+    }
+    this.writeOperation(p, now, d.outcome, d.auditCause, d.contextValid, tally, facts, d.errorType);
+  }
+
+  /** The attributes of a leg's `mcp.client.operation.duration` point. */
+  private durationAttrs(p: Pending, errorType: string | undefined, statusCode: string | undefined): Attributes {
+    return this.cached(`duration\u0000${p.method}\u0000${p.tool ?? ''}\u0000${p.prompt ?? ''}\u0000${errorType ?? ''}\u0000${statusCode ?? ''}`, () => ({
+      ...this.opAttrs(p.method, p.tool),
       ...this.networkAttrs(),
       ...(p.method === 'tools/call' ? { [ATTR_GEN_AI_OPERATION_NAME]: GEN_AI_OPERATION_EXECUTE_TOOL } : {}),
       ...(p.prompt ? { [ATTR_GEN_AI_PROMPT_NAME]: this.core.capTool(p.prompt) } : {}),
-      ...(failed ? { [ATTR_ERROR_TYPE]: errorType } : {}),
+      ...(errorType !== undefined ? { [ATTR_ERROR_TYPE]: errorType } : {}),
       ...(statusCode ? { [ATTR_RPC_RESPONSE_STATUS_CODE]: statusCode } : {}),
     }));
-    inst.operationDuration.record(Math.max(0, now - p.startPerf) / 1000, durationAttrs);
+  }
+
+  /** The final leg's span: the call's outcome, loss and error on it. */
+  private endSpan(p: Pending, now: number, d: Decision, facts: WireFacts | undefined): void {
+    const failed = d.errorType !== undefined;
     const span = p.span;
     const serverName = this.identity.serverName;
     span.setAttributes({ [ATTR_OUTCOME]: d.outcome, ...(serverName ? { [ATTR_SERVER_NAME]: serverName } : {}) });
@@ -236,8 +286,9 @@ export class Recorder implements TokenSink {
       // The message is the server's (or the host's) own text and may carry payload: exported only with content capture.
       span.setStatus({ code: SpanStatusCode.ERROR, ...(d.statusMessage && this.core.captureContent ? { message: d.statusMessage } : {}) });
     }
+    if (facts?.resultType !== undefined) span.setAttribute(ATTR_RESULT_TYPE, facts.resultType);
+    if (p.call.legs > 1) span.setAttribute(ATTR_CALL_LEGS, p.call.legs);
     span.end(performance.timeOrigin + now);
-    this.writeOperation(p, now, d.outcome, d.auditCause, d.contextValid, tally, facts, d.errorType);
   }
 
   /** A late answer (see lateAnswer): its tokens were counted lost by the ledger already. */
@@ -261,11 +312,13 @@ export class Recorder implements TokenSink {
         [F.tool]: p.tool,
         [F.prompt]: p.prompt,
         [F.resourceUri]: p.method.startsWith('resources/') ? p.uri : undefined,
-        [F.requestId]: p.id,
+        [F.requestId]: p.id || undefined,
+        [F.callId]: p.call.id,
+        [F.legs]: p.call.legs,
         [F.outcome]: outcome,
         [F.cause]: cause,
         [F.errorType]: errorType,
-        [F.durationUs]: Math.round(Math.max(0, now - p.startPerf) * 1000),
+        [F.durationUs]: Math.round(Math.max(0, now - p.call.startPerf) * 1000),
         [F.tokensMeaningful]: tally.meaningful,
         [F.tokensRedundant]: tally.redundant,
         [F.tokensUnused]: tally.unused,
@@ -320,6 +373,6 @@ export class Recorder implements TokenSink {
         this.core.warn(`resolveUser threw: ${String(error)}`);
       }
     }
-    return { [F.mcpSessionId]: p?.mcpSessionId ?? id.mcpSessionId(), [F.user]: id.user, [F.server]: id.serverName };
+    return { [F.mcpSessionId]: p?.mcpSessionId ?? id.mcpSessionId(), [F.user]: id.user, [F.server]: id.serverName, [F.protocolVersion]: id.protocolVersion };
   }
 }

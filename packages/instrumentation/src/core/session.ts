@@ -13,19 +13,27 @@ import { context, propagation, SpanKind, trace, type Context, type Tracer } from
 import {
   LOSS_CAUSE_VALUES as CAUSE,
   OBSERVER_VALUES,
+  ATTR_CONTEXT_DELIVERY,
+  CONTEXT_DELIVERY_VALUES,
+  META_PROTOCOL_VERSION,
+  META_SERVER_INFO,
   OUTCOME_VALUES as OUT,
+  protocolEra,
   VOLUME_EXCLUDED_METHODS,
   methodSpec,
   spanName,
   type Outcome,
+  type ProtocolEra,
 } from '@mcp-conservation/semconv';
 import type { ConservationOptions } from '../types.js';
 import type { AccountingQueue, Lane } from './accounting-queue.js';
 import { renderedJob, type Analysis } from './analysis.js';
 import type { Analyzer } from './analyzer.js';
 import { Tombstones } from './bounded.js';
+import { CallAssembler, isInputRetry, newCall } from './calls.js';
+import { jsonSize } from './json-size.js';
 import { isObject } from './json.js';
-import { emptyTally, type Decision, type Pending, type SessionDirection, type SessionIdentity, type Settled, type TokenTally, type Tombstone, type WireFacts } from './model.js';
+import { emptyTally, type Decision, type Pending, type SessionDirection, type SessionIdentity, type Settled, type TokenTally, type Tombstone, type Verdict, type WireFacts } from './model.js';
 import * as decide from './outcome.js';
 import { sessionIdentity } from './identity.js';
 import { Recorder, type RecorderContext, type TransportInfo } from './recorder.js';
@@ -41,8 +49,8 @@ export interface SessionContext extends RecorderContext {
   readonly requestLimit: number;
   tracer(): Tracer;
   capProtocolVersion(version: string): string;
-  /** The known series of a server, created at zero. */
-  zeroInit(serverName: string | undefined): void;
+  /** The known series of a server in an era, created at zero. */
+  zeroInit(serverName: string | undefined, era: ProtocolEra | undefined): void;
 }
 
 export class McpSession {
@@ -51,6 +59,8 @@ export class McpSession {
   private readonly identity: SessionIdentity;
   private readonly pending = new Map<string, Pending>();
   private readonly tombstones: Tombstones<Tombstone>;
+  /** Multi-round-trip calls waiting for their next leg. */
+  private readonly calls: CallAssembler;
   private readonly ledger: TokenLedger;
   private readonly recorder: Recorder;
   private readonly lane: Lane;
@@ -62,6 +72,9 @@ export class McpSession {
   private sweepTimer: NodeJS.Timeout | undefined;
   private requests = 0;
   private closed = false;
+  /** The last protocol version a request declared, and whether the known series were created. */
+  private declaredVersion: string | undefined;
+  private zeroed = false;
 
   constructor(
     private readonly core: SessionContext,
@@ -70,6 +83,7 @@ export class McpSession {
   ) {
     const o = core.options;
     this.tombstones = new Tombstones(o.maxTombstones ?? 1000, o.lateWindowMs ?? 60_000);
+    this.calls = new CallAssembler(o.maxTombstones ?? 1000, o.lateWindowMs ?? 60_000);
     this.identity = sessionIdentity(this.sessionId, direction, transport);
     if (o.userFromBaggage) this.identity.user = propagation.getBaggage(context.active())?.getEntry('enduser.id')?.value;
     this.recorder = new Recorder(core, this.identity, transport);
@@ -108,18 +122,31 @@ export class McpSession {
     const prompt = method === 'prompts/get' ? name : undefined;
     const uri = typeof params?.uri === 'string' ? params.uri : undefined;
     const id = String(message.id);
+    // A modern request declares its protocol version in `_meta`; a legacy initialize asks for one in its params.
+    const declared = method === 'initialize' ? params?.protocolVersion : isObject(params?._meta) ? params._meta[META_PROTOCOL_VERSION] : undefined;
+    if (typeof declared === 'string' && declared !== this.declaredVersion) {
+      this.declaredVersion = declared;
+      this.learnVersion(declared);
+    }
     const mcpSessionId = this.identity.mcpSessionId();
-    const attributes = this.recorder.requestAttributes(method, id, { tool, prompt, uri, mcpSessionId, args: params?.arguments });
+    const now = performance.now();
+    // A multi-round-trip retry is the next leg of the call it continues, and no call of its own.
+    const continued = isInputRetry(method, params) ? this.calls.resume({ method, tool, prompt, uri }, params?.requestState) : undefined;
+    const call = continued ?? newCall(now);
+    call.lastLeg = id;
+    const attributes = this.recorder.requestAttributes(method, id, { tool, prompt, uri, mcpSessionId, args: params?.arguments, call });
     const parent = context.active();
     const span = this.core.tracer().startSpan(spanName(method, this.core.capTool(tool ?? prompt)), { kind: SpanKind.CLIENT, attributes }, parent);
     const pending: Pending = {
       id,
+      call,
+      leg: call.legs,
       method,
       tool,
       prompt,
       uri,
       fresh: params?.cursor === undefined,
-      startPerf: performance.now(),
+      startPerf: now,
       span,
       params: this.core.auditKey !== undefined ? (params ?? null) : undefined,
       mcpSessionId,
@@ -128,11 +155,14 @@ export class McpSession {
     this.sent++;
     this.lastSent = pending;
     this.ledger.noteUse(method, params);
-    if (!VOLUME_EXCLUDED_METHODS.includes(method)) {
-      this.requests++;
-      if (this.requests === this.core.requestLimit + 1) this.recorder.overLimit();
-    }
+    if (!continued && !VOLUME_EXCLUDED_METHODS.includes(method)) this.countCall();
     return this.inject(message, params, trace.setSpan(parent, span));
+  }
+
+  /** One more logical call in the session's volume; the one past the limit is counted live. */
+  private countCall(): void {
+    this.requests++;
+    if (this.requests === this.core.requestLimit + 1) this.recorder.overLimit();
   }
 
   private inject(message: Msg, params: Msg | undefined, ctx: Context): Msg {
@@ -171,11 +201,14 @@ export class McpSession {
     const p = this.lastSent;
     if (this.sent !== sentBefore + 1 || !p || !this.pending.has(p.id)) return undefined;
     if (tool !== undefined && (p.method !== 'tools/call' || p.tool !== tool)) return undefined;
-    const verdict = (p.verdict ??= { watchers: 0, settled: false });
+    const call = p.call;
+    const verdict = (call.verdict ??= { watchers: 0, settled: false });
     verdict.watchers++;
     return ({ invalidReason, timedOut }) => {
       if (invalidReason !== undefined) verdict.invalidReason ??= invalidReason;
-      if (timedOut !== undefined && this.pending.get(p.id) === p) this.gaveUp(p, timedOut);
+      // The call's latest leg is the one waited for (a multi-round-trip call sends several).
+      const leg = call.lastLeg === undefined ? undefined : this.pending.get(call.lastLeg);
+      if (timedOut !== undefined && leg?.call === call) this.gaveUp(leg, timedOut);
       if (--verdict.watchers === 0) verdict.settled = true;
       this.lane.wake();
     };
@@ -190,7 +223,28 @@ export class McpSession {
   invalidResult(tool: string, reason: string): void {
     // The latest answer of the tool is the one its caller just validated; a second report (two hooks) changes nothing.
     const p = this.unbound.get(tool);
-    if (p) (p.verdict ??= { watchers: 0, settled: true }).invalidReason ??= reason;
+    if (p) (p.call.verdict ??= { watchers: 0, settled: true }).invalidReason ??= reason;
+  }
+
+  /**
+   * The v2 client served a call from its cache (a listing, or a resource
+   * read, while the server's `ttlMs` holds): a logical call with no leg.
+   * The host asked and received the content, so it counts in volume and its
+   * tokens are delivered, marked as from the cache; no response was expected.
+   */
+  servedFromCache(method: string, result: unknown): void {
+    if (this.closed || !isObject(result)) return;
+    const now = performance.now();
+    const call = newCall(now);
+    call.legs = 0;
+    const attributes = this.recorder.requestAttributes(method, '', { call });
+    const span = this.core.tracer().startSpan(spanName(method), { kind: SpanKind.INTERNAL, attributes: { ...attributes, [ATTR_CONTEXT_DELIVERY]: CONTEXT_DELIVERY_VALUES.cache } });
+    const p: Pending = { id: '', call, leg: 0, method, tool: undefined, prompt: undefined, uri: undefined, fresh: true, startPerf: now, span, params: undefined, mcpSessionId: this.identity.mcpSessionId(), cached: true };
+    if (!VOLUME_EXCLUDED_METHODS.includes(method)) this.countCall();
+    const message = { result };
+    const facts = decide.readWireFacts(message, this.core.auditKey !== undefined);
+    let analysis: Analysis | undefined;
+    this.queueAnalyzed(message, method, undefined, undefined, (a) => (analysis = a), () => this.account(p, now, facts, analysis));
   }
 
   // --- Its answer arrives ------------------------------------------------------------
@@ -226,26 +280,77 @@ export class McpSession {
   }
 
   private arrived(p: Pending, message: Msg, now: number, wireBytes?: number): void {
-    if (p.method === 'initialize' && isObject(message.result)) {
-      const info = message.result.serverInfo;
-      if (isObject(info) && typeof info.name === 'string') this.identity.serverName = info.name;
-      // Server-controlled, and a metric attribute: capped like names (the SDK rejects unknown versions only after this).
-      if (typeof message.result.protocolVersion === 'string') this.identity.protocolVersion = this.core.capProtocolVersion(message.result.protocolVersion);
-      this.core.zeroInit(this.identity.serverName);
-    }
+    if (isObject(message.result)) this.learnFromResult(p.method, message.result);
     const keepPayload = this.core.auditKey !== undefined || (this.core.captureContent && p.method === 'tools/call');
     const facts = decide.readWireFacts(message, keepPayload);
-    if (p.method === 'tools/call' && p.tool !== undefined && !p.verdict) this.unbound.set(p.tool, p);
+    if (facts.interim) {
+      this.interim(p, message, now, facts, wireBytes);
+      return;
+    }
+    if (p.method === 'tools/call' && p.tool !== undefined && !p.call.verdict) this.unbound.set(p.tool, p);
     let analysis: Analysis | undefined;
-    this.queueAnalyzed(message, p.method, wireBytes, p.verdict, (a) => (analysis = a), () => {
+    this.queueAnalyzed(message, p.method, wireBytes, p.call.verdict, (a) => (analysis = a), () => {
       if (p.tool !== undefined && this.unbound.get(p.tool) === p) this.unbound.delete(p.tool);
       this.account(p, now, facts, analysis);
     });
     this.lane.bound();
   }
 
+  /**
+   * An `input_required` answer: one leg of a multi-round-trip call, not its
+   * outcome. The call waits for its next leg; the interim result is wire
+   * overhead, never context.
+   */
+  private interim(p: Pending, message: Msg, now: number, facts: WireFacts, wireBytes: number | undefined): void {
+    const evicted = this.calls.park(p, facts.interim?.state, now);
+    if (evicted) this.unresolved(evicted, now);
+    this.scheduleSweep();
+    this.lane.enqueue(() => {
+      let bytes = wireBytes;
+      try {
+        bytes ??= jsonSize(message) ?? 0;
+      } catch {
+        bytes = 0; // unserializable: nothing to size
+      }
+      this.recorder.interimLeg(p, now, facts, bytes);
+    });
+  }
+
+  /** A multi-round-trip call that no leg followed: decided on its last (interim) answer. */
+  private unresolved(last: Pending, now: number): void {
+    this.lane.enqueue(() => this.recorder.operation(last, now, decide.inputUnresolved(), emptyTally(), undefined, true));
+  }
+
+  /**
+   * Who the server is and which protocol it speaks: from the `initialize`
+   * result (legacy), or from the `serverInfo` a modern result carries in
+   * its `_meta`. The known series are created at zero for what is known.
+   */
+  private learnFromResult(method: string, result: Msg): void {
+    const id = this.identity;
+    const before = `${id.serverName ?? ''}|${id.era ?? ''}`;
+    if (method === 'initialize') {
+      const info = result.serverInfo;
+      if (isObject(info) && typeof info.name === 'string') id.serverName = info.name;
+      if (typeof result.protocolVersion === 'string') this.learnVersion(result.protocolVersion);
+    } else if (id.serverName === undefined && isObject(result._meta)) {
+      const info = result._meta[META_SERVER_INFO];
+      if (isObject(info) && typeof info.name === 'string') id.serverName = info.name;
+    }
+    if (method === 'initialize' || `${id.serverName ?? ''}|${id.era ?? ''}` !== before || !this.zeroed) {
+      this.zeroed = true;
+      this.core.zeroInit(id.serverName, id.era);
+    }
+  }
+
+  /** The protocol version the session speaks. Server- or client-chosen, and a metric attribute: capped like names (the era is derived before capping). */
+  private learnVersion(version: string): void {
+    this.identity.era = protocolEra(version);
+    this.identity.protocolVersion = this.core.capProtocolVersion(version);
+  }
+
   /** Queues `run`, ready once the response's analysis (if it has one) is back. */
-  private queueAnalyzed(message: Msg, method: string, wireBytes: number | undefined, verdict: Pending['verdict'], keep: (a: Analysis) => void, run: () => void): void {
+  private queueAnalyzed(message: Msg, method: string, wireBytes: number | undefined, verdict: Verdict | undefined, keep: (a: Analysis) => void, run: () => void): void {
     const item = { tick: this.lane.tick, ready: true, ...(verdict ? { verdict } : {}), run };
     const analyzing = this.analyze(method, message, wireBytes, (a) => {
       keep(a);
@@ -269,7 +374,7 @@ export class McpSession {
   /** Decides and records the outcome of a response that arrived (run by the queue, its analysis back). */
   private account(p: Pending, now: number, facts: WireFacts, analysis: Analysis | undefined): void {
     const tally = emptyTally();
-    let d = decide.decideResponse(p.method, facts, p.verdict?.invalidReason);
+    let d = decide.decideResponse(p.method, facts, p.call.verdict?.invalidReason);
     if (analysis && facts.hasResult) {
       const lostCause = d.outcome === OUT.invalidResult ? CAUSE.invalid : undefined;
       const truncated = this.ledger.deliver(p, analysis, { lostCause, lastPage: facts.lastPage, limit: this.core.options.maxResultTokens }, tally);
@@ -360,18 +465,21 @@ export class McpSession {
     this.scheduleSweep();
   }
 
+  /** One timer for both expiries: tombstones (late answers) and parked calls (their next leg). */
   private scheduleSweep(): void {
-    if (this.sweepTimer || this.tombstones.size === 0) return;
-    const next = this.tombstones.nextExpiry() ?? performance.now();
+    if (this.sweepTimer || (this.tombstones.size === 0 && this.calls.size === 0)) return;
+    const next = Math.min(this.tombstones.nextExpiry() ?? Infinity, this.calls.nextExpiry() ?? Infinity);
     this.sweepTimer = setTimeout(() => {
       this.sweepTimer = undefined;
       try {
-        for (const t of this.tombstones.expire(performance.now())) this.recorder.expired(t);
+        const now = performance.now();
+        for (const t of this.tombstones.expire(now)) this.recorder.expired(t);
+        for (const last of this.calls.expire(now)) this.unresolved(last, now);
         this.scheduleSweep();
       } catch (error) {
         this.core.warn(`tombstone sweep failed: ${String(error)}`);
       }
-    }, Math.max(0, next - performance.now()) + 1);
+    }, Math.max(0, (Number.isFinite(next) ? next : performance.now()) - performance.now()) + 1);
     this.sweepTimer.unref();
   }
 
@@ -390,6 +498,7 @@ export class McpSession {
       else this.finish(p, now, decide.transportClosed('transport closed with the request pending'));
     }
     this.pending.clear();
+    for (const last of this.calls.drain()) this.unresolved(last, now);
     this.lastSent = undefined;
     this.closed = true;
     if (this.sweepTimer) clearTimeout(this.sweepTimer);

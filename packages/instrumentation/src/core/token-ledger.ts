@@ -21,11 +21,14 @@ export interface Delivery {
   readonly tool: string | undefined;
   /** No cursor: a listing's first page. */
   readonly fresh: boolean;
+  /** Served from the client's cache. */
+  readonly cached?: boolean;
 }
 
 /** Where the ledger's points go. `tool` is the raw name: the sink caps it. */
 export interface TokenSink {
-  tokens(disposition: TokenDisposition, source: string, n: number, method: string, tool: string | undefined): void;
+  /** `cached`: delivered from the client's cache, not the wire. */
+  tokens(disposition: TokenDisposition, source: string, n: number, method: string, tool: string | undefined, cached?: boolean): void;
   lostTokens(n: number, cause: LossCause, method: string, tool: string | undefined): void;
   binaryBytes(n: number, source: string, method: string, tool: string | undefined): void;
   /** Digests forgotten since the last report: repeats past them count as meaningful. */
@@ -119,7 +122,7 @@ export class TokenLedger {
       const repeated = this.digests.seenBefore(b.digest);
       add(b.secondRepresentation || repeated ? 'redundant' : 'meaningful', b.source, b.tokens);
     }
-    for (const sum of sums.values()) this.count(sum.disposition, sum.source, sum.tokens, d.method, d.tool, tally);
+    for (const sum of sums.values()) this.count(sum.disposition, sum.source, sum.tokens, d.method, d.tool, tally, d.cached);
     if (lost > 0) {
       tally.lost += lost;
       this.sink.lostTokens(lost, lostCause ?? CAUSE.truncated, d.method, d.tool);
@@ -160,7 +163,7 @@ export class TokenLedger {
       const key = `${source}|${b.key}`;
       listing.keys.add(key);
       if (this.digests.seenBefore(b.digest)) {
-        this.count('redundant', source, b.tokens, d.method, toolOf(source, b.key), tally);
+        this.count('redundant', source, b.tokens, d.method, toolOf(source, b.key), tally, d.cached);
         continue;
       }
       const previous = this.definitions.get(key);
@@ -188,10 +191,10 @@ export class TokenLedger {
     this.count(disposition, def.source, def.tokens, def.method, toolOf(def.source, def.key), emptyTally());
   }
 
-  private count(disposition: TokenDisposition, source: string, n: number, method: string, tool: string | undefined, tally: TokenTally): void {
+  private count(disposition: TokenDisposition, source: string, n: number, method: string, tool: string | undefined, tally: TokenTally, cached = false): void {
     tally[disposition] += n;
     this.totals[disposition] += n;
-    if (n) this.sink.tokens(disposition, source, n, method, tool);
+    if (n) this.sink.tokens(disposition, source, n, method, tool, cached);
   }
 
   private reportEvictions(): void {

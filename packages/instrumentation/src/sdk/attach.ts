@@ -83,11 +83,7 @@ export function attachToTransport(core: MeasuringCore, transport: TransportLike,
     return result;
   };
 
-  const onmessage = transport.onmessage;
-  transport.onmessage = (message: unknown, extra?: unknown) => {
-    guard('observing an incoming message', () => current().incoming(message));
-    onmessage?.call(transport, message, extra);
-  };
+  observeIncoming(transport, current);
   const onclose = transport.onclose;
   transport.onclose = () => {
     guard('observing a close', () => current().close());
@@ -101,6 +97,55 @@ export function attachToTransport(core: MeasuringCore, transport: TransportLike,
   return session;
 }
 
+type OnMessage = (message: unknown, extra?: unknown) => void;
+
+/**
+ * Observes every message the transport delivers, whoever handles it. An
+ * accessor, not a one-time wrap: the v2 client's in-place `server/discover`
+ * probe sets a handler of its own during connect, and the SDK's Protocol
+ * sets another after it. A handler that chains to the one it replaced
+ * would pass a message through twice: each message is observed once.
+ */
+function observeIncoming(transport: TransportLike, current: () => McpSession): void {
+  const seen = new WeakSet<object>();
+  const wrap = (handler: OnMessage | undefined): OnMessage =>
+    function onmessageObserved(message: unknown, extra?: unknown) {
+      if (typeof message === 'object' && message !== null && !seen.has(message)) {
+        seen.add(message);
+        guard('observing an incoming message', () => current().incoming(message));
+      }
+      handler?.call(transport, message, extra);
+    };
+  let observed = wrap(transport.onmessage?.bind(transport));
+  Object.defineProperty(transport, 'onmessage', {
+    configurable: true,
+    enumerable: true,
+    get: () => observed,
+    set: (handler: OnMessage | undefined) => {
+      observed = wrap(handler);
+    },
+  });
+}
+
+/**
+ * The v2 client serves listings and resource reads from its cache, with no
+ * wire traffic: its (private) `_serveFromCache` resolves to the cached
+ * result on a hit. Wraps it so that a hit reaches the session as a call of
+ * zero legs. The promise returned is the SDK's own.
+ */
+export function watchCache<T>(transport: unknown, method: unknown, call: () => T): T {
+  const result = call();
+  const p = result as unknown as Promise<unknown>;
+  if (!p || typeof p.then !== 'function' || typeof method !== 'string') return result;
+  p.then(
+    (value) => {
+      if (value !== undefined) guard('observing a cache delivery', () => sessionOf(transport)?.servedFromCache(method, value));
+    },
+    () => undefined, // the SDK awaits and handles its own rejection
+  );
+  return result;
+}
+
 /** Messages of the SDK client's output-schema validation (Client.callTool). */
 const OUTPUT_SCHEMA_ERRORS = [/output schema but did not return structured content/i, /does not match the tool's output schema/i, /Failed to validate structured content/i];
 
@@ -109,20 +154,31 @@ export function isOutputSchemaError(error: unknown): error is Error {
   return typeof message === 'string' && OUTPUT_SCHEMA_ERRORS.some((re) => re.test(message));
 }
 
-/** The SDK rejects a result that fails its own result schema with the schema library's error (zod 3 or 4). */
-function isResultSchemaError(error: unknown): error is Error {
-  const name = (error as Error | undefined)?.name;
-  return name === 'ZodError' || name === '$ZodError';
+/**
+ * The SDK rejects a result that fails its own result schema: v1 with the
+ * schema library's error (zod 3 or 4), v2 with an SdkError whose code says
+ * so (a result the schema rejects, or a `resultType` it cannot consume).
+ */
+function resultSchemaError(error: unknown): string | undefined {
+  const e = error as { name?: unknown; code?: unknown; message?: unknown } | undefined;
+  const message = typeof e?.message === 'string' ? e.message.slice(0, 300) : '';
+  if (e?.name === 'ZodError' || e?.name === '$ZodError') return `the result does not match the SDK's result schema: ${message}`;
+  if (e?.code === 'INVALID_RESULT' || e?.code === 'UNSUPPORTED_RESULT_TYPE') return `the SDK rejected the result (${e.code}): ${message}`;
+  return undefined;
 }
 
-/** JSON-RPC code of the SDK's request timeout (McpError RequestTimeout). */
-const REQUEST_TIMEOUT = -32001;
+/** The SDK's request timeout: v1's McpError RequestTimeout (-32001), v2's SdkError REQUEST_TIMEOUT. */
+function isRequestTimeout(error: unknown): boolean {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  return code === -32001 || code === 'REQUEST_TIMEOUT';
+}
 
 /** What a rejection of the SDK's promise tells the session. */
 function settledBy(error: unknown): Settled {
   if (isOutputSchemaError(error)) return { invalidReason: error.message };
-  if (isResultSchemaError(error)) return { invalidReason: `the result does not match the SDK's result schema: ${error.message.slice(0, 300)}` };
-  if ((error as { code?: unknown } | undefined)?.code === REQUEST_TIMEOUT) return { timedOut: String((error as Error).message) };
+  const invalid = resultSchemaError(error);
+  if (invalid !== undefined) return { invalidReason: invalid };
+  if (isRequestTimeout(error)) return { timedOut: String((error as Error).message) };
   return {};
 }
 

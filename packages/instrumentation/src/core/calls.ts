@@ -1,0 +1,114 @@
+/**
+ * Assembles wire legs into logical calls (docs/conservation-metrics.md#logical-calls-and-their-legs).
+ * A multi-round-trip call (2026-07-28) is answered `input_required`, and the
+ * client retries the same method under a new id with `inputResponses` and
+ * the echoed `requestState`: each retry is a leg of the call that was
+ * answered so. A parked call waits for its next leg up to the late window;
+ * one that gets none is unresolved. Holds no payload: a `requestState`
+ * (which may be megabytes) is remembered by its length and ends only.
+ */
+import { randomUUID } from 'node:crypto';
+import type { LogicalCall, Pending } from './model.js';
+
+/** Calls minted in this process: a random prefix per process, a counter per call. */
+const PROCESS_PREFIX = randomUUID().slice(0, 8);
+let minted = 0;
+
+export function newCall(startPerf: number): LogicalCall {
+  return { id: `${PROCESS_PREFIX}-${(++minted).toString(36)}`, legs: 1, startPerf };
+}
+
+/** The methods whose results may be `input_required` (basic/patterns/mrtr). */
+const MULTI_ROUND_METHODS = new Set(['tools/call', 'prompts/get', 'resources/read']);
+
+/** A request that continues a multi-round-trip call: it answers input requests or echoes state. */
+export function isInputRetry(method: string, params: Record<string, unknown> | undefined): boolean {
+  return MULTI_ROUND_METHODS.has(method) && params !== undefined && (params.inputResponses !== undefined || params.requestState !== undefined);
+}
+
+/** What a call is waiting with: its last leg, and the state it must see echoed. */
+interface Parked {
+  readonly last: Pending;
+  readonly target: string;
+  readonly state: string | undefined;
+  readonly expires: number;
+}
+
+/** The request state's length and a short sample of its ends: enough to tell parallel calls apart, nothing kept whole. */
+function fingerprint(state: unknown): string | undefined {
+  if (typeof state !== 'string') return undefined;
+  return state.length <= 64 ? state : `${state.length}:${state.slice(0, 32)}${state.slice(-32)}`;
+}
+
+function targetOf(p: { method: string; tool?: string | undefined; prompt?: string | undefined; uri?: string | undefined }): string {
+  return `${p.method}\u0000${p.tool ?? p.prompt ?? p.uri ?? ''}`;
+}
+
+export class CallAssembler {
+  /** Parked calls by call id, oldest first. */
+  private readonly parked = new Map<string, Parked>();
+
+  constructor(
+    private readonly capacity: number,
+    private readonly waitMs: number,
+  ) {}
+
+  get size(): number {
+    return this.parked.size;
+  }
+
+  /** The leg `p` was answered `input_required` with `state`. Returns a call pushed out by the capacity, now unresolved. */
+  park(p: Pending, state: unknown, now: number): Pending | undefined {
+    this.parked.delete(p.call.id);
+    this.parked.set(p.call.id, { last: p, target: targetOf(p), state: fingerprint(state), expires: now + this.waitMs });
+    if (this.parked.size <= this.capacity) return undefined;
+    const [oldestId, oldest] = this.parked.entries().next().value as [string, Parked];
+    this.parked.delete(oldestId);
+    return oldest.last;
+  }
+
+  /**
+   * The call a retry continues: the parked call of the same method and
+   * target whose state it echoes, else the latest one of that target.
+   */
+  resume(retry: { method: string; tool?: string | undefined; prompt?: string | undefined; uri?: string | undefined }, state: unknown): LogicalCall | undefined {
+    const target = targetOf(retry);
+    const echoed = fingerprint(state);
+    let found: [string, Parked] | undefined;
+    for (const entry of this.parked) {
+      if (entry[1].target !== target) continue;
+      if (echoed !== undefined && entry[1].state === echoed) {
+        found = entry;
+        break;
+      }
+      found = entry;
+    }
+    if (!found) return undefined;
+    this.parked.delete(found[0]);
+    const call = found[1].last.call;
+    call.legs++;
+    return call;
+  }
+
+  /** The last legs of calls whose wait ended by `now`: unresolved. */
+  expire(now: number): Pending[] {
+    const out: Pending[] = [];
+    for (const [id, p] of this.parked) {
+      if (p.expires > now) break;
+      this.parked.delete(id);
+      out.push(p.last);
+    }
+    return out;
+  }
+
+  /** Every parked call's last leg (the session ends). */
+  drain(): Pending[] {
+    const out = [...this.parked.values()].map((p) => p.last);
+    this.parked.clear();
+    return out;
+  }
+
+  nextExpiry(): number | undefined {
+    return this.parked.values().next().value?.expires;
+  }
+}

@@ -1,0 +1,127 @@
+/**
+ * The 2026-07-28 era on SDK v2 (client and server 2.4 over Streamable HTTP, createMcpHandler):
+ * one multi-round-trip tool call is one call of three legs; listings the client's cache serves
+ * are calls of no leg whose definitions are delivered, redundant; the era, the version and the
+ * server's self-reported name come from the wire. Both entry points give the same telemetry.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { countTokens } from 'gpt-tokenizer/encoding/o200k_base';
+import { renderResult } from '@mcp-conservation/instrumentation/core';
+import { AUDIT_FIELDS as F, verifyChain, type AuditRecord } from '@mcp-conservation/semconv/audit';
+
+interface Run {
+  era: string;
+  version: string;
+  listed: string[][];
+  result: unknown;
+  interimBytes: number;
+  spans: { name: string; kind: number; attributes: Record<string, unknown>; parent: string | null }[];
+  audit: { event: string; attributes: Record<string, unknown> }[];
+  points: { name: string; attributes: Record<string, unknown>; value: number | { count: number; sum: number } }[];
+}
+
+function run(entry: 'auto' | 'explicit'): Run {
+  const r = spawnSync(process.execPath, [fileURLToPath(new URL('./fixtures/modern-session.cjs', import.meta.url)), entry], { encoding: 'utf8', timeout: 60_000 });
+  assert.equal(r.status, 0, r.stderr);
+  return JSON.parse(r.stdout.trim().split('\n').pop() as string) as Run;
+}
+
+const runs = { auto: run('auto'), explicit: run('explicit') };
+
+/** The deploy tool's definition as the default rendering gives it to the model. */
+const definitionTokens = countTokens(
+  renderResult('tools/list', { tools: [{ name: 'deploy', description: 'Deploys after two confirmations', inputSchema: { type: 'object', properties: { env: { type: 'string' } } } }] }).blocks[0]!.text,
+);
+const resultTokens = countTokens('deployed prod');
+
+const sum = (r: Run, name: string, filter: Record<string, unknown> = {}) =>
+  r.points
+    .filter((p) => p.name === name && Object.entries(filter).every(([k, v]) => p.attributes[k] === v))
+    .reduce((n, p) => n + (typeof p.value === 'number' ? p.value : p.value.count), 0);
+
+for (const [entry, r] of Object.entries(runs)) {
+  test(`modern era (${entry}): spans per wire leg, era and version from the wire, a cached listing as a span of no leg`, () => {
+    assert.equal(r.era, 'modern');
+    assert.equal(r.version, '2026-07-28');
+    assert.deepEqual(r.listed, [['deploy'], ['deploy'], ['deploy']]);
+    assert.deepEqual(
+      r.spans.map((s) => [s.name, s.kind, s.attributes['mcp_conservation.call.legs'] ?? null, s.attributes['mcp_conservation.result.type'] ?? null, s.attributes['mcp_conservation.outcome'] ?? null]),
+      [
+        ['server/discover', 2, null, 'complete', 'success'],
+        ['tools/list', 2, null, 'complete', 'success'],
+        // Served by the client's cache: INTERNAL, no request id, marked as a cache delivery.
+        ['tools/list', 0, null, null, 'success'],
+        ['tools/list', 0, null, null, 'success'],
+        ['tools/call deploy', 2, null, 'input_required', null],
+        ['tools/call deploy', 2, null, 'input_required', null],
+        ['tools/call deploy', 2, 3, 'complete', 'success'],
+      ],
+    );
+    for (const s of r.spans) {
+      assert.equal(s.attributes['mcp_conservation.protocol.era'], 'modern');
+      assert.equal(s.attributes['mcp.protocol.version'], '2026-07-28');
+      assert.equal(s.attributes['mcp_conservation.server.name'], 'modern-server');
+      assert.equal(s.attributes['mcp.session.id'], undefined, 'the modern protocol has no session id');
+    }
+    const cached = r.spans.filter((s) => s.kind === 0);
+    assert.deepEqual(cached.map((s) => [s.attributes['mcp_conservation.context.delivery'], s.attributes['jsonrpc.request.id'] ?? null]), [['cache', null], ['cache', null]]);
+    const legs = r.spans.filter((s) => s.name === 'tools/call deploy');
+    assert.equal(new Set(legs.map((s) => s.attributes['mcp_conservation.call.id'])).size, 1, 'the three legs are one call');
+    assert.deepEqual(legs.map((s) => s.attributes['mcp_conservation.leg.index']), [1, 2, 3]);
+    assert.equal(new Set(legs.map((s) => s.attributes['jsonrpc.request.id'])).size, 3, 'each leg is its own wire request');
+  });
+
+  test(`modern era (${entry}): one audit record per logical call, the MRTR call with 3 legs, the cached listings with none`, () => {
+    const records = r.audit.map((a) => a.attributes as AuditRecord);
+    assert.equal(verifyChain(records).ok, true);
+    assert.deepEqual(
+      records.map((a) => [a[F.method] ?? a[F.kind], a[F.legs] ?? null, a[F.outcome], a[F.tokensMeaningful], a[F.tokensRedundant], a[F.protocolVersion], a[F.version]]),
+      [
+        ['server/discover', 1, 'success', 0, 0, '2026-07-28', 2],
+        ['tools/list', 1, 'success', 0, 0, '2026-07-28', 2],
+        ['tools/list', 0, 'success', 0, definitionTokens, '2026-07-28', 2],
+        ['tools/list', 0, 'success', 0, definitionTokens, '2026-07-28', 2],
+        ['tools/call', 3, 'success', resultTokens, 0, '2026-07-28', 2],
+        ['session_end', null, 'success', definitionTokens + resultTokens, 2 * definitionTokens, '2026-07-28', 2],
+      ],
+    );
+    // API call volume: three listings (the host asked three times) and one tool call; not the probe, not the rounds.
+    assert.equal(records.at(-1)![F.sessionRequests], 4);
+  });
+
+  test(`modern era (${entry}): metrics count logical calls; interim answers are wire overhead with their own source`, () => {
+    assert.equal(sum(r, 'mcp_conservation.tool.calls', { 'mcp_conservation.outcome': 'success' }), 1);
+    assert.equal(sum(r, 'mcp_conservation.tool.calls'), 1);
+    // Expected responses: the probe, the wire listing and the call; not the cached listings.
+    assert.equal(sum(r, 'mcp_conservation.responses.expected'), 3);
+    assert.equal(sum(r, 'mcp_conservation.responses.lost'), 0);
+    assert.equal(sum(r, 'mcp_conservation.wire.overhead', { 'mcp_conservation.context.source': 'input_required' }), r.interimBytes);
+    assert.ok(r.interimBytes > 0);
+    assert.equal(sum(r, 'mcp_conservation.context.tokens', { 'mcp_conservation.context.delivery': 'cache', 'mcp_conservation.token.disposition': 'redundant' }), 2 * definitionTokens);
+    assert.equal(sum(r, 'mcp_conservation.context.tokens', { 'mcp_conservation.token.disposition': 'meaningful' }), definitionTokens + resultTokens);
+    const legs = r.points.filter((p) => p.name === 'mcp_conservation.call.legs' && p.attributes['mcp.method.name'] === 'tools/call');
+    assert.deepEqual(legs.map((p) => p.value), [{ count: 1, sum: 3 }]);
+    // Every leg is a wire request: three duration points for the call.
+    assert.equal(sum(r, 'mcp.client.operation.duration', { 'mcp.method.name': 'tools/call' }), 3);
+    for (const p of r.points.filter((x) => x.name.startsWith('mcp_conservation.') && x.name !== 'mcp_conservation.audit.dropped')) {
+      assert.equal(p.attributes['mcp_conservation.call.id'], undefined, 'call ids are never metric attributes');
+    }
+  });
+}
+
+test('modern era: McpInstrumentation and instrumentClient give the same telemetry for the same session', () => {
+  const norm = (r: Run) => ({
+    spans: r.spans.map((s) => ({ ...s, attributes: { ...s.attributes, 'server.port': 0, 'mcp_conservation.call.id': typeof s.attributes['mcp_conservation.call.id'] } })),
+    audit: r.audit.map((a) => {
+      const { [F.session]: _s, [F.time]: _t, [F.durationUs]: _d, [F.prev]: _p, [F.link]: _l, [F.callId]: callId, ...rest } = a.attributes;
+      return { event: a.event, ...rest, callId: typeof callId };
+    }),
+    points: r.points
+      .map((p) => ({ name: p.name, attributes: { ...p.attributes, 'server.port': p.attributes['server.port'] === undefined ? undefined : 0 }, value: typeof p.value === 'number' ? p.value : p.value.count }))
+      .sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b))),
+  });
+  assert.deepEqual(norm(runs.auto), norm(runs.explicit));
+});
