@@ -18,7 +18,7 @@ interface Run {
   listed: string[][];
   result: unknown;
   interimBytes: number;
-  spans: { name: string; kind: number; attributes: Record<string, unknown>; parent: string | null }[];
+  spans: { name: string; kind: number; attributes: Record<string, unknown>; parent: string | null; spanId: string; links: { spanId: string; attributes: Record<string, unknown> }[] }[];
   audit: { event: string; attributes: Record<string, unknown> }[];
   points: { name: string; attributes: Record<string, unknown>; value: number | { count: number; sum: number } }[];
 }
@@ -72,6 +72,9 @@ for (const [entry, r] of Object.entries(runs)) {
     assert.equal(new Set(legs.map((s) => s.attributes['mcp_conservation.call.id'])).size, 1, 'the three legs are one call');
     assert.deepEqual(legs.map((s) => s.attributes['mcp_conservation.leg.index']), [1, 2, 3]);
     assert.equal(new Set(legs.map((s) => s.attributes['jsonrpc.request.id'])).size, 3, 'each leg is its own wire request');
+    // Later legs link to the first; the first links to nothing.
+    const callId = legs[0]!.attributes['mcp_conservation.call.id'];
+    assert.deepEqual(legs.map((s) => s.links), [[], [{ spanId: legs[0]!.spanId, attributes: { 'mcp_conservation.call.id': callId } }], [{ spanId: legs[0]!.spanId, attributes: { 'mcp_conservation.call.id': callId } }]]);
   });
 
   test(`modern era (${entry}): one audit record per logical call, the MRTR call with 3 legs, the cached listings with none`, () => {
@@ -114,7 +117,7 @@ for (const [entry, r] of Object.entries(runs)) {
 
 test('modern era: McpInstrumentation and instrumentClient give the same telemetry for the same session', () => {
   const norm = (r: Run) => ({
-    spans: r.spans.map((s) => ({ ...s, attributes: { ...s.attributes, 'server.port': 0, 'mcp_conservation.call.id': typeof s.attributes['mcp_conservation.call.id'] } })),
+    spans: r.spans.map((s) => ({ name: s.name, kind: s.kind, parent: s.parent, links: s.links.length, attributes: { ...s.attributes, 'server.port': 0, 'mcp_conservation.call.id': typeof s.attributes['mcp_conservation.call.id'] } })),
     audit: r.audit.map((a) => {
       const { [F.session]: _s, [F.time]: _t, [F.durationUs]: _d, [F.prev]: _p, [F.link]: _l, [F.callId]: callId, ...rest } = a.attributes;
       return { event: a.event, ...rest, callId: typeof callId };

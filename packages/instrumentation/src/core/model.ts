@@ -3,7 +3,7 @@
  * hook → pairing (session) → decision (outcome) → accounting (token ledger)
  * → recording (recorder). No behaviour lives here.
  */
-import type { Span } from '@opentelemetry/api';
+import type { Span, SpanContext } from '@opentelemetry/api';
 import type { LossCause, Outcome, ProtocolEra } from '@mcp-conservation/semconv';
 
 /** Which side of the protocol a session observes. Only clients are observed today. */
@@ -42,6 +42,8 @@ export interface LogicalCall {
   legs: number;
   /** When its first leg was sent (`performance.now()`). */
   readonly startPerf: number;
+  /** Its first leg's span: every later leg's span links to it. */
+  firstSpan?: SpanContext;
   /** The id of its latest leg: the one a timeout the SDK reports ends. */
   lastLeg?: string;
   /** Set when the SDK's promise for the call is watched: its verdict covers the call, whichever leg ends it. */

@@ -13,6 +13,7 @@ import { context, propagation, SpanKind, trace, type Context, type Tracer } from
 import {
   LOSS_CAUSE_VALUES as CAUSE,
   OBSERVER_VALUES,
+  ATTR_CALL_ID,
   ATTR_CONTEXT_DELIVERY,
   CONTEXT_DELIVERY_VALUES,
   META_PROTOCOL_VERSION,
@@ -136,7 +137,10 @@ export class McpSession {
     call.lastLeg = id;
     const attributes = this.recorder.requestAttributes(method, id, { tool, prompt, uri, mcpSessionId, args: params?.arguments, call });
     const parent = context.active();
-    const span = this.core.tracer().startSpan(spanName(method, this.core.capTool(tool ?? prompt)), { kind: SpanKind.CLIENT, attributes }, parent);
+    // A later leg links to the call's first: the legs of one call, one span per wire request each.
+    const links = call.firstSpan ? [{ context: call.firstSpan, attributes: { [ATTR_CALL_ID]: call.id } }] : undefined;
+    const span = this.core.tracer().startSpan(spanName(method, this.core.capTool(tool ?? prompt)), { kind: SpanKind.CLIENT, attributes, ...(links ? { links } : {}) }, parent);
+    call.firstSpan ??= span.spanContext();
     const pending: Pending = {
       id,
       call,
