@@ -7,6 +7,11 @@
  * pipeline: the decision (outcome.ts), the tokens (token-ledger.ts) and
  * the records (recorder.ts). At close, what is pending is lost and the
  * session-end record closes the chain. Nothing here outlives the session.
+ *
+ * Longer than 400 lines on purpose: it is the one place a request's life is
+ * read top to bottom, in order (a call of several legs, a cache delivery
+ * and a late answer included); every decision and record it hands on
+ * lives in its own file.
  */
 import { randomUUID } from 'node:crypto';
 import { context, propagation, SpanKind, trace, type Context, type Tracer } from '@opentelemetry/api';
@@ -16,10 +21,7 @@ import {
   ATTR_CALL_ID,
   ATTR_CONTEXT_DELIVERY,
   CONTEXT_DELIVERY_VALUES,
-  META_PROTOCOL_VERSION,
-  META_SERVER_INFO,
   OUTCOME_VALUES as OUT,
-  protocolEra,
   VOLUME_EXCLUDED_METHODS,
   methodSpec,
   spanName,
@@ -36,7 +38,7 @@ import { jsonSize } from './json-size.js';
 import { isObject } from './json.js';
 import { emptyTally, type Decision, type Pending, type SessionDirection, type SessionIdentity, type Settled, type TokenTally, type Tombstone, type Verdict, type WireFacts } from './model.js';
 import * as decide from './outcome.js';
-import { sessionIdentity } from './identity.js';
+import { IdentityLearner, sessionIdentity } from './identity.js';
 import { Recorder, type RecorderContext, type TransportInfo } from './recorder.js';
 import { TokenLedger } from './token-ledger.js';
 
@@ -73,9 +75,8 @@ export class McpSession {
   private sweepTimer: NodeJS.Timeout | undefined;
   private requests = 0;
   private closed = false;
-  /** The last protocol version a request declared, and whether the known series were created. */
-  private declaredVersion: string | undefined;
-  private zeroed = false;
+  /** Learns the server and the protocol version from what crosses the wire. */
+  private readonly learner: IdentityLearner;
 
   constructor(
     private readonly core: SessionContext,
@@ -86,6 +87,7 @@ export class McpSession {
     this.tombstones = new Tombstones(o.maxTombstones ?? 1000, o.lateWindowMs ?? 60_000);
     this.calls = new CallAssembler(o.maxTombstones ?? 1000, o.lateWindowMs ?? 60_000);
     this.identity = sessionIdentity(this.sessionId, direction, transport);
+    this.learner = new IdentityLearner(this.identity, core);
     if (o.userFromBaggage) this.identity.user = propagation.getBaggage(context.active())?.getEntry('enduser.id')?.value;
     this.recorder = new Recorder(core, this.identity, transport);
     this.ledger = new TokenLedger(this.recorder, o.maxDigests ?? 4096);
@@ -123,12 +125,7 @@ export class McpSession {
     const prompt = method === 'prompts/get' ? name : undefined;
     const uri = typeof params?.uri === 'string' ? params.uri : undefined;
     const id = String(message.id);
-    // A modern request declares its protocol version in `_meta`; a legacy initialize asks for one in its params.
-    const declared = method === 'initialize' ? params?.protocolVersion : isObject(params?._meta) ? params._meta[META_PROTOCOL_VERSION] : undefined;
-    if (typeof declared === 'string' && declared !== this.declaredVersion) {
-      this.declaredVersion = declared;
-      this.learnVersion(declared);
-    }
+    this.learner.fromRequest(method, params);
     const mcpSessionId = this.identity.mcpSessionId();
     const now = performance.now();
     // A multi-round-trip retry is the next leg of the call it continues, and no call of its own.
@@ -284,7 +281,7 @@ export class McpSession {
   }
 
   private arrived(p: Pending, message: Msg, now: number, wireBytes?: number): void {
-    if (isObject(message.result)) this.learnFromResult(p.method, message.result);
+    if (isObject(message.result)) this.learner.fromResult(p.method, message.result);
     const keepPayload = this.core.auditKey !== undefined || (this.core.captureContent && p.method === 'tools/call');
     const facts = decide.readWireFacts(message, keepPayload);
     if (facts.interim) {
@@ -323,34 +320,6 @@ export class McpSession {
   /** A multi-round-trip call that no leg followed: decided on its last (interim) answer. */
   private unresolved(last: Pending, now: number): void {
     this.lane.enqueue(() => this.recorder.operation(last, now, decide.inputUnresolved(), emptyTally(), undefined, true));
-  }
-
-  /**
-   * Who the server is and which protocol it speaks: from the `initialize`
-   * result (legacy), or from the `serverInfo` a modern result carries in
-   * its `_meta`. The known series are created at zero for what is known.
-   */
-  private learnFromResult(method: string, result: Msg): void {
-    const id = this.identity;
-    const before = `${id.serverName ?? ''}|${id.era ?? ''}`;
-    if (method === 'initialize') {
-      const info = result.serverInfo;
-      if (isObject(info) && typeof info.name === 'string') id.serverName = info.name;
-      if (typeof result.protocolVersion === 'string') this.learnVersion(result.protocolVersion);
-    } else if (id.serverName === undefined && isObject(result._meta)) {
-      const info = result._meta[META_SERVER_INFO];
-      if (isObject(info) && typeof info.name === 'string') id.serverName = info.name;
-    }
-    if (method === 'initialize' || `${id.serverName ?? ''}|${id.era ?? ''}` !== before || !this.zeroed) {
-      this.zeroed = true;
-      this.core.zeroInit(id.serverName, id.era);
-    }
-  }
-
-  /** The protocol version the session speaks. Server- or client-chosen, and a metric attribute: capped like names (the era is derived before capping). */
-  private learnVersion(version: string): void {
-    this.identity.era = protocolEra(version);
-    this.identity.protocolVersion = this.core.capProtocolVersion(version);
   }
 
   /** Queues `run`, ready once the response's analysis (if it has one) is back. */
