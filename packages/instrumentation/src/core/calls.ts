@@ -3,12 +3,13 @@
  * A multi-round-trip call (2026-07-28) is answered `input_required`, and the
  * client retries the same method under a new id with `inputResponses` and
  * the echoed `requestState`: each retry is a leg of the call that was
- * answered so. A parked call waits for its next leg up to the late window;
+ * answered so. A `tools/call` answered `-32020` HeaderMismatch is re-listed
+ * and retried by the v2 client: the listing and the retry are its legs. A parked call waits for its next leg up to the late window;
  * one that gets none is unresolved. Holds no payload: a `requestState`
  * (which may be megabytes) is remembered by its length and ends only.
  */
 import { randomUUID } from 'node:crypto';
-import type { LogicalCall, Pending } from './model.js';
+import type { Decision, LogicalCall, Pending, WireFacts } from './model.js';
 
 /** Calls minted in this process: a random prefix per process, a counter per call. */
 const PROCESS_PREFIX = randomUUID().slice(0, 8);
@@ -26,12 +27,20 @@ export function isInputRetry(method: string, params: Record<string, unknown> | u
   return MULTI_ROUND_METHODS.has(method) && params !== undefined && (params.inputResponses !== undefined || params.requestState !== undefined);
 }
 
-/** What a call is waiting with: its last leg, and the state it must see echoed. */
-interface Parked {
+/**
+ * What a call is waiting for: the next round of a multi-round-trip call
+ * (`input`), or the SDK's re-listing and retry after a `-32020`
+ * HeaderMismatch (`header`, whose decision, should no retry come, is the
+ * error the host then got).
+ */
+export interface Parked {
+  readonly kind: 'input' | 'header';
   readonly last: Pending;
   readonly target: string;
   readonly state: string | undefined;
   readonly expires: number;
+  readonly decision?: Decision;
+  readonly facts?: WireFacts;
 }
 
 /** The request state's length and a short sample of its ends: enough to tell parallel calls apart, nothing kept whole. */
@@ -57,14 +66,47 @@ export class CallAssembler {
     return this.parked.size;
   }
 
-  /** The leg `p` was answered `input_required` with `state`. Returns a call pushed out by the capacity, now unresolved. */
-  park(p: Pending, state: unknown, now: number): Pending | undefined {
-    this.parked.delete(p.call.id);
-    this.parked.set(p.call.id, { last: p, target: targetOf(p), state: fingerprint(state), expires: now + this.waitMs });
+  /** The leg `p` was answered `input_required` with `state`. Returns a call pushed out by the capacity, to be decided now. */
+  park(p: Pending, state: unknown, now: number): Parked | undefined {
+    return this.add({ kind: 'input', last: p, target: targetOf(p), state: fingerprint(state), expires: now + this.waitMs });
+  }
+
+  /** The `tools/call` leg `p` was answered `-32020`: the v2 client re-lists and retries it. */
+  parkForHeaderRetry(p: Pending, decision: Decision, facts: WireFacts, now: number): Parked | undefined {
+    return this.add({ kind: 'header', last: p, target: targetOf(p), state: undefined, expires: now + this.waitMs, decision, facts });
+  }
+
+  private add(parked: Parked): Parked | undefined {
+    const id = parked.last.call.id;
+    this.parked.delete(id);
+    this.parked.set(id, parked);
     if (this.parked.size <= this.capacity) return undefined;
     const [oldestId, oldest] = this.parked.entries().next().value as [string, Parked];
     this.parked.delete(oldestId);
-    return oldest.last;
+    return oldest;
+  }
+
+  /** A `tools/list` while a call waits for its header retry: the SDK's re-listing, a leg of that call. */
+  relisting(): LogicalCall | undefined {
+    for (const p of this.parked.values()) {
+      if (p.kind === 'header') {
+        p.last.call.legs++;
+        return p.last.call;
+      }
+    }
+    return undefined;
+  }
+
+  /** The retried `tools/call` after a `-32020`: the final leg of the call that was answered so. */
+  headerRetry(retry: { method: string; tool?: string | undefined }): LogicalCall | undefined {
+    const target = targetOf(retry);
+    for (const [id, p] of this.parked) {
+      if (p.kind !== 'header' || p.target !== target) continue;
+      this.parked.delete(id);
+      p.last.call.legs++;
+      return p.last.call;
+    }
+    return undefined;
   }
 
   /**
@@ -76,7 +118,7 @@ export class CallAssembler {
     const echoed = fingerprint(state);
     let found: [string, Parked] | undefined;
     for (const entry of this.parked) {
-      if (entry[1].target !== target) continue;
+      if (entry[1].kind !== 'input' || entry[1].target !== target) continue;
       if (echoed !== undefined && entry[1].state === echoed) {
         found = entry;
         break;
@@ -90,20 +132,20 @@ export class CallAssembler {
     return call;
   }
 
-  /** The last legs of calls whose wait ended by `now`: unresolved. */
-  expire(now: number): Pending[] {
-    const out: Pending[] = [];
+  /** The calls whose wait ended by `now`, to be decided on their last leg. */
+  expire(now: number): Parked[] {
+    const out: Parked[] = [];
     for (const [id, p] of this.parked) {
       if (p.expires > now) break;
       this.parked.delete(id);
-      out.push(p.last);
+      out.push(p);
     }
     return out;
   }
 
-  /** Every parked call's last leg (the session ends). */
-  drain(): Pending[] {
-    const out = [...this.parked.values()].map((p) => p.last);
+  /** Every parked call (the session ends). */
+  drain(): Parked[] {
+    const out = [...this.parked.values()];
     this.parked.clear();
     return out;
   }

@@ -69,6 +69,8 @@ export interface Pending {
   readonly params: unknown;
   /** The MCP session id when the request was sent (a transport forgets it on termination). */
   readonly mcpSessionId: string | undefined;
+  /** A `tools/list` the v2 client sent to re-list after a `-32020`: its definitions go to the client's cache, not the host. */
+  readonly relist?: boolean;
   /** Served from the v2 client's cache: no wire request (a call of zero legs). */
   readonly cached?: boolean;
   /**

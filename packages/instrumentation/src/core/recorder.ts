@@ -34,7 +34,6 @@ import {
   ATTR_SERVER_PORT,
   ATTR_TOKEN_DISPOSITION,
   CONTEXT_DELIVERY_VALUES,
-  CONTEXT_SOURCE_VALUES as SRC,
   EVENT_AUDIT_OPERATION,
   EVENT_AUDIT_SESSION_END,
   GEN_AI_OPERATION_EXECUTE_TOOL,
@@ -216,16 +215,24 @@ export class Recorder implements TokenSink {
   }
 
   /**
-   * An `input_required` answer: its leg's duration point and span end, its
-   * bytes as wire overhead with their own source. No outcome: the call goes on.
+   * A leg that is not its call's last: an `input_required` answer, a
+   * `-32020` the client recovers from, the re-listing after it. Its
+   * duration point and span end (with the error `d` when it is one), its
+   * bytes as wire overhead of `source`. No outcome: the call goes on.
    */
-  interimLeg(p: Pending, now: number, facts: WireFacts, bytes: number): void {
-    this.core.instruments().operationDuration.record(Math.max(0, now - p.startPerf) / 1000, this.durationAttrs(p, undefined, undefined));
-    if (bytes > 0) {
-      const attrs = this.cached(`interim\u0000${p.method}\u0000${p.tool ?? ''}`, () => ({ ...this.opAttrs(p.method, p.tool), [ATTR_CONTEXT_SOURCE]: SRC.inputRequired }));
+  legEnded(p: Pending, now: number, facts: WireFacts, bytes: number, source: string | undefined, d: Decision | undefined): void {
+    const errorType = d?.errorType === d?.statusCode ? this.core.capErrorCode(d?.errorType) : d?.errorType;
+    this.core.instruments().operationDuration.record(Math.max(0, now - p.startPerf) / 1000, this.durationAttrs(p, errorType, this.core.capErrorCode(d?.statusCode)));
+    if (bytes > 0 && source !== undefined) {
+      const attrs = this.cached(`leg\u0000${p.method}\u0000${p.tool ?? ''}\u0000${source}`, () => ({ ...this.opAttrs(p.method, p.tool), [ATTR_CONTEXT_SOURCE]: source }));
       this.core.instruments().wireOverhead.add(bytes, attrs);
     }
     if (facts.resultType !== undefined) p.span.setAttribute(ATTR_RESULT_TYPE, facts.resultType);
+    if (d?.errorType !== undefined) {
+      p.span.setAttribute(ATTR_ERROR_TYPE, d.errorType);
+      if (d.statusCode) p.span.setAttribute(ATTR_RPC_RESPONSE_STATUS_CODE, d.statusCode);
+      p.span.setStatus({ code: SpanStatusCode.ERROR, ...(d.statusMessage && this.core.captureContent ? { message: d.statusMessage } : {}) });
+    }
     p.span.end(performance.timeOrigin + now);
   }
 

@@ -22,6 +22,8 @@ import {
   ATTR_CONTEXT_DELIVERY,
   CONTEXT_DELIVERY_VALUES,
   OUTCOME_VALUES as OUT,
+  PROTOCOL_ERA_VALUES,
+  CONTEXT_SOURCE_VALUES as SRC,
   VOLUME_EXCLUDED_METHODS,
   methodSpec,
   spanName,
@@ -33,7 +35,7 @@ import type { AccountingQueue, Lane } from './accounting-queue.js';
 import { renderedJob, type Analysis } from './analysis.js';
 import type { Analyzer } from './analyzer.js';
 import { Tombstones } from './bounded.js';
-import { CallAssembler, isInputRetry, newCall } from './calls.js';
+import { CallAssembler, isInputRetry, newCall, type Parked } from './calls.js';
 import { jsonSize } from './json-size.js';
 import { isObject } from './json.js';
 import { emptyTally, type Decision, type Pending, type SessionDirection, type SessionIdentity, type Settled, type TokenTally, type Tombstone, type Verdict, type WireFacts } from './model.js';
@@ -43,6 +45,9 @@ import { Recorder, type RecorderContext, type TransportInfo } from './recorder.j
 import { TokenLedger } from './token-ledger.js';
 
 type Msg = Record<string, unknown>;
+
+/** JSON-RPC code of HeaderMismatch (2026-07-28): an `Mcp-Name` or `Mcp-Method` header that disagrees with the body. */
+const HEADER_MISMATCH_CODE = '-32020';
 
 /** What a session reads of the core that opened it. */
 export interface SessionContext extends RecorderContext {
@@ -129,7 +134,13 @@ export class McpSession {
     const mcpSessionId = this.identity.mcpSessionId();
     const now = performance.now();
     // A multi-round-trip retry is the next leg of the call it continues, and no call of its own.
-    const continued = isInputRetry(method, params) ? this.calls.resume({ method, tool, prompt, uri }, params?.requestState) : undefined;
+    const continued = isInputRetry(method, params)
+      ? this.calls.resume({ method, tool, prompt, uri }, params?.requestState)
+      : method === 'tools/list'
+        ? this.calls.relisting()
+        : method === 'tools/call'
+          ? this.calls.headerRetry({ method, tool })
+          : undefined;
     const call = continued ?? newCall(now);
     call.lastLeg = id;
     const attributes = this.recorder.requestAttributes(method, id, { tool, prompt, uri, mcpSessionId, args: params?.arguments, call });
@@ -149,6 +160,7 @@ export class McpSession {
       fresh: params?.cursor === undefined,
       startPerf: now,
       span,
+      ...(continued && method === 'tools/list' ? { relist: true } : {}),
       params: this.core.auditKey !== undefined ? (params ?? null) : undefined,
       mcpSessionId,
     };
@@ -288,6 +300,15 @@ export class McpSession {
       this.interim(p, message, now, facts, wireBytes);
       return;
     }
+    if (p.method === 'tools/call' && facts.error?.code === HEADER_MISMATCH_CODE && this.identity.era === PROTOCOL_ERA_VALUES.modern) {
+      this.headerMismatch(p, message, now, facts, wireBytes);
+      return;
+    }
+    if (p.relist) {
+      // The client's cache gets this listing, not the host: no definition is delivered by it.
+      this.legEnded(p, message, now, facts, wireBytes, SRC.toolDefinition, facts.error ? decide.decideResponse(p.method, facts, undefined) : undefined);
+      return;
+    }
     if (p.method === 'tools/call' && p.tool !== undefined && !p.call.verdict) this.unbound.set(p.tool, p);
     let analysis: Analysis | undefined;
     this.queueAnalyzed(message, p.method, wireBytes, p.call.verdict, (a) => (analysis = a), () => {
@@ -304,8 +325,26 @@ export class McpSession {
    */
   private interim(p: Pending, message: Msg, now: number, facts: WireFacts, wireBytes: number | undefined): void {
     const evicted = this.calls.park(p, facts.interim?.state, now);
-    if (evicted) this.unresolved(evicted, now);
+    if (evicted) this.decideParked(evicted, now);
     this.scheduleSweep();
+    this.legEnded(p, message, now, facts, wireBytes, SRC.inputRequired, undefined);
+  }
+
+  /**
+   * A `tools/call` answered `-32020` HeaderMismatch in the modern era: the
+   * v2 client re-lists and retries it, so the error is a leg, not yet the
+   * outcome; it is the outcome if no retry comes.
+   */
+  private headerMismatch(p: Pending, message: Msg, now: number, facts: WireFacts, wireBytes: number | undefined): void {
+    const d = decide.decideResponse(p.method, facts, undefined);
+    const evicted = this.calls.parkForHeaderRetry(p, d, facts, now);
+    if (evicted) this.decideParked(evicted, now);
+    this.scheduleSweep();
+    this.legEnded(p, message, now, facts, wireBytes, undefined, d);
+  }
+
+  /** A leg that decides nothing by itself: its duration, its span, and its bytes as wire overhead of `source`. */
+  private legEnded(p: Pending, message: Msg, now: number, facts: WireFacts, wireBytes: number | undefined, source: string | undefined, d: Decision | undefined): void {
     this.lane.enqueue(() => {
       let bytes = wireBytes;
       try {
@@ -313,13 +352,14 @@ export class McpSession {
       } catch {
         bytes = 0; // unserializable: nothing to size
       }
-      this.recorder.interimLeg(p, now, facts, bytes);
+      this.recorder.legEnded(p, now, facts, source === undefined ? 0 : bytes, source, d);
     });
   }
 
-  /** A multi-round-trip call that no leg followed: decided on its last (interim) answer. */
-  private unresolved(last: Pending, now: number): void {
-    this.lane.enqueue(() => this.recorder.operation(last, now, decide.inputUnresolved(), emptyTally(), undefined, true));
+  /** A parked call that no leg followed: an unresolved multi-round-trip call, or the `-32020` the host then got. */
+  private decideParked(parked: Parked, now: number): void {
+    const d = parked.kind === 'header' && parked.decision ? parked.decision : decide.inputUnresolved();
+    this.lane.enqueue(() => this.recorder.operation(parked.last, now, d, emptyTally(), parked.facts, true));
   }
 
   /** Queues `run`, ready once the response's analysis (if it has one) is back. */
@@ -447,7 +487,7 @@ export class McpSession {
       try {
         const now = performance.now();
         for (const t of this.tombstones.expire(now)) this.recorder.expired(t);
-        for (const last of this.calls.expire(now)) this.unresolved(last, now);
+        for (const parked of this.calls.expire(now)) this.decideParked(parked, now);
         this.scheduleSweep();
       } catch (error) {
         this.core.warn(`tombstone sweep failed: ${String(error)}`);
@@ -471,7 +511,7 @@ export class McpSession {
       else this.finish(p, now, decide.transportClosed('transport closed with the request pending'));
     }
     this.pending.clear();
-    for (const last of this.calls.drain()) this.unresolved(last, now);
+    for (const parked of this.calls.drain()) this.decideParked(parked, now);
     this.lastSent = undefined;
     this.closed = true;
     if (this.sweepTimer) clearTimeout(this.sweepTimer);
