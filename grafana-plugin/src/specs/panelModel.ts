@@ -86,6 +86,9 @@ export function panelModel(spec: PanelSpec): PanelModel {
   if (spec.max !== undefined) {
     defaults.max = spec.max;
   }
+  if (spec.approximateCount) {
+    defaults.decimals = 0;
+  }
   if (spec.thresholds) {
     defaults.thresholds = { mode: 'absolute', steps: spec.thresholds.map((s) => ({ value: s.value, color: s.color })) };
   }

@@ -50,6 +50,8 @@ export interface PanelSpec {
    * (src/access/pages.ts).
    */
   readonly audit?: boolean;
+  /** Shows counts from increase(): approximate, shown without decimals (counts.ts). */
+  readonly approximateCount?: boolean;
 }
 
 export interface PageSpec {

@@ -79,3 +79,50 @@ test('demo --via-proxy: the proxies measure the same scorecard as the in-process
   assert.equal(p.scorecard.toolCalls.tool_error, DEMO_TRUTH.toolErrors);
   assert.deepEqual(p.audit, { ok: true, records: d.audit.records, sessions: DEMO_TRUTH.sessions });
 });
+
+/** Per agent, in the order the demo runs them: what one session of each counts. */
+const PER_AGENT = [
+  { toolCalls: 40, toolErrors: 2, timeouts: 0, lost: 0, requests: 41 },
+  { toolCalls: 60, toolErrors: 3, timeouts: 1, lost: 1, requests: 63 },
+  { toolCalls: 110, toolErrors: 0, timeouts: 0, lost: 0, requests: 111 },
+  { toolCalls: 5, toolErrors: 0, timeouts: 0, lost: 0, requests: 6 },
+];
+
+test('demo --live: sessions again and again at a steady rate until stopped; the scorecard is cumulative and equals the script run that many times', async () => {
+  const child = spawn(process.execPath, [BIN, 'demo', '--live', '--duration', '8', '--rate', '80', '--port', '0', '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (err += d));
+  const [code] = await once(child, 'exit');
+  assert.equal(code, 0, err);
+  const result = JSON.parse(out);
+  // More than one round ran: the demo did not stop after the first.
+  assert.ok(result.sessionsRun > DEMO_TRUTH.sessions, `${result.sessionsRun} sessions`);
+  assert.equal(result.rounds, Math.floor(result.sessionsRun / DEMO_TRUTH.sessions));
+  const ran = Array.from({ length: result.sessionsRun }, (_, i) => PER_AGENT[i % PER_AGENT.length]!);
+  const sum = (f: (a: (typeof PER_AGENT)[number]) => number) => ran.reduce((n, a) => n + f(a), 0);
+  const card = result.scorecard;
+  assert.equal(card.sessions.ended, result.sessionsRun);
+  assert.equal(card.toolCalls.tool_error, sum((a) => a.toolErrors));
+  assert.equal(card.toolCalls.timeout, sum((a) => a.timeouts));
+  assert.equal(card.toolCalls.success, sum((a) => a.toolCalls - a.toolErrors - a.timeouts));
+  assert.equal(card.lostResponses, sum((a) => a.lost));
+  // Every request plus each session's initialize expects a response.
+  assert.equal(card.measures[1].denominator, sum((a) => a.requests + 1));
+  assert.equal(card.sessions.overLimit, ran.filter((a) => a.requests > 100).length);
+  assert.ok(Date.parse(result.until) - Date.parse(result.since) >= 8000, `${result.since} to ${result.until}`);
+  assert.equal(result.audit.ok, true);
+  assert.equal(result.audit.sessions, result.sessionsRun);
+});
+
+test('demo flags: --live with --once, --report with --once or --via-proxy, a bad --rate are usage errors', async () => {
+  for (const args of [['--live', '--once'], ['--report', '--once'], ['--via-proxy', '--live'], ['--rate', '0'], ['--duration', '0']]) {
+    const child = spawn(process.execPath, [BIN, 'demo', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let err = '';
+    child.stderr.on('data', (d) => (err += d));
+    const [code] = await once(child, 'exit');
+    assert.equal(code, 2, `${args.join(' ')}: ${err}`);
+    assert.match(err, /^mcp-conservation: demo: /);
+  }
+});

@@ -88,15 +88,18 @@ test('report for one service: every figure equals the workload truth; HTML and P
   close(m.contextLossRate.value, t.contextLossRate, 'context loss rate');
   close(m.toolSuccessRate.value, t.toolSuccessRate, 'tool success rate');
   close(m.requestsPerSession.value, t.meanRequestsPerSession, 'mean requests per session');
-  close(m.requestsPerSession.context['share within band'], t.shareWithinBand, 'share within band');
-  close(m.requestsPerSession.context['sessions ended'], t.sessionsEnded, 'sessions ended');
-  close(m.requestsPerSession.context['sessions over limit'], t.sessionsOverLimit, 'sessions over limit');
-  close(m.tokenEfficiency.context['rendered tokens'], t.renderedTokens, 'rendered tokens');
-  close(m.contextLossRate.context['responses expected (less cancelled)'], t.responsesExpected, 'responses expected (less cancelled)');
-  close(m.toolSuccessRate.context['tool calls'], t.toolCalls, 'tool calls');
+  // Counts are exact integers, not extrapolations.
+  assert.equal(m.requestsPerSession.context['sessions within 30-100'], t.shareWithinBand * t.sessionsEnded);
+  assert.equal(m.requestsPerSession.context['sessions ended'], t.sessionsEnded);
+  assert.equal(m.requestsPerSession.context['sessions over limit'], t.sessionsOverLimit);
+  assert.equal(m.tokenEfficiency.context['rendered tokens'], t.renderedTokens);
+  assert.equal(m.contextLossRate.context['responses expected (less cancelled)'], t.responsesExpected);
+  assert.equal(m.toolSuccessRate.context['tool calls'], t.toolCalls);
   assert.deepEqual(Object.fromEntries(report.measures.map((x: { id: string; verdict: string }) => [x.id, x.verdict])), t.verdicts);
-  // Counters rise every minute: a point per step. Sessions end ten times: points only around those ends.
-  for (const x of report.measures) assert.ok(x.points >= (x.id === 'requestsPerSession' ? 10 : 100), `${x.id} chart has ${x.points} points`);
+  // Counters rise every minute: a point per step (3 h in 4-minute steps, two hours of data). Sessions end every ten
+  // minutes (2.5 steps) from minute 10 to 100: each point covers three steps, so every step from the first end on has one.
+  assert.equal(report.coverage.stepSeconds, 240);
+  for (const x of report.measures) assert.equal(x.points, x.id === 'requestsPerSession' ? 25 : 30, `${x.id} chart has ${x.points} points`);
   assert.equal(report.topFailingTools.length, t.topFailingTools.length);
   t.topFailingTools.forEach((e, i) => {
     assert.equal(report.topFailingTools[i].tool, e.tool);

@@ -318,6 +318,50 @@ export function auditRecordsUnreceivedShare(scope: QueryScope = {}, floor = 200)
   return `(${auditRecordsUnreceived(scope)}) / clamp_min(${auditRecordsEmitted(pipelineScope(scope))}, ${floor})`;
 }
 
+/**
+ * A count over a window for display: `increase()` extrapolates to the
+ * window's edges, so it is approximate and seldom whole. Rounded, so that
+ * no panel shows "2.1 sessions"; exact counts come from raw samples
+ * (`countedSeries`, the report).
+ */
+export function roundedCount(expr: string): string {
+  return `round(${expr})`;
+}
+
+// --- Raw series for exact counts -------------------------------------------------
+
+/**
+ * The counter series whose raw samples give exact counts. PromQL on
+ * Prometheus 2.x cannot count exactly: `increase()` extrapolates to the
+ * window's edges (fractional counts) and starts a series at its first sample,
+ * and differences of `@` values break on resets and new series. The report
+ * reads `selector[range]` (`rawSamples`) and adds each series' increments
+ * itself, resets included. Plain selectors, scoped like every other query,
+ * on every export path's name.
+ */
+export const countedSeries = {
+  contextTokens: (scope: QueryScope = {}): string => series(METRIC_CONTEXT_TOKENS, scope),
+  responsesExpected: (scope: QueryScope = {}): string => series(METRIC_RESPONSES_EXPECTED, scope),
+  responsesCancelled: (scope: QueryScope = {}): string => series(METRIC_RESPONSES_CANCELLED, scope),
+  responsesLost: (scope: QueryScope = {}): string => series(METRIC_RESPONSES_LOST, scope),
+  toolCalls: (scope: QueryScope = {}): string => series(METRIC_TOOL_CALLS, scope),
+  sessionsOverLimit: (scope: QueryScope = {}): string => series(METRIC_SESSIONS_OVER_LIMIT, scope),
+  sessionsEnded: (scope: QueryScope = {}): string => series(METRIC_SESSION_REQUESTS, scope, [], '_count'),
+  sessionRequests: (scope: QueryScope = {}): string => series(METRIC_SESSION_REQUESTS, scope, [], '_sum'),
+  /** Ended sessions with at most `le` requests (a bucket boundary). */
+  sessionsUpTo: (le: number, scope: QueryScope = {}): string => series(METRIC_SESSION_REQUESTS, scope, [leMatcher(le)], '_bucket'),
+  auditRecordsEmitted: (scope: QueryScope = {}): string => series(METRIC_AUDIT_RECORDS, scope),
+  /** Emitted records per service only: what the gateway's received count is compared with. */
+  auditRecordsEmittedPerService: (scope: QueryScope = {}): string => series(METRIC_AUDIT_RECORDS, pipelineScope(scope)),
+  auditRecordsDropped: (scope: QueryScope = {}): string => series(METRIC_AUDIT_DROPPED, scope),
+  auditRecordsReceived: (scope: QueryScope = {}): string => series(METRIC_AUDIT_RECEIVED, pipelineScope(scope)),
+} as const;
+
+/** Every raw sample of `selector` in the `seconds` before the query's evaluation time. */
+export function rawSamples(selector: string, seconds: number): string {
+  return `${selector}[${Math.max(1, Math.ceil(seconds))}s]`;
+}
+
 // --- The catalogue ------------------------------------------------------------
 
 export type QueryUnit = 'percentunit' | 'short' | 's' | 'bytes';

@@ -3,9 +3,10 @@ import { legend } from '../legend';
 import { AUDIT_KEYS, auditRecords, auditRecordsByOutcome } from '../logql';
 import { RANGE, TREND } from '../scope';
 import { neutral, zeroIsGood } from '../thresholds';
+import { withApproximateCounts } from '../counts';
 import type { PageSpec } from '../types';
 
-export const audit: PageSpec = {
+const auditPanels: PageSpec = {
   id: 'audit',
   title: 'Audit',
   subtitle: 'The audit trail of every MCP interaction, and the health of its pipeline.',
@@ -104,3 +105,6 @@ export const audit: PageSpec = {
     },
   ],
 };
+
+/** The panels that show counts: approximate in PromQL (counts.ts). */
+export const audit: PageSpec = withApproximateCounts(auditPanels, ['records-emitted', 'records-received', 'records-dropped', 'records-unreceived', 'dropped-by-reason']);

@@ -2,6 +2,7 @@ import { TARGET_CONTEXT_LOSS_RATE, TARGET_TOKEN_EFFICIENCY, queries, type GroupL
 import { legend } from '../legend';
 import { RANGE, TREND } from '../scope';
 import { neutral, ratioThresholds } from '../thresholds';
+import { withApproximateCounts } from '../counts';
 import type { PageSpec, PanelSpec } from '../types';
 import { METRIC_VARIABLES } from '../variables';
 
@@ -31,7 +32,7 @@ const byDisposition: PanelSpec[] = BY.map(([group, name]) => ({
   height: 9,
 }));
 
-export const context: PageSpec = {
+const contextPanels: PageSpec = {
   id: 'context',
   title: 'Context',
   subtitle: 'What MCP put into the context, and what was lost on the way.',
@@ -118,3 +119,6 @@ export const context: PageSpec = {
     },
   ],
 };
+
+/** The panels that show counts: approximate in PromQL (counts.ts). */
+export const context: PageSpec = withApproximateCounts(contextPanels, ['tokens-by-method', 'tokens-by-tool', 'tokens-by-server', 'wasted-tokens', 'lost-by-cause', 'token-totals', 'wire-overhead']);

@@ -7,12 +7,13 @@ import {
 } from '@mcp-conservation/semconv';
 import { RANGE, TREND } from '../scope';
 import { bandThresholds, neutral, ratioThresholds, zeroIsGood } from '../thresholds';
+import { withApproximateCounts } from '../counts';
 import type { PageSpec } from '../types';
 import { METRIC_VARIABLES } from '../variables';
 
 const band = `${TARGET_REQUESTS_PER_SESSION.min} to ${TARGET_REQUESTS_PER_SESSION.max}`;
 
-export const overview: PageSpec = {
+const overviewPanels: PageSpec = {
   id: 'overview',
   title: 'Overview',
   subtitle: 'The four conservation measures against their targets.',
@@ -139,3 +140,6 @@ export const overview: PageSpec = {
     },
   ],
 };
+
+/** The panels that show counts: approximate in PromQL (counts.ts). */
+export const overview: PageSpec = withApproximateCounts(overviewPanels, ['sessions-over-limit', 'volumes']);

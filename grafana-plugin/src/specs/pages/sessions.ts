@@ -2,13 +2,14 @@ import { TARGET_REQUESTS_PER_SESSION, queries } from '@mcp-conservation/semconv'
 import { sessionsOverLimit } from '../logql';
 import { RANGE, TREND } from '../scope';
 import { bandThresholds, neutral, zeroIsGood } from '../thresholds';
+import { withApproximateCounts } from '../counts';
 import type { PageSpec } from '../types';
 import { METRIC_VARIABLES } from '../variables';
 
 const { min, max } = TARGET_REQUESTS_PER_SESSION;
 const QUANTILES = [0.5, 0.95, 0.99] as const;
 
-export const sessions: PageSpec = {
+const sessionsPanels: PageSpec = {
   id: 'sessions',
   title: 'Sessions',
   subtitle: `Requests per session against the ${min} to ${max} band, and session duration.`,
@@ -113,3 +114,6 @@ export const sessions: PageSpec = {
     },
   ],
 };
+
+/** The panels that show counts: approximate in PromQL (counts.ts). */
+export const sessions: PageSpec = withApproximateCounts(sessionsPanels, ['requests-distribution', 'sessions-ended', 'sessions-over-limit']);

@@ -1,13 +1,14 @@
 import { TARGET_TOOL_SUCCESS_RATE, queries } from '@mcp-conservation/semconv';
 import { RANGE, TREND } from '../scope';
 import { neutral, ratioThresholds } from '../thresholds';
+import { withApproximateCounts } from '../counts';
 import type { PageSpec } from '../types';
 import { METRIC_VARIABLES } from '../variables';
 import { legend } from '../legend';
 
 const QUANTILES = [0.5, 0.95, 0.99] as const;
 
-export const tools: PageSpec = {
+const toolsPanels: PageSpec = {
   id: 'tools',
   title: 'Tools',
   subtitle: 'Success rate, outcomes and latency per tool.',
@@ -64,3 +65,6 @@ export const tools: PageSpec = {
     })),
   ],
 };
+
+/** The panels that show counts: approximate in PromQL (counts.ts). */
+export const tools: PageSpec = withApproximateCounts(toolsPanels, ['top-failing-tools', 'outcomes-by-tool']);

@@ -14,10 +14,12 @@ import { resolveKey } from '../command-line/key.js';
 import { stderrProgress } from '../command-line/progress.js';
 import { collectAudit, type AuditFacts } from '../report/audit-facts.js';
 import { chartSpec, prefixIds, renderSvg } from '../report/charts.js';
-import { chooseStep, collectPrometheus, type PrometheusFacts, type ReportWindow } from '../report/collect.js';
+import { collectPrometheus, type PrometheusFacts, type ReportWindow } from '../report/collect.js';
 import { parseDuration, parseTime } from '../report/duration.js';
-import { count, isoMinute, measureValue } from '../report/format.js';
+import { count, isoMinute, isoSecond, measureValue } from '../report/format.js';
 import { renderHtml } from '../report/html.js';
+import { renderSummaryHtml } from '../report/summary-html.js';
+import { findingsCsv } from '../report/session-findings.js';
 import { PrometheusClient } from '../report/prometheus-client.js';
 import { DEFAULT_CHROMIUM, writePngs } from '../report/png.js';
 
@@ -35,7 +37,7 @@ Options:
   --prometheus <url>     Prometheus base URL, e.g. http://127.0.0.1:9090 (required)
   --range <duration>     how far back from --end, e.g. 24h, 7d, 30d (default 7d)
   --end <time>           end of the range, RFC 3339 or Unix seconds (default now)
-  --step <duration>      chart resolution (default: range / 150, at least 1m)
+  --step <duration>      chart resolution (default: range / 120, at least 4 scrapes)
   --service <regex>      only these services (the Prometheus job label)
   --server <regex>       only these MCP servers
   --observer <regex>     only this observer: sdk or proxy (when both see the same traffic)
@@ -47,6 +49,10 @@ Options:
   --no-png               write no PNGs (and need no browser)
   --chromium <path>      Chromium for the PNGs (default $CHROMIUM_PATH or /usr/bin/chromium)
   --timeout <seconds>    per Prometheus request (default 30)
+  --summary              write the one-page summary for stakeholders instead: the four
+                         measures and their trend, pipeline health, how many sessions had
+                         findings; no session ids, user ids, tools or arguments
+  --csv <file>           write the sessions with findings (from --audit) as CSV
   --json                 print the report's figures as JSON on stdout
   --quiet                no progress on stderr
   -h, --help             this help
@@ -72,6 +78,8 @@ interface ReportFlags {
   'no-png'?: boolean;
   chromium?: string;
   timeout?: string;
+  summary?: boolean;
+  csv?: string;
   json?: boolean;
   quiet?: boolean;
 }
@@ -106,6 +114,8 @@ export async function runReport(argv: string[]): Promise<number> {
     'no-png': { type: 'boolean' },
     chromium: { type: 'string' },
     timeout: { type: 'string' },
+    summary: { type: 'boolean' },
+    csv: { type: 'string' },
     json: { type: 'boolean' },
     quiet: { type: 'boolean', short: 'q' },
   });
@@ -128,13 +138,15 @@ export async function runReport(argv: string[]): Promise<number> {
   if (rangeSeconds === undefined) throw usageError(`report: --range '${values.range}' is not a duration like 24h, 7d or 30d`);
   const end = values.end === undefined ? new Date() : parseTime(values.end);
   if (end === undefined) throw usageError(`report: --end '${values.end}' is not an RFC 3339 time or Unix seconds`);
-  const stepSeconds = values.step === undefined ? chooseStep(rangeSeconds) : parseDuration(values.step);
-  if (stepSeconds === undefined) throw usageError(`report: --step '${values.step}' is not a duration like 5m or 1h`);
-  if (rangeSeconds / stepSeconds > 11_000) throw usageError('report: --step is too fine for --range (Prometheus returns at most 11,000 points per series)');
+  const stepSeconds = values.step === undefined ? undefined : parseDuration(values.step);
+  if (values.step !== undefined && stepSeconds === undefined) throw usageError(`report: --step '${values.step}' is not a duration like 5m or 1h`);
+  if (stepSeconds !== undefined && rangeSeconds / stepSeconds > 11_000) throw usageError('report: --step is too fine for --range (at most 11,000 points per chart)');
   const timeout = values.timeout === undefined ? 30 : Number(values.timeout);
   if (!(timeout > 0)) throw usageError(`report: --timeout '${values.timeout}' is not a positive number of seconds`);
   const key = resolveKey('report', values.key, values['key-file']);
-  const out = resolve(values.out ?? 'mcp-conservation-report.html');
+  if (values.csv !== undefined && !auditFiles.length) throw usageError('report: --csv lists sessions from the audit trail: give --audit <files...>');
+  const csvOut = values.csv === undefined ? undefined : resolve(values.csv);
+  const out = resolve(values.out ?? (values.summary ? 'mcp-conservation-summary.html' : 'mcp-conservation-report.html'));
   const pngDir = resolve(values['png-dir'] ?? dirname(out));
   const progress = stderrProgress(values.quiet === true);
 
@@ -146,14 +158,26 @@ export async function runReport(argv: string[]): Promise<number> {
   const window: ReportWindow = { start: new Date(end.getTime() - rangeSeconds * 1000), end, rangeSeconds, stepSeconds };
 
   // Audit files first: a missing file is found before minutes of queries.
-  const audit: AuditFacts | undefined = auditFiles.length ? await collectAudit(auditFiles, key, progress) : undefined;
+  const audit: AuditFacts | undefined = auditFiles.length ? await collectAudit(auditFiles, key, window, progress) : undefined;
   const client = new PrometheusClient(base, timeout * 1000);
   const facts: PrometheusFacts = await collectPrometheus(client, scope, window, progress);
 
   progress.step('rendering charts');
   const charts: Record<string, string> = {};
-  for (const m of facts.measures) charts[m.id] = await renderSvg(chartSpec(m, { start: window.start, end: window.end, stepSeconds: window.stepSeconds }));
-  const html = renderHtml({
+  const compact = values.summary === true;
+  for (const m of facts.measures) {
+    charts[m.id] = await renderSvg(chartSpec(m, { start: window.start, end: window.end, stepSeconds: facts.coverage.stepSeconds, ...(compact ? { compact, width: 400, height: 90 } : {}) }));
+  }
+  const scopeText = Object.entries(scope).filter(([, v]) => v !== undefined).map(([k, v]) => `${k} =~ ${v}`).join(', ') || 'all services and servers';
+  const html = values.summary ? renderSummaryHtml({
+    title: 'MCP conservation summary',
+    scopeText,
+    window,
+    generatedAt: new Date(),
+    facts,
+    charts: Object.fromEntries(Object.entries(charts).map(([id, svg]) => [id, prefixIds(svg, id)])),
+    ...(audit ? { audit } : {}),
+  }) : renderHtml({
     title: 'MCP conservation report',
     prometheusUrl: base.href,
     scope: { service: scope.service, server: scope.server, observer: scope.observer },
@@ -170,9 +194,19 @@ export async function runReport(argv: string[]): Promise<number> {
     throw new CliError(EXIT.output, `cannot write ${out}: ${(error as Error).message}`);
   }
   progress.step(`wrote ${out}`);
+  if (csvOut !== undefined && audit) {
+    try {
+      await mkdir(dirname(csvOut), { recursive: true });
+      await writeFile(csvOut, findingsCsv(audit.findings));
+    } catch (error) {
+      throw new CliError(EXIT.output, `cannot write ${csvOut}: ${(error as Error).message}`);
+    }
+    progress.step(`wrote ${csvOut}`);
+  }
 
   const stem = basename(out, extname(out));
-  const pngs = values['no-png'] ? [] : facts.measures.map((m) => ({ svg: charts[m.id] as string, path: join(pngDir, `${stem}-${CHART_FILE_NAMES[m.id]}.png`) }));
+  // The summary is one page with its trends inline: it has no separate chart PNGs.
+  const pngs = values['no-png'] || values.summary ? [] : facts.measures.map((m) => ({ svg: charts[m.id] as string, path: join(pngDir, `${stem}-${CHART_FILE_NAMES[m.id]}.png`) }));
   if (pngs.length) {
     try {
       await mkdir(pngDir, { recursive: true });
@@ -191,12 +225,15 @@ export async function runReport(argv: string[]): Promise<number> {
     facts.pipeline.healthy === false ||
     (audit !== undefined && (audit.problems.length > 0 || audit.diagnostics.length > 0));
   if (values.json) {
-    process.stdout.write(`${JSON.stringify({ window, scope, measures: facts.measures.map(({ series, ...m }) => ({ ...m, points: series.length })), topFailingTools: facts.topFailingTools, waste: facts.waste, lostByCause: facts.lostByCause, pipeline: facts.pipeline, audit, outputs: { html: out, pngs: pngs.map((p) => p.path) }, findings }, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify({ window, scope, measures: facts.measures.map(({ series, ...m }) => ({ ...m, points: series.length })), topFailingTools: facts.topFailingTools, waste: facts.waste, lostByCause: facts.lostByCause, pipeline: facts.pipeline, coverage: facts.coverage, audit, outputs: { html: out, pngs: pngs.map((p) => p.path), ...(csvOut ? { csv: csvOut } : {}) }, findings }, null, 2)}\n`);
   } else {
     const lines = [`MCP conservation report, ${isoMinute(window.start)} to ${isoMinute(window.end)}`];
+    const c = facts.coverage;
+    lines.push(`  exact counts from ${c.series} series, samples ${isoSecond(c.firstSample)} to ${isoSecond(c.lastSample)}, ${c.resets} resets, ${c.firstSeenAboveZero} series first seen above zero`);
     for (const m of facts.measures) lines.push(`  ${m.title.padEnd(40)} ${measureValue(m.unit, m.value).padStart(10)}  target ${m.target}  ${m.verdict.toUpperCase()}`);
     lines.push(`  audit pipeline: ${count(facts.pipeline.emitted)} emitted, ${count(facts.pipeline.dropped)} dropped, ${count(facts.pipeline.received)} received`);
     if (audit) lines.push(`  audit trail: ${audit.records} records, ${audit.overLimit.length} sessions over 100 requests, ${audit.problems.filter((p) => p.kind === 'gap').length} gaps, ${audit.problems.filter((p) => p.kind === 'altered').length} altered`);
+    if (audit) lines.push(`  sessions with findings: ${audit.findings.sessions.length} of ${audit.findings.examined} in the range, ${audit.findings.open.length} still open at its end`);
     if (noData) lines.push('  no data for any measure in this range and scope: check --service, --range and the Prometheus URL');
     lines.push(`  wrote ${out}${pngs.length ? ` and ${pngs.length} PNGs in ${pngDir}` : ''}`);
     process.stdout.write(`${lines.join('\n')}\n`);

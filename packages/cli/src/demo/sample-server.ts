@@ -77,3 +77,7 @@ server.registerPrompt('triage', { description: 'Triage a support ticket' }, asyn
 }));
 
 await server.connect(new StdioServerTransport());
+
+// Ctrl-C in the demo's terminal reaches its whole process group, this server included: the live demo
+// finishes the session in progress on it, then closes it (stdin closed, then SIGTERM), so SIGINT is not for us.
+process.on('SIGINT', () => undefined);

@@ -23,6 +23,7 @@ import {
   meetsVolumeTarget,
   type RatioTarget,
 } from '@mcp-conservation/semconv';
+import { elapsed } from './live.js';
 
 function sum(rm: ResourceMetrics, name: string, filter: Attributes = {}): number {
   let total = 0;
@@ -130,4 +131,12 @@ export function renderScorecard(card: Scorecard, color: boolean): string {
   out.push(`Tool calls: ${Object.entries(card.toolCalls).filter(([, n]) => n > 0).map(([o, n]) => `${n} ${o}`).join(', ')}`);
   out.push(`Sessions: ${card.sessions.ended} ended, ${card.sessions.within} within 30-100 requests, ${card.sessions.overLimit} over 100 (anomaly)`);
   return out.join('\n');
+}
+
+/** The scorecard's heading: it counts everything since the demo started. */
+export function cumulativeHeading(since: Date, rounds: number, sessions: number, live: boolean): string {
+  const when = since.toISOString().slice(11, 19);
+  const plural = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
+  const runs = live ? `${plural(rounds, 'complete round')}, ${plural(sessions, 'session')}` : plural(sessions, 'session');
+  return `Scorecard, cumulative since the start (${when} UTC, ${elapsed(Date.now() - since.getTime())} ago): ${runs}`;
 }

@@ -5,16 +5,21 @@
  */
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 
+/** Awaited before each request: nothing in one round, a steady interval in the live demo. */
+export type Pace = () => Promise<void>;
+const NO_PACE: Pace = async () => undefined;
+
 export interface AgentScript {
   readonly name: string;
-  readonly run: (client: Client) => Promise<void>;
+  readonly run: (client: Client, pace?: Pace) => Promise<void>;
 }
 
 /** Client-side timeout for report generation; the slow report exceeds it. */
 export const REPORT_TIMEOUT_MS = 300;
 const TOPICS = ['onboarding', 'expenses', 'oncall', 'security'];
 
-async function call(client: Client, name: string, args: Record<string, unknown>, timeout?: number): Promise<void> {
+async function call(client: Client, pace: Pace, name: string, args: Record<string, unknown>, timeout?: number): Promise<void> {
+  await pace();
   try {
     await client.callTool({ name, arguments: args }, undefined, timeout ? { timeout } : undefined);
   } catch {
@@ -25,11 +30,12 @@ async function call(client: Client, name: string, args: Record<string, unknown>,
 /** Support agent: 1 listing + 40 calls = 41 requests; lookups of ids 7 and 14 are tool errors. */
 const support: AgentScript = {
   name: 'support-agent',
-  async run(c) {
+  async run(c, p = NO_PACE) {
+    await p();
     await c.listTools();
     for (let i = 0; i < 20; i++) {
-      await call(c, 'search_docs', { topic: TOPICS[i % TOPICS.length] });
-      await call(c, 'lookup_customer', { id: i + 1 });
+      await call(c, p, 'search_docs', { topic: TOPICS[i % TOPICS.length] });
+      await call(c, p, 'lookup_customer', { id: i + 1 });
     }
   },
 };
@@ -37,34 +43,39 @@ const support: AgentScript = {
 /** Research agent: listing, resource, prompt + 60 calls = 63 requests; ids 7, 14, 21 fail; one report times out. */
 const research: AgentScript = {
   name: 'research-agent',
-  async run(c) {
+  async run(c, p = NO_PACE) {
+    await p();
     await c.listTools();
+    await p();
     await c.readResource({ uri: 'docs://handbook' });
+    await p();
     await c.getPrompt({ name: 'triage' });
     for (let i = 0; i < 25; i++) {
-      await call(c, 'lookup_customer', { id: i + 1 });
-      await call(c, 'get_weather', { office: i % 2 ? 'Berlin' : 'Lisbon' });
+      await call(c, p, 'lookup_customer', { id: i + 1 });
+      await call(c, p, 'get_weather', { office: i % 2 ? 'Berlin' : 'Lisbon' });
     }
-    for (let i = 0; i < 9; i++) await call(c, 'generate_report', { delayMs: 5 }, REPORT_TIMEOUT_MS);
-    await call(c, 'generate_report', { delayMs: 30_000 }, REPORT_TIMEOUT_MS);
+    for (let i = 0; i < 9; i++) await call(c, p, 'generate_report', { delayMs: 5 }, REPORT_TIMEOUT_MS);
+    await call(c, p, 'generate_report', { delayMs: 30_000 }, REPORT_TIMEOUT_MS);
   },
 };
 
 /** A runaway loop: 1 listing + 110 identical searches = 111 requests, crossing the 100 limit. */
 const runaway: AgentScript = {
   name: 'runaway-agent',
-  async run(c) {
+  async run(c, p = NO_PACE) {
+    await p();
     await c.listTools();
-    for (let i = 0; i < 110; i++) await call(c, 'search_docs', { topic: 'oncall' });
+    for (let i = 0; i < 110; i++) await call(c, p, 'search_docs', { topic: 'oncall' });
   },
 };
 
 /** A quick check: 1 listing + 5 calls = 6 requests, below the expected band. */
 const quick: AgentScript = {
   name: 'quick-check',
-  async run(c) {
+  async run(c, p = NO_PACE) {
+    await p();
     await c.listTools();
-    for (let i = 0; i < 5; i++) await call(c, 'search_docs', { topic: 'security' });
+    for (let i = 0; i < 5; i++) await call(c, p, 'search_docs', { topic: 'security' });
   },
 };
 

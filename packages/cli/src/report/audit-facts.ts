@@ -4,6 +4,7 @@ import type { SessionSummary } from '@mcp-conservation/semconv/audit';
 import type { Progress } from '../command-line/progress.js';
 import { readAuditFiles } from '../audit/read.js';
 import { verifyRecords, type LocatedProblem } from '../audit/verify.js';
+import { sessionFindings, type SessionFindings } from './session-findings.js';
 
 export interface AuditFacts {
   readonly files: number;
@@ -19,9 +20,11 @@ export interface AuditFacts {
   readonly diagnostics: readonly string[];
   /** Records in plain SHA-256 chains read with a key: not authenticated. */
   readonly unauthenticated: number;
+  /** Sessions in the report's range that missed a target, and those open at its end. */
+  readonly findings: SessionFindings;
 }
 
-export async function collectAudit(files: readonly string[], key: string | undefined, progress: Progress): Promise<AuditFacts> {
+export async function collectAudit(files: readonly string[], key: string | undefined, range: { start: Date; end: Date }, progress: Progress): Promise<AuditFacts> {
   const read = await readAuditFiles(files, progress);
   // Open sessions are listed apart: at report time some sessions are still running.
   // Unkeyed chains are counted apart too: a report describes the trail it is given.
@@ -36,5 +39,6 @@ export async function collectAudit(files: readonly string[], key: string | undef
     open: v.sessions.filter((s) => !s.ended),
     diagnostics: v.diagnostics,
     unauthenticated: v.unauthenticated,
+    findings: sessionFindings(read.records.map((r) => r.record), range),
   };
 }

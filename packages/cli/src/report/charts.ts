@@ -16,6 +16,15 @@ export interface ChartOptions {
   readonly stepSeconds?: number;
   readonly width?: number;
   readonly height?: number;
+  /** A trend line for a card (the summary): no title, fewer ticks; the card says what it is. */
+  readonly compact?: boolean;
+}
+
+/** Axis labels that tell the ticks apart: seconds for a demo's minute, days for a month. */
+function timeFormat(rangeMs: number): string {
+  if (rangeMs <= 3_600_000) return '%H:%M:%S';
+  if (rangeMs <= 3 * 86_400_000) return '%b %d %H:%M';
+  return '%b %d';
 }
 
 /** The Vega-Lite spec of a measure's chart: its series, its target line(s), the range as the x domain. */
@@ -41,8 +50,8 @@ export function chartSpec(measure: Measure, options: ChartOptions): Record<strin
   const pad = (hi - lo || Math.abs(hi) || 1) * 0.15;
   lo = ratio ? Math.max(0, lo - pad) : Math.max(0, lo - pad);
   hi = ratio ? Math.min(1, hi + pad) : hi + pad;
-  const x = { field: 't', type: 'temporal', title: null, scale: { domain: [options.start.getTime(), options.end.getTime()] }, axis: { format: '%b %d %H:%M', labelAngle: 0, tickCount: 6 } };
-  const y = { field: 'v', type: 'quantitative', title: null, scale: { domain: [lo, hi], nice: false, zero: false }, axis: { format: ratio ? '.1%' : ',.0f', tickCount: 5 } };
+  const x = { field: 't', type: 'temporal', title: null, scale: { domain: [options.start.getTime(), options.end.getTime()] }, axis: { format: timeFormat(options.end.getTime() - options.start.getTime()), labelAngle: 0, tickCount: options.compact ? 3 : 6 } };
+  const y = { field: 'v', type: 'quantitative', title: null, scale: { domain: [lo, hi], nice: false, zero: false }, axis: { format: ratio ? '.1%' : ',.0f', tickCount: options.compact ? 3 : 5 } };
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     width: options.width ?? 640,
@@ -50,7 +59,7 @@ export function chartSpec(measure: Measure, options: ChartOptions): Record<strin
     background: 'white',
     padding: 8,
     // A PNG travels alone (mail, tickets), so the chart names itself, its value, target and verdict.
-    title: {
+    ...(options.compact ? {} : { title: {
       text: measure.title,
       subtitle: `${measureValue(measure.unit, measure.value)} over the range · target ${measure.target} · ${measure.verdict.toUpperCase()}`,
       subtitleColor: verdictColor,
@@ -58,7 +67,7 @@ export function chartSpec(measure: Measure, options: ChartOptions): Record<strin
       anchor: 'start',
       fontSize: 14,
       subtitleFontSize: 12,
-    },
+    } }),
     // A fixed y-axis width lines the plots of all charts up under each other.
     config: { font: 'DejaVu Sans, Helvetica, Arial, sans-serif', axis: { labelFontSize: 11, gridColor: '#e6e6e6' }, axisY: { minExtent: 48, maxExtent: 48 }, view: { stroke: '#d0d0d0' } },
     layer: [

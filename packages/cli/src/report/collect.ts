@@ -1,7 +1,9 @@
 /**
- * Gathers what the report shows from Prometheus. Every expression comes
- * from the semconv `queries` module; this file only chooses scopes, windows
- * and times.
+ * Gathers what the report shows from Prometheus: exact counts from the raw
+ * samples of every counter series in scope (`exact-counts.ts`), the ratios
+ * built from those counts, and charts of the same increments per step. The
+ * selectors come from semconv's `queries.countedSeries`; this file only
+ * chooses scopes, times and the arithmetic of the four measures.
  */
 import {
   LABELS,
@@ -16,8 +18,8 @@ import {
   type RatioTarget,
 } from '@mcp-conservation/semconv';
 import type { Progress } from '../command-line/progress.js';
-import { promDuration } from './duration.js';
-import type { InstantSample, PrometheusClient, RangeSeries } from './prometheus-client.js';
+import { countSeries, perStep, sumBy, total, type SeriesCount } from './exact-counts.js';
+import type { Labels, PrometheusClient } from './prometheus-client.js';
 
 export type Verdict = 'pass' | 'fail' | 'no data';
 export type MeasureId = 'tokenEfficiency' | 'contextLossRate' | 'toolSuccessRate' | 'requestsPerSession';
@@ -30,9 +32,9 @@ export interface Measure {
   readonly unit: 'ratio' | 'requests';
   readonly target: string;
   readonly verdict: Verdict;
-  /** Volumes that give the value its weight, by name. */
+  /** The exact counts the value is built from, by name. */
   readonly context: Readonly<Record<string, number | undefined>>;
-  /** The chart: one series over the range. */
+  /** The chart: the measure over each step, from that step's increments; steps without any are absent. */
   readonly series: readonly (readonly [number, number])[];
   /** Reference lines drawn on the chart (target threshold, or band limits). */
   readonly rules: readonly number[];
@@ -43,6 +45,23 @@ export interface ReportWindow {
   readonly start: Date;
   readonly end: Date;
   readonly rangeSeconds: number;
+  /** Chart step; undefined: chosen from the range and the scrape interval. */
+  readonly stepSeconds: number | undefined;
+}
+
+/** What the raw samples covered: the report says it, since it bounds every count. */
+export interface Coverage {
+  /** First and last sample of any series in scope inside the range (Unix seconds). */
+  readonly firstSample: number | undefined;
+  readonly lastSample: number | undefined;
+  readonly series: number;
+  readonly samples: number;
+  readonly resets: number;
+  /** Series born inside the range whose first sample was already above zero; counted from zero. */
+  readonly firstSeenAboveZero: number;
+  /** Median spacing of samples: the scrape interval, as Prometheus saw it. */
+  readonly scrapeIntervalSeconds: number | undefined;
+  /** The chart step used. */
   readonly stepSeconds: number;
 }
 
@@ -59,13 +78,24 @@ export interface PrometheusFacts {
     readonly unreceived: number | undefined;
     readonly healthy: boolean | undefined;
   };
+  readonly coverage: Coverage;
   /** Every query run, for the report's appendix. */
   readonly queryLog: readonly { name: string; query: string }[];
 }
 
-/** The chart step: about 150 points over the range, never finer than a minute. */
-export function chooseStep(rangeSeconds: number): number {
-  return Math.max(60, Math.ceil(rangeSeconds / 150));
+/** Samples before the range's start are read this far back, for each series' baseline (Prometheus's lookback). */
+const BASELINE_LOOKBACK_S = 300;
+
+/**
+ * Each chart point is the measure over this many steps ending there: one
+ * step alone can hold a handful of requests (a session's last, lost one),
+ * whose ratio is 0% or 100% and says nothing about the trend.
+ */
+export const CHART_WINDOW_STEPS = 3;
+
+/** The chart step: about 120 points over the range, and at least four scrapes per step so that no step is empty for want of a sample. */
+export function chooseStep(rangeSeconds: number, scrapeIntervalSeconds: number | undefined): number {
+  return Math.max(1, Math.ceil(rangeSeconds / 120), Math.ceil(4 * (scrapeIntervalSeconds ?? 15)));
 }
 
 function ratioVerdict(target: RatioTarget, value: number | undefined): Verdict {
@@ -76,33 +106,86 @@ function targetText(target: RatioTarget): string {
   return `${target.comparator === 'gt' ? '>' : '<'} ${+(target.threshold * 100).toFixed(4)}%`;
 }
 
+const ratioOf = (n: number, d: number): number | undefined => (d > 0 ? n / d : undefined);
+const is = (label: string, value: string) => (l: Labels) => l[label] === value;
+const isNot = (label: string, ...values: string[]) => (l: Labels) => !values.includes(l[label] ?? '');
+
+function median(values: number[]): number | undefined {
+  if (!values.length) return undefined;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
 export async function collectPrometheus(client: PrometheusClient, scope: QueryScope, window: ReportWindow, progress: Progress): Promise<PrometheusFacts> {
-  const total: QueryScope = { ...scope, window: promDuration(window.rangeSeconds) };
-  // Each chart point covers the step before it (at least 5m, so rate() has samples to work with).
-  const chart: QueryScope = { ...scope, window: promDuration(Math.max(window.stepSeconds, 300)) };
+  const start = window.start.getTime() / 1000;
+  const end = window.end.getTime() / 1000;
   const queryLog: { name: string; query: string }[] = [];
+  const seen = new Map<string, SeriesCount>();
+  let samples = 0;
+  const gaps: number[] = [];
+  const sel = queries.countedSeries;
+  const planned = 13;
   let done = 0;
-  const planned = 23;
-  const instant = async (name: string, query: string): Promise<InstantSample[]> => {
+  /** Every series of a selector, counted exactly over the range. */
+  const counts = async (name: string, selector: string): Promise<SeriesCount[]> => {
+    const query = queries.rawSamples(selector, window.rangeSeconds + BASELINE_LOOKBACK_S);
     queryLog.push({ name, query });
-    progress.step(`querying Prometheus (${++done}/${planned}): ${name}`);
-    return client.instant(query, window.end);
+    progress.step(`reading raw samples from Prometheus (${++done}/${planned}): ${name}`);
+    const result = (await client.samples(query, window.end)).map((s) => {
+      samples += s.points.length;
+      for (let i = 1; i < s.points.length; i++) gaps.push((s.points[i] as readonly number[])[0]! - (s.points[i - 1] as readonly number[])[0]!);
+      return countSeries(s, start);
+    });
+    for (const c of result) seen.set(JSON.stringify(Object.entries(c.labels).sort()), c);
+    return result;
   };
-  const scalar = async (name: string, query: string): Promise<number | undefined> => (await instant(name, query))[0]?.value;
-  const range = async (name: string, query: string): Promise<(readonly [number, number])[]> => {
-    queryLog.push({ name: `${name} (chart)`, query });
-    progress.step(`querying Prometheus (${++done}/${planned}): ${name} over the range`);
-    const series: RangeSeries[] = await client.range(query, window.start, window.end, window.stepSeconds);
-    return [...(series[0]?.points ?? [])];
-  };
-  /** One of the three ratio measures: its value against its target, with its chart over the range. */
-  const ratioMeasure = async (
-    target: RatioTarget,
-    value: number | undefined,
-    build: (s: QueryScope) => string,
-    chartName: string,
-    context: Record<string, number | undefined>,
-  ): Promise<Measure> => ({
+
+  const tokens = await counts('context tokens', sel.contextTokens(scope));
+  const expected = await counts('responses expected', sel.responsesExpected(scope));
+  const cancelled = await counts('responses cancelled', sel.responsesCancelled(scope));
+  const lost = await counts('responses lost', sel.responsesLost(scope));
+  const calls = await counts('tool calls', sel.toolCalls(scope));
+  const ended = await counts('sessions ended', sel.sessionsEnded(scope));
+  const requests = await counts('requests of ended sessions', sel.sessionRequests(scope));
+  const upToMax = await counts(`sessions with at most ${TARGET_REQUESTS_PER_SESSION.max} requests`, sel.sessionsUpTo(TARGET_REQUESTS_PER_SESSION.max, scope));
+  const belowMin = await counts(`sessions with fewer than ${TARGET_REQUESTS_PER_SESSION.min} requests`, sel.sessionsUpTo(TARGET_REQUESTS_PER_SESSION.min - 1, scope));
+  const overLimit = await counts('sessions over the request limit', sel.sessionsOverLimit(scope));
+  const emittedSeries = await counts('audit records emitted', sel.auditRecordsEmitted(scope));
+  const droppedSeries = await counts('audit records dropped', sel.auditRecordsDropped(scope));
+  const receivedSeries = await counts('audit records received', sel.auditRecordsReceived(scope));
+  // The gateway counts per service only: with a server or observer filter, compare its count with every emitted record of the service.
+  const perService = scope.server !== undefined || scope.observer !== undefined ? await counts('audit records emitted per service', sel.auditRecordsEmittedPerService(scope)) : emittedSeries;
+
+  const interval = median(gaps);
+  const stepSeconds = window.stepSeconds ?? chooseStep(window.rangeSeconds, interval);
+  const steps = Math.max(1, Math.ceil(window.rangeSeconds / stepSeconds));
+  const stepEnd = (i: number) => start + (i + 1) * stepSeconds;
+  /** A chart: numerator over denominator over the trailing window ending at each step, where it has a denominator. */
+  const chart = (num: number[], den: number[]): [number, number][] =>
+    den.flatMap((_, i) => {
+      const from = Math.max(0, i - CHART_WINDOW_STEPS + 1);
+      const d = den.slice(from, i + 1).reduce((a, b) => a + b, 0);
+      const n = num.slice(from, i + 1).reduce((a, b) => a + b, 0);
+      return d > 0 ? [[Math.min(stepEnd(i), end), n / d] as [number, number]] : [];
+    });
+  const step = (c: readonly SeriesCount[], filter?: (l: Labels) => boolean) => perStep(c, start, stepSeconds, steps, filter);
+
+  const meaningfulOnly = is(LABELS.disposition, 'meaningful');
+  const meaningful = total(tokens, meaningfulOnly);
+  const rendered = total(tokens);
+  const lostCount = total(lost);
+  const awaited = total(expected) - total(cancelled);
+  const notCancelled = isNot(LABELS.outcome, 'cancelled');
+  const succeeded = is(LABELS.outcome, 'success');
+  const callCount = total(calls, notCancelled);
+  const successCount = total(calls, succeeded);
+  const endedCount = total(ended);
+  const requestCount = total(requests);
+  const withinCount = total(upToMax) - total(belowMin);
+  const overCount = total(overLimit);
+  const hasSeries = (c: readonly SeriesCount[]) => c.length > 0;
+
+  const ratioMeasure = (target: RatioTarget, value: number | undefined, series: [number, number][], context: Record<string, number | undefined>, query: string): Measure => ({
     id: target.id,
     title: target.title,
     value,
@@ -110,83 +193,88 @@ export async function collectPrometheus(client: PrometheusClient, scope: QuerySc
     target: targetText(target),
     verdict: ratioVerdict(target, value),
     context,
-    series: await range(chartName, build(chart)),
+    series,
     rules: [target.threshold],
-    queries: { value: build(total) },
+    queries: { series: query },
   });
 
-  const efficiency = await scalar('token efficiency', queries.tokenEfficiency(total));
-  const rendered = await scalar('rendered tokens', queries.renderedTokens(total));
-  const loss = await scalar('context loss rate', queries.contextLossRate(total));
-  // The loss rate's own base: expected responses less those the caller cancelled.
-  const expected = await scalar('responses expected', queries.responsesAwaited(total));
-  const success = await scalar('tool success rate', queries.toolSuccessRate(total));
-  const calls = await scalar('tool calls', queries.toolCalls(total));
-  const within = await scalar('sessions within 30-100 requests', queries.sessionsWithinBand(total));
-  const mean = await scalar('mean requests per session', queries.meanRequestsPerSession(total));
-  const ended = await scalar('sessions ended', queries.sessionsEnded(total));
-  const over = await scalar('sessions over 100 requests', queries.sessionsOverLimit(total));
-
   const band = TARGET_REQUESTS_PER_SESSION;
-  // The verdict of semconv's meetsVolumeTarget, as the demo's scorecard gives
-  // it: every ended session within the band, none over the limit. increase()
-  // extrapolates, so "every" allows a rounding of the share.
-  const allWithin = within !== undefined && within > 0.9995;
   const volumeVerdict: Verdict =
-    ended === undefined || ended === 0 ? (over ? 'fail' : 'no data') : meetsVolumeTarget(allWithin ? 1 : 0, 1, over && over > 0.5 ? 1 : 0) ? 'pass' : 'fail';
+    !hasSeries(ended) || endedCount === 0 ? (overCount > 0 ? 'fail' : 'no data') : meetsVolumeTarget(withinCount, endedCount, overCount) ? 'pass' : 'fail';
+  const expectedPerStep = step(expected);
+  const cancelledPerStep = step(cancelled);
 
   const measures: Measure[] = [
-    await ratioMeasure(TARGET_TOKEN_EFFICIENCY, efficiency, queries.tokenEfficiency, 'token efficiency', { 'rendered tokens': rendered }),
-    await ratioMeasure(TARGET_CONTEXT_LOSS_RATE, loss, queries.contextLossRate, 'context loss rate', { 'responses expected (less cancelled)': expected }),
-    await ratioMeasure(TARGET_TOOL_SUCCESS_RATE, success, queries.toolSuccessRate, 'tool success rate', { 'tool calls': calls }),
+    ratioMeasure(TARGET_TOKEN_EFFICIENCY, ratioOf(meaningful, rendered), chart(step(tokens, meaningfulOnly), step(tokens)), { 'meaningful tokens': meaningful, 'rendered tokens': hasSeries(tokens) ? rendered : undefined }, sel.contextTokens(scope)),
+    ratioMeasure(
+      TARGET_CONTEXT_LOSS_RATE,
+      ratioOf(lostCount, awaited),
+      chart(step(lost), expectedPerStep.map((e, i) => e - (cancelledPerStep[i] as number))),
+      { 'lost responses': lostCount, 'responses expected (less cancelled)': hasSeries(expected) ? awaited : undefined },
+      sel.responsesLost(scope),
+    ),
+    ratioMeasure(TARGET_TOOL_SUCCESS_RATE, ratioOf(successCount, callCount), chart(step(calls, succeeded), step(calls, notCancelled)), { 'successful tool calls': successCount, 'tool calls': hasSeries(calls) ? callCount : undefined }, sel.toolCalls(scope)),
     {
       id: 'requestsPerSession',
       title: `${band.title}: requests per session`,
-      value: mean,
+      value: ratioOf(requestCount, endedCount),
       unit: 'requests',
       target: `every session ${band.min} to ${band.max}, none over ${band.max}`,
       verdict: volumeVerdict,
-      context: { 'sessions ended': ended, 'share within band': within, 'sessions over limit': over },
-      series: await range('mean requests per session', queries.meanRequestsPerSession(chart)),
+      context: {
+        'sessions ended': hasSeries(ended) ? endedCount : undefined,
+        [`sessions within ${band.min}-${band.max}`]: hasSeries(ended) ? withinCount : undefined,
+        'sessions over limit': hasSeries(overLimit) ? overCount : undefined,
+      },
+      series: chart(step(requests), step(ended)),
       rules: [band.min, band.max],
-      queries: { value: queries.meanRequestsPerSession(total), within: queries.sessionsWithinBand(total), over: queries.sessionsOverLimit(total) },
+      queries: { sum: sel.sessionRequests(scope), count: sel.sessionsEnded(scope), within: sel.sessionsUpTo(band.max, scope), below: sel.sessionsUpTo(band.min - 1, scope), over: sel.sessionsOverLimit(scope) },
     },
   ];
 
-  const failing = await instant('top failing tools', queries.topFailingTools(total));
-  const perTool = await instant('tool success rate per tool', queries.toolSuccessRate(total, ['tool']));
-  const rateOf = new Map(perTool.map((s) => [s.labels[LABELS.tool] ?? '', s.value]));
-  const topFailingTools = failing
-    .map((s) => ({ tool: s.labels[LABELS.tool] ?? '(none)', failed: s.value, successRate: rateOf.get(s.labels[LABELS.tool] ?? '') }))
-    .sort((a, b) => b.failed - a.failed || a.tool.localeCompare(b.tool));
+  const failedByTool = sumBy(calls.filter((c) => isNot(LABELS.outcome, 'success', 'cancelled')(c.labels)), [LABELS.tool]);
+  const topFailingTools = [...failedByTool.values()]
+    .filter((g) => g.counted > 0)
+    .map((g) => {
+      const tool = g.labels[LABELS.tool] ?? '';
+      const mine = (l: Labels) => (l[LABELS.tool] ?? '') === tool;
+      return { tool: tool || '(none)', failed: g.counted, successRate: ratioOf(total(calls, (l) => mine(l) && succeeded(l)), total(calls, (l) => mine(l) && notCancelled(l))) };
+    })
+    .sort((a, b) => b.failed - a.failed || a.tool.localeCompare(b.tool))
+    .slice(0, 10);
 
-  const waste = (await instant('largest sources of unused and redundant context', queries.wastedTokens(total)))
-    .filter((s) => s.value > 0)
-    .map((s) => ({
-      disposition: s.labels[LABELS.disposition] ?? '',
-      source: s.labels[LABELS.source] ?? '',
-      server: s.labels[LABELS.server] ?? '',
-      tool: s.labels[LABELS.tool] ?? '',
-      tokens: s.value,
-    }))
-    .sort((a, b) => b.tokens - a.tokens);
+  const waste = [...sumBy(tokens.filter((c) => !meaningfulOnly(c.labels)), [LABELS.disposition, LABELS.source, LABELS.server, LABELS.tool]).values()]
+    .filter((g) => g.counted > 0)
+    .map((g) => ({ disposition: g.labels[LABELS.disposition] as string, source: g.labels[LABELS.source] as string, server: g.labels[LABELS.server] as string, tool: g.labels[LABELS.tool] as string, tokens: g.counted }))
+    .sort((a, b) => b.tokens - a.tokens || a.tool.localeCompare(b.tool))
+    .slice(0, 10);
 
-  const lostByCause = (await instant('lost responses by cause', queries.responsesLostByCause(total)))
-    .filter((s) => s.value > 0)
-    .map((s) => ({ cause: s.labels[LABELS.cause] ?? '', responses: s.value }))
-    .sort((a, b) => b.responses - a.responses);
+  const lostByCause = [...sumBy(lost, [LABELS.cause]).values()]
+    .filter((g) => g.counted > 0)
+    .map((g) => ({ cause: g.labels[LABELS.cause] as string, responses: g.counted }))
+    .sort((a, b) => b.responses - a.responses || a.cause.localeCompare(b.cause));
 
-  const emitted = await scalar('audit records emitted', queries.auditRecordsEmitted(total));
-  const droppedByReason = (await instant('audit records dropped by reason', queries.auditRecordsDropped(total, ['dropReason'])))
-    .map((s) => ({ reason: s.labels[LABELS.dropReason] ?? '', records: s.value }))
-    .filter((r) => r.records > 0);
-  const dropped = await scalar('audit records dropped', queries.auditRecordsDropped(total));
-  const received = await scalar('audit records received', queries.auditRecordsReceived(total));
-  const unreceived = await scalar('audit records not received', queries.auditRecordsUnreceived(total));
+  const emitted = hasSeries(emittedSeries) ? total(emittedSeries) : undefined;
+  const dropped = hasSeries(droppedSeries) ? total(droppedSeries) : undefined;
+  const droppedByReason = [...sumBy(droppedSeries, [LABELS.dropReason]).values()].filter((g) => g.counted > 0).map((g) => ({ reason: g.labels[LABELS.dropReason] as string, records: g.counted }));
+  const received = hasSeries(receivedSeries) ? total(receivedSeries) : undefined;
+  const unreceived = received === undefined ? undefined : total(perService) - received;
   // No received series at all: no gateway counts records (a Prometheus scraping the SDK directly), so
   // receipt is not measured; drops still are.
-  const healthy =
-    emitted === undefined && dropped === undefined && received === undefined ? undefined : (dropped ?? 0) > 0 ? false : received === undefined ? undefined : (unreceived ?? 0) <= 0;
+  const healthy = emitted === undefined && dropped === undefined && received === undefined ? undefined : (dropped ?? 0) > 0 ? false : unreceived === undefined ? undefined : unreceived <= 0;
 
-  return { measures, topFailingTools, waste, lostByCause, pipeline: { emitted, dropped, droppedByReason, received, unreceived, healthy }, queryLog };
+  const all = [...seen.values()];
+  const firsts = all.flatMap((c) => (c.firstSample === undefined ? [] : [c.firstSample]));
+  const lasts = all.flatMap((c) => (c.lastSample === undefined ? [] : [c.lastSample]));
+  const coverage: Coverage = {
+    firstSample: firsts.length ? Math.min(...firsts) : undefined,
+    lastSample: lasts.length ? Math.max(...lasts) : undefined,
+    series: all.length,
+    samples,
+    resets: all.reduce((n, c) => n + c.resets, 0),
+    firstSeenAboveZero: all.filter((c) => c.firstSeenAboveZero).length,
+    scrapeIntervalSeconds: interval,
+    stepSeconds,
+  };
+  return { measures, topFailingTools, waste, lostByCause, pipeline: { emitted, dropped, droppedByReason, received, unreceived, healthy }, coverage, queryLog };
 }

@@ -4,14 +4,14 @@ export function percent(v: number | undefined, digits = 2): string {
   return v === undefined ? 'no data' : `${(v * 100).toFixed(digits)}%`;
 }
 
-/**
- * A count from Prometheus. increase() extrapolates to the window's edges, so
- * counts need not be whole; show one decimal only when they are not.
- */
+/** A count: exact (from raw samples), so whole; thousands separated. */
 export function count(v: number | undefined): string {
-  if (v === undefined) return 'no data';
-  const rounded = Math.round(v);
-  return Math.abs(v - rounded) < 0.005 ? rounded.toLocaleString('en-US') : v.toLocaleString('en-US', { minimumFractionDigits: 1, maximumFractionDigits: 1 });
+  return v === undefined ? 'no data' : v.toLocaleString('en-US', { maximumFractionDigits: 0 });
+}
+
+/** Unix seconds as an RFC 3339 time to the second, in UTC. */
+export function isoSecond(unixSeconds: number | undefined): string {
+  return unixSeconds === undefined ? 'no sample' : `${new Date(unixSeconds * 1000).toISOString().slice(0, 19).replace('T', ' ')} UTC`;
 }
 
 export function measureValue(unit: 'ratio' | 'requests', v: number | undefined): string {

@@ -5,8 +5,9 @@
  */
 import { TARGET_COLORS } from '@mcp-conservation/semconv';
 import type { AuditFacts } from './audit-facts.js';
-import type { Measure, PrometheusFacts, ReportWindow, Verdict } from './collect.js';
-import { count, escapeHtml as h, isoMinute, measureValue, percent } from './format.js';
+import type { SessionRow } from './session-findings.js';
+import { CHART_WINDOW_STEPS, type Measure, type PrometheusFacts, type ReportWindow, type Verdict } from './collect.js';
+import { count, escapeHtml as h, isoMinute, isoSecond, measureValue, percent } from './format.js';
 
 export interface ReportModel {
   readonly title: string;
@@ -29,7 +30,7 @@ function badge(verdict: Verdict): string {
 
 function contextLine(m: Measure): string {
   return Object.entries(m.context)
-    .map(([k, v]) => `${h(k)}: <b>${k.startsWith('share') ? percent(v, 1) : count(v)}</b>`)
+    .map(([k, v]) => `${h(k)}: <b>${count(v)}</b>`)
     .join(' · ');
 }
 
@@ -62,6 +63,42 @@ function pipeline(p: PrometheusFacts['pipeline']): string {
 ${table(['Audit records', 'Count'], rows, 'no data', 'pipeline')}`;
 }
 
+const MISSED_SHORT: Record<string, string> = {
+  'token efficiency': 'efficiency',
+  'context loss rate': 'loss',
+  'tool call success rate': 'tool success',
+  'requests per session': 'volume',
+};
+
+function findingRows(rows: readonly SessionRow[]): string[][] {
+  return rows.map((r) => [
+    r.session,
+    r.user ?? '',
+    r.server ?? '',
+    isoSecond(Date.parse(r.start) / 1000),
+    r.open ? 'open' : isoSecond(Date.parse(r.end) / 1000),
+    count(r.requests),
+    r.requestsWithinBand ? 'yes' : 'no',
+    count(r.lostResponses),
+    percent(r.lossRate),
+    percent(r.tokenEfficiency),
+    percent(r.toolSuccessRate),
+    r.failingTools.map((t) => `${t.tool} (${t.failed})`).join(', '),
+    `${r.missed.length}: ${r.missed.map((m) => MISSED_SHORT[m] ?? m).join(', ')}`,
+  ]);
+}
+
+const FINDING_HEADERS = ['Session', 'User', 'Server', 'Start', 'End', 'Requests', 'Within 30-100', 'Lost', 'Loss rate', 'Token efficiency', 'Tool success', 'Failing tools (failed calls)', 'Targets missed'];
+
+function findingsSection(a: AuditFacts | undefined): string {
+  if (!a) return '<p class="empty">No audit files were given (<code>--audit</code>): sessions are listed from the audit trail.</p>';
+  const f = a.findings;
+  return `<p>From the audit trail: <b id="findings-count">${f.sessions.length}</b> of ${count(f.examined)} sessions in the range missed at least one target, most targets missed first, then most lost responses. Open sessions are listed apart: their figures are so far.</p>
+<div class="wide">${table(FINDING_HEADERS, findingRows(f.sessions), 'No ended session missed a target.', 'session-findings')}</div>
+<h3>Open at the end of the range</h3>
+<div class="wide">${table(FINDING_HEADERS, findingRows(f.open), 'None: every session in the range ended.', 'open-sessions')}</div>`;
+}
+
 function auditSection(a: AuditFacts | undefined): string {
   if (!a) return '<p class="empty">No audit files were given (<code>--audit</code>); session-level facts are not part of this report.</p>';
   const gaps = a.problems.filter((p) => p.kind === 'gap');
@@ -87,12 +124,27 @@ ${other.length ? `<h3>Other chain problems</h3>\n${table(['Session', 'Seq', 'Det
 ${a.diagnostics.length ? `<h3>Unreadable input</h3>\n<ul class="diagnostics">${a.diagnostics.map((d) => `<li>${h(d)}</li>`).join('')}</ul>` : ''}`;
 }
 
+/** The range the samples actually covered, and what the counting had to assume: every count's bounds. */
+function coverageLine(c: PrometheusFacts['coverage']): string {
+  if (c.series === 0) return '<p class="coverage" id="coverage">No sample of any counter in this range and scope.</p>';
+  const interval = c.scrapeIntervalSeconds === undefined ? '' : `, one every ${c.scrapeIntervalSeconds} s`;
+  const parts = [
+    `Counts are exact: every increment of ${count(c.series)} counter series, from their raw samples (${count(c.samples)} samples${interval}), without extrapolation.`,
+    `Samples from <b id="coverage-first">${h(isoSecond(c.firstSample))}</b> to <b id="coverage-last">${h(isoSecond(c.lastSample))}</b>.`,
+    `<span id="coverage-resets">${count(c.resets)}</span> counter reset(s) counted through.`,
+    `<span id="coverage-above-zero">${count(c.firstSeenAboveZero)}</span> series first seen above zero inside the range${c.firstSeenAboveZero ? ' (born inside it: counted from zero; had one lived before the range unscraped, its earlier count would be included)' : ''}.`,
+    `Each chart point is the measure over the ${count(c.stepSeconds * CHART_WINDOW_STEPS)} s (${CHART_WINDOW_STEPS} steps of ${count(c.stepSeconds)} s) ending there.`,
+  ];
+  return `<p class="coverage" id="coverage">${parts.join(' ')}</p>`;
+}
+
 const CSS = `
 body { font-family: "DejaVu Sans", Helvetica, Arial, sans-serif; color: #222; margin: 0; background: #f5f6f8; }
 main { max-width: 1080px; margin: 0 auto; padding: 24px 32px 48px; background: #fff; }
 h1 { font-size: 24px; margin: 0 0 4px; } h2 { font-size: 18px; margin: 32px 0 8px; border-bottom: 1px solid #ddd; padding-bottom: 4px; }
 h3 { font-size: 15px; margin: 18px 0 6px; }
-.meta { color: #555; font-size: 13px; margin: 0 0 16px; } .meta code { font-size: 12px; }
+.meta { color: #555; font-size: 13px; margin: 0 0 8px; } .meta code { font-size: 12px; }
+.coverage { color: #555; font-size: 12px; margin: 0 0 16px; line-height: 1.5; }
 .cards { display: grid; grid-template-columns: repeat(4, 1fr); gap: 12px; }
 .card { border: 1px solid #ddd; border-top: 5px solid ${TARGET_COLORS.neutral}; border-radius: 6px; padding: 12px; }
 .card.pass { border-top-color: ${TARGET_COLORS.pass}; } .card.fail { border-top-color: ${TARGET_COLORS.fail}; }
@@ -103,6 +155,7 @@ h3 { font-size: 15px; margin: 18px 0 6px; }
 table { border-collapse: collapse; font-size: 13px; margin: 6px 0 12px; } th, td { border-bottom: 1px solid #e3e3e3; padding: 4px 12px 4px 0; text-align: left; }
 th { color: #555; font-weight: 600; } .num { text-align: right; font-variant-numeric: tabular-nums; }
 .empty { color: #666; font-size: 13px; } .facts { display: flex; gap: 24px; font-size: 14px; } .facts span { font-weight: bold; font-size: 20px; margin-right: 4px; }
+.wide { overflow-x: auto; } .wide table { font-size: 12px; } .wide td:first-child { font-family: monospace; font-size: 11px; }
 details { font-size: 12px; color: #444; } details pre { white-space: pre-wrap; word-break: break-all; background: #f6f6f6; padding: 6px; }
 @media print { body { background: #fff; } main { padding: 0; } .chart { break-inside: avoid; } }
 `;
@@ -120,6 +173,7 @@ export function renderHtml(m: ReportModel): string {
 <body><main>
 <h1>${h(m.title)}</h1>
 <p class="meta">${h(isoMinute(m.window.start))} to ${h(isoMinute(m.window.end))} · Prometheus <code>${h(m.prometheusUrl)}</code> · ${scope.length ? scope.join(', ') : 'all services and servers'} · generated ${h(isoMinute(m.generatedAt))}</p>
+${coverageLine(f.coverage)}
 <h2>The four measures</h2>
 <div class="cards">${f.measures.map(card).join('\n')}</div>
 <h2>Over the range</h2>
@@ -132,6 +186,8 @@ ${table(['Disposition', 'Source', 'Server', 'Tool', 'Tokens'], f.waste.map((w) =
 ${table(['Cause', 'Responses'], f.lostByCause.map((l) => [l.cause, count(l.responses)]), 'No response was lost in this range.', 'lost')}
 <h2>Pipeline health</h2>
 ${pipeline(f.pipeline)}
+<h2>Sessions with findings</h2>
+${findingsSection(m.audit)}
 <h2>Sessions and audit trail</h2>
 ${auditSection(m.audit)}
 <h2>Queries</h2>

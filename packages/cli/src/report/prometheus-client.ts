@@ -78,17 +78,31 @@ export class PrometheusClient {
     });
   }
 
+  /** The raw samples of a range-vector selector (`sel[10m]`) at `time`: a matrix, no evaluation. */
+  async samples(query: string, time: Date): Promise<RangeSeries[]> {
+    const data = await this.call('/api/v1/query', { query, time: String(time.getTime() / 1000) });
+    if (data?.resultType !== 'matrix' || !Array.isArray(data.result)) throw shapeError(query);
+    return toSeries(data.result);
+  }
+
   async range(query: string, start: Date, end: Date, stepSeconds: number): Promise<RangeSeries[]> {
     const data = await this.call('/api/v1/query_range', { query, start: String(start.getTime() / 1000), end: String(end.getTime() / 1000), step: String(stepSeconds) });
     if (data?.resultType !== 'matrix' || !Array.isArray(data.result)) throw shapeError(query);
-    return data.result.map((r: { metric?: Labels; values?: unknown[] }) => ({
-      labels: r.metric ?? {},
-      points: (r.values ?? []).flatMap((p) => {
+    return toSeries(data.result);
+  }
+}
+
+function toSeries(result: unknown[]): RangeSeries[] {
+  return result.map((r) => {
+    const { metric, values } = r as { metric?: Labels; values?: unknown[] };
+    return {
+      labels: metric ?? {},
+      points: (values ?? []).flatMap((p) => {
         const v = parseSample(p);
         return v === undefined || !Array.isArray(p) ? [] : [[Number(p[0]), v] as const];
       }),
-    }));
-  }
+    };
+  });
 }
 
 /** `[time, "value"]` to a finite number; NaN and infinities (0/0, x/0) are no value. */
