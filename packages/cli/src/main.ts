@@ -29,6 +29,10 @@ const COMMANDS: Record<string, CommandEntry> = {
     summary: 'write the periodic audit report (HTML with charts, PNG per chart) from Prometheus and audit files',
     run: async (argv) => (await import('./commands/report.js')).runReport(argv),
   },
+  definitions: {
+    summary: "price a server's definitions: tokens per tool, prompt and resource, with a budget for CI",
+    run: async (argv) => (await import('./commands/definitions.js')).runDefinitions(argv),
+  },
 };
 
 function version(): string {
