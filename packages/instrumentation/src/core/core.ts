@@ -5,7 +5,7 @@
  * connected client. Sessions read it through SessionContext: it imports
  * them, they never import it.
  */
-import { diag, type Attributes, type Logger, type Tracer } from '@opentelemetry/api';
+import { diag, SeverityNumber, type Attributes, type Logger, type Tracer } from '@opentelemetry/api';
 import {
   ATTR_CONTEXT_SOURCE,
   ATTR_GEN_AI_TOOL_NAME,
@@ -17,6 +17,7 @@ import {
   ATTR_SERVER_NAME,
   ATTR_TOKEN_DISPOSITION,
   CONTEXT_SOURCE_VALUES as SRC,
+  EVENT_AUDIT_OPERATION,
   LOSS_CAUSE_VALUES,
   MCP_METHODS,
   OTHER_VALUE,
@@ -107,6 +108,17 @@ export class MeasuringCore implements SessionContext {
   readonly tracer = (): Tracer => this.telemetry.tracer();
   readonly instruments = (): Instruments => this.telemetry.instruments();
   readonly logger = (): Logger => this.telemetry.logger();
+
+  /**
+   * Whether anything would record a response's tokens now: live metrics, or
+   * a logger that takes audit records. Asked at each response, not once:
+   * NodeSDK and hosts register providers after instrumentations start.
+   * When nothing would, no rendering or counting is done.
+   */
+  tokensRecorded(): boolean {
+    if (this.telemetry.metricsRecorded()) return true;
+    return this.logger().enabled?.({ eventName: EVENT_AUDIT_OPERATION, severityNumber: SeverityNumber.INFO }) !== false;
+  }
 
   openSession(transport: TransportInfo, direction: SessionDirection = 'client'): McpSession {
     return new McpSession(this, transport, direction);

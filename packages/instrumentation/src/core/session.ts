@@ -57,6 +57,8 @@ export interface SessionContext extends RecorderContext {
   readonly requestLimit: number;
   tracer(): Tracer;
   capProtocolVersion(version: string): string;
+  /** Whether a response's tokens would be recorded anywhere now (see MeasuringCore.tokensRecorded). */
+  tokensRecorded(): boolean;
   /** The known series of a server in an era, created at zero. */
   zeroInit(serverName: string | undefined, era: ProtocolEra | undefined): void;
 }
@@ -376,7 +378,7 @@ export class McpSession {
 
   /** Starts the analysis of a response when it is rendered; calls `done` (later) with it, or returns false. */
   private analyze(method: string, message: Msg, wireBytes: number | undefined, done: (a: Analysis) => void): boolean {
-    if (!('result' in message) || this.core.options.tokens === false) return false;
+    if (!('result' in message) || this.core.options.tokens === false || !this.core.tokensRecorded()) return false;
     // Only rendered methods are analyzed, whoever observes: the SDK patch and the proxy count the same.
     if (!methodSpec(method)) return false;
     const rendered = this.core.options.renderer === undefined ? renderedJob(method, message, wireBytes) : undefined;

@@ -5,7 +5,7 @@
  * changes: NodeSDK and hosts register global providers after
  * instrumentations are created.
  */
-import type { Logger, LoggerProvider, MeterProvider, Tracer, TracerProvider } from '@opentelemetry/api';
+import { createNoopMeter, type Logger, type LoggerProvider, type MeterProvider, type Tracer, type TracerProvider } from '@opentelemetry/api';
 import { SCHEMA_URL } from '@mcp-conservation/semconv';
 import { PACKAGE_NAME, PACKAGE_VERSION } from '../version.js';
 import { createInstruments, type Instruments } from './instruments.js';
@@ -15,6 +15,8 @@ export interface CoreTelemetry {
   readonly tracer: () => Tracer;
   readonly instruments: () => Instruments;
   readonly logger: () => Logger;
+  /** False while the meter provider is a no-op one (none registered): metric points go nowhere. */
+  readonly metricsRecorded: () => boolean;
 }
 
 /** The providers, read at each use (typically an explicit one, else the global one). */
@@ -31,8 +33,12 @@ export function coreTelemetry(providers: TelemetryProviders): CoreTelemetry {
     tracer: memo(providers.tracerProvider, (p) => p.getTracer(PACKAGE_NAME, PACKAGE_VERSION, SCOPE)),
     logger: memo(providers.loggerProvider, (p) => p.getLogger(PACKAGE_NAME, PACKAGE_VERSION, SCOPE)),
     instruments: memo(providers.meterProvider, (p) => createInstruments(p.getMeter(PACKAGE_NAME, PACKAGE_VERSION, SCOPE))),
+    metricsRecorded: memo(providers.meterProvider, (p) => Object.getPrototypeOf(p.getMeter(PACKAGE_NAME, PACKAGE_VERSION, SCOPE)) !== NOOP_METER),
   };
 }
+
+/** The API's no-op meter, what a meter provider gives when none is registered. */
+const NOOP_METER: unknown = Object.getPrototypeOf(createNoopMeter());
 
 /** Derives a value from a provider once, again only when the provider changes (a late global registration). */
 function memo<P, T>(provider: () => P, derive: (p: P) => T): () => T {
