@@ -8,6 +8,7 @@ import type { Rendering } from '../types.js';
 import { CONTEXT_SOURCE_VALUES as SRC } from '@mcp-conservation/semconv';
 import { jsonSize, stringSize } from './json-size.js';
 import { renderResult } from './render.js';
+import { exactCounter } from './tokenizer.js';
 
 /** A response to render and count where the job runs. */
 export interface MessageJob {
@@ -222,7 +223,11 @@ export function boundedCount(count: CountTokens): CountTokens {
   };
 }
 
-/** Loads a tokenizer: a built-in encoding of gpt-tokenizer or a module exporting countTokens. */
+/**
+ * Loads a tokenizer: a built-in encoding (the exact counter tokenizer.ts
+ * chooses for it) or a module exporting countTokens. Either way bounded
+ * for hostile text (boundedCount).
+ */
 export async function loadTokenizer(spec: string | { module: string } | undefined): Promise<CountTokens> {
   if (spec && typeof spec === 'object') {
     const mod = (await import(spec.module)) as { countTokens?: CountTokens; default?: { countTokens?: CountTokens } };
@@ -230,10 +235,7 @@ export async function loadTokenizer(spec: string | { module: string } | undefine
     if (typeof fn !== 'function') throw new Error(`tokenizer module ${spec.module} exports no countTokens`);
     return boundedCount(fn);
   }
-  const encoding = spec === 'cl100k_base' ? await import('gpt-tokenizer/encoding/cl100k_base') : await import('gpt-tokenizer/encoding/o200k_base');
-  // Special-token strings in server content are plain text here, never an error.
-  const noSpecial = { disallowedSpecial: new Set<string>() };
-  return boundedCount((text) => encoding.countTokens(text, noSpecial as never));
+  return boundedCount(await exactCounter(spec === 'cl100k_base' ? 'cl100k_base' : 'o200k_base'));
 }
 
 /** Loads a renderer module exporting `render(method, result)`, or the default. */
