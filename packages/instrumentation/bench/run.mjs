@@ -61,9 +61,10 @@ async function group(transport, w) {
   const calls = callsOf(w);
   const clients = [];
   for (const s of SIDES) clients.push(await s.connect(transport));
-  const sentByAll = [];
+  // What each counting side was sent: the truth its recorded tokens must equal.
+  const sentBy = SIDES.map(() => []);
   const run = async (k, indexes) => {
-    if (SIDES[k].tokens) sentByAll.push(...indexes);
+    if (SIDES[k].tokens) sentBy[k].push(...indexes);
     return measure(clients[k], indexes, w, SIDES[k].flush);
   };
   for (let k = 0; k < SIDES.length; k++) await run(k, next(Math.min(100, calls)));
@@ -92,7 +93,7 @@ async function group(transport, w) {
     if (SIDES[k].tokens) {
       const measured = await recordedTokens(clients[k]);
       let truth = 0;
-      for (const i of sentByAll) for (const text of WORKLOADS[w].texts(i)) truth += reference(text);
+      for (const i of sentBy[k]) for (const text of WORKLOADS[w].texts(i)) truth += reference(text);
       if (measured !== truth) throw new Error(`token count mismatch in ${transport}/${w}: measured ${measured}, true ${truth}`);
       tokenCheck = `${measured} tokens, exact`;
     }

@@ -1,12 +1,15 @@
 // The bench's sides: one row each in every (transport, workload) table.
 // Every side gets its own providers, built the same way (batch span
 // processor, noop exporter), and the same SDK (@modelcontextprotocol/sdk
-// 1.32.2, the v1 line OpenLLMetry instruments).
+// 1.32.2, the v1 line OpenLLMetry instruments), but for the last row: ours
+// on the v2 client (@modelcontextprotocol/client 2.4, its default legacy
+// mode, against the same v1 server).
 // To add a row, add an entry to SIDES: `connect(transport)` resolves to an
 // object with callTool(params) and close(), and `flush` (optional) is the
 // deferred work the side still owes after its calls, timed with them.
 import { context, metrics as metricsApi, propagation, ROOT_CONTEXT, SeverityNumber, SpanKind, trace } from '@opentelemetry/api';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { Client as ClientV2 } from '@modelcontextprotocol/client';
 import { BatchSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import { MeterProvider, MetricReader, AggregationTemporality } from '@opentelemetry/sdk-metrics';
 import { LoggerProvider } from '@opentelemetry/sdk-logs';
@@ -100,6 +103,19 @@ export function sides({ connect, inline, peerContent }) {
       label: 'ours, all signals',
       connect: (t) => {
         const client = new Client({ name: 'bench', version: '1' });
+        const { options, reader } = oursOptions(true, inline);
+        instrumentClient(client, options);
+        readers.set(client, reader);
+        return connect(t, client);
+      },
+      flush: (c) => observerOf(c).forceFlush(),
+      tokens: true,
+    },
+    {
+      key: 'all-v2',
+      label: 'ours, all signals, SDK v2 client',
+      connect: (t) => {
+        const client = new ClientV2({ name: 'bench', version: '1' });
         const { options, reader } = oursOptions(true, inline);
         instrumentClient(client, options);
         readers.set(client, reader);
