@@ -83,16 +83,25 @@ export interface QueryScope {
 export const DEFAULT_WINDOW = '5m';
 export const LIFETIME = 'lifetime';
 
+/**
+ * A filter regex as the content of a PromQL double-quoted string: its
+ * backslashes doubled and its quotes escaped, so `acme\.tools` matches a
+ * dot and a quote cannot end the string (and inject matchers).
+ */
+export function promQuoted(regex: string): string {
+  return `"${regex.replace(/[\\"]/g, '\\$&')}"`;
+}
+
 function scopeMatchers(def: MetricDefinition, scope: QueryScope): string[] {
   const matchers: string[] = [];
-  if (scope.service !== undefined) matchers.push(`${LABELS.service}=~"${scope.service}"`);
+  if (scope.service !== undefined) matchers.push(`${LABELS.service}=~${promQuoted(scope.service)}`);
   const filters: [string | undefined, string][] = [
     [scope.server, ATTR_SERVER_NAME],
     [scope.tool, ATTR_GEN_AI_TOOL_NAME],
     [scope.observer, ATTR_OBSERVER],
   ];
   for (const [value, attr] of filters) {
-    if (value !== undefined && def.attributes.includes(attr)) matchers.push(`${promLabel(attr)}=~"${value}"`);
+    if (value !== undefined && def.attributes.includes(attr)) matchers.push(`${promLabel(attr)}=~${promQuoted(value)}`);
   }
   return matchers;
 }

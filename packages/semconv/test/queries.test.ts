@@ -50,3 +50,9 @@ test('every catalogue query and alert expression has balanced brackets and quote
     assert.equal((e.match(/"/g) ?? []).length % 2, 0, e);
   }
 });
+
+test('filter regexes are quoted for PromQL: backslashes doubled, quotes escaped (no matcher injection)', () => {
+  const q = queries.tokenEfficiency({ server: 'acme\\.tools"} or vector(1) #', window: '5m' });
+  assert.ok(q.includes('mcp_conservation_server_name=~"acme\\\\.tools\\"} or vector(1) #"'), q);
+  assert.doesNotMatch(q, /[^\\]"\} or vector/, 'the quote cannot end the string');
+});

@@ -17,15 +17,6 @@ export function exactRegex(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
-/**
- * A regex as the content of a PromQL double-quoted string: semconv's scope
- * puts filters between quotes as they are, so a backslash of the regex
- * must be doubled there, and a quote escaped.
- */
-export function promString(regex: string): string {
-  return regex.replace(/[\\"]/g, '\\$&');
-}
-
 export interface CallsQuery {
   /** Regexes (RE2), as the user writes them. */
   readonly server: string;
@@ -37,9 +28,10 @@ export interface CallsQuery {
 
 export async function toolCallsInRange(client: PrometheusClient, q: CallsQuery): Promise<Map<string, number>> {
   const scope: QueryScope = {
-    server: promString(q.server),
-    ...(q.service !== undefined ? { service: promString(q.service) } : {}),
-    ...(q.observer !== undefined ? { observer: promString(q.observer) } : {}),
+    // Regexes as the user writes them: semconv's scope quotes them for PromQL.
+    server: q.server,
+    ...(q.service !== undefined ? { service: q.service } : {}),
+    ...(q.observer !== undefined ? { observer: q.observer } : {}),
   };
   const selector = queries.countedSeries.toolCalls(scope);
   const series = await client.samples(queries.rawSamples(selector, q.rangeSeconds + BASELINE_LOOKBACK_S), q.end);
