@@ -98,33 +98,26 @@ export function sides({ connect, inline, peerContent }) {
       },
       flush: (c) => observerOf(c).forceFlush(),
     },
-    {
-      key: 'all',
-      label: 'ours, all signals',
-      connect: (t) => {
-        const client = new Client({ name: 'bench', version: '1' });
-        const { options, reader } = oursOptions(true, inline);
-        instrumentClient(client, options);
-        readers.set(client, reader);
-        return connect(t, client);
-      },
-      flush: (c) => observerOf(c).forceFlush(),
-      tokens: true,
-    },
-    {
-      key: 'all-v2',
-      label: 'ours, all signals, SDK v2 client',
-      connect: (t) => {
-        const client = new ClientV2({ name: 'bench', version: '1' });
-        const { options, reader } = oursOptions(true, inline);
-        instrumentClient(client, options);
-        readers.set(client, reader);
-        return connect(t, client);
-      },
-      flush: (c) => observerOf(c).forceFlush(),
-      tokens: true,
-    },
+    oursAllSignals('all', 'ours, all signals', Client, connect, inline),
+    oursAllSignals('all-v2', 'ours, all signals, SDK v2 client', ClientV2, connect, inline),
   ];
+}
+
+/** Ours with every signal, on a client class of either SDK; its tokens are checked against the truth. */
+function oursAllSignals(key, label, ClientClass, connect, inline) {
+  return {
+    key,
+    label,
+    connect: (t) => {
+      const client = new ClientClass({ name: 'bench', version: '1' });
+      const { options, reader } = oursOptions(true, inline);
+      instrumentClient(client, options);
+      readers.set(client, reader);
+      return connect(t, client);
+    },
+    flush: (c) => observerOf(c).forceFlush(),
+    tokens: true,
+  };
 }
 
 /** The metric reader of each all-signals client, for the token check. */
