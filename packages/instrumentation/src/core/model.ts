@@ -53,10 +53,8 @@ export interface LogicalCall {
 /** One request sent and not yet decided. */
 export interface Pending {
   readonly id: string;
-  /** The logical call this request is a leg of; `call.legs` is its index when it was sent. */
+  /** The logical call this request is a leg of (its index is `call.legs` when it was sent, on its span). */
   readonly call: LogicalCall;
-  /** Its ordinal in the call, from 1. */
-  readonly leg: number;
   readonly method: string;
   readonly tool: string | undefined;
   readonly prompt: string | undefined;

@@ -154,7 +154,6 @@ export class McpSession {
     const pending: Pending = {
       id,
       call,
-      leg: call.legs,
       method,
       tool,
       prompt,
@@ -254,7 +253,7 @@ export class McpSession {
     call.legs = 0;
     const attributes = this.recorder.requestAttributes(method, '', { call });
     const span = this.core.tracer().startSpan(spanName(method), { kind: SpanKind.INTERNAL, attributes: { ...attributes, [ATTR_CONTEXT_DELIVERY]: CONTEXT_DELIVERY_VALUES.cache } });
-    const p: Pending = { id: '', call, leg: 0, method, tool: undefined, prompt: undefined, uri: undefined, fresh: true, startPerf: now, span, params: undefined, mcpSessionId: this.identity.mcpSessionId(), cached: true };
+    const p: Pending = { id: '', call, method, tool: undefined, prompt: undefined, uri: undefined, fresh: true, startPerf: now, span, params: undefined, mcpSessionId: this.identity.mcpSessionId(), cached: true };
     if (!VOLUME_EXCLUDED_METHODS.includes(method)) this.countCall();
     const message = { result };
     const facts = decide.readWireFacts(message, this.core.auditKey !== undefined);
