@@ -25,7 +25,7 @@ import {
   ATTR_SERVER_PORT,
 } from './attributes.js';
 
-export type InstrumentKind = 'counter' | 'histogram' | 'updowncounter';
+export type InstrumentKind = 'counter' | 'histogram' | 'updowncounter' | 'gauge';
 
 export interface MetricDefinition {
   /** OpenTelemetry metric name. */
