@@ -95,6 +95,16 @@ for (const [entry, r] of Object.entries(runs)) {
     assert.equal(records.at(-1)![F.sessionRequests], 4);
   });
 
+  test(`modern era (${entry}): every record names the client from the request _meta and the server from the result _meta, as self-reported`, () => {
+    const records = r.audit.map((a) => a.attributes as AuditRecord);
+    for (const a of records) {
+      assert.deepEqual([a[F.clientName], a[F.clientVersion], a[F.server], a[F.serverVersion]], ['modern-client', '0.1', 'modern-server', '2.0.0'], String(a[F.method] ?? a[F.kind]));
+    }
+    // The tool was listed before the call: its definition was delivered in the session.
+    assert.deepEqual(records.filter((a) => a[F.method] === 'tools/call').map((a) => a[F.toolListed]), [true]);
+    assert.equal(records.filter((a) => a[F.method] !== 'tools/call' && a[F.toolListed] !== undefined).length, 0);
+  });
+
   test(`modern era (${entry}): metrics count logical calls; interim answers are wire overhead with their own source`, () => {
     assert.equal(sum(r, 'mcp_conservation.tool.calls', { 'mcp_conservation.outcome': 'success' }), 1);
     assert.equal(sum(r, 'mcp_conservation.tool.calls'), 1);

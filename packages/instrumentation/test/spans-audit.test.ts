@@ -5,7 +5,8 @@ import { readFileSync } from 'node:fs';
 import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
-import { EmptyResultSchema } from '@modelcontextprotocol/sdk/types.js';
+import { EmptyResultSchema, ErrorCode, McpError, ReadResourceRequestSchema } from '@modelcontextprotocol/sdk/types.js';
+import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { instrumentClient, observerOf } from '@mcp-conservation/instrumentation';
 import { AUDIT_FIELDS as F, verifyChain, computeLink, type AuditRecord } from '@mcp-conservation/semconv/audit';
 import { createTelemetry, spanNamed, auditRecords } from './helpers.ts';
@@ -125,4 +126,52 @@ test('with an audit key, links are HMAC and payload digests are written; the sha
   assert.ok(verifyChain(records, { key: 'wrong' }).problems.some((p) => p.kind === 'altered'));
   const vectors = JSON.parse(readFileSync(new URL(import.meta.resolve('@mcp-conservation/semconv/test-vectors/audit-chain.json')), 'utf8'));
   for (const s of vectors.sessions) for (const r of s.records) assert.equal(computeLink(r.record, s.key ?? undefined), r.link);
+});
+
+test('legacy era: records name the client from initialize and the server from its result; an unlisted tool says so; a missing resource is one condition', async () => {
+  const { tel } = await session({}, async (c) => {
+    await c.callTool({ name: 'search', arguments: { query: 'before listing' } });
+    await c.listTools();
+    await c.callTool({ name: 'search', arguments: { query: 'after listing' } });
+    await c.readResource({ uri: 'doc://missing' }).catch(() => undefined);
+  });
+  const records = auditRecords(tel.logs).map((r) => r.attributes as AuditRecord);
+  for (const a of records) assert.deepEqual([a[F.clientName], a[F.clientVersion], a[F.server], a[F.serverVersion]], ['c', '1', 'test-server', '1.0.0']);
+  assert.deepEqual(
+    records.map((a) => [a[F.method] ?? a[F.kind], a[F.toolListed] ?? null, a[F.errorType] ?? null, a[F.errorCondition] ?? null]),
+    [
+      ['initialize', null, null, null],
+      ['tools/call', false, null, null],
+      ['tools/list', null, null, null],
+      ['tools/call', true, null, null],
+      // SDK 1.32's McpServer answers an unknown URI -32602 without data.uri: invalid params, not the named condition.
+      ['resources/read', null, '-32602', null],
+      ['session_end', null, null, null],
+    ],
+  );
+  const calls = tel.spans.getFinishedSpans().filter((s) => s.name === 'tools/call search');
+  assert.deepEqual(calls.map((s) => s.attributes['mcp_conservation.tool.listed']), [false, true]);
+});
+
+test('a missing resource is one condition whichever code says it: -32002 (2025) and -32602 with data.uri (2026-07-28)', async () => {
+  const tel = createTelemetry();
+  const server = new Server({ name: 'raw-resources', version: '3' }, { capabilities: { resources: {} } });
+  server.setRequestHandler(ReadResourceRequestSchema, async (req) => {
+    if (req.params.uri === 'doc://old') throw new McpError(-32002, 'Resource not found', { uri: req.params.uri });
+    if (req.params.uri === 'doc://new') throw new McpError(ErrorCode.InvalidParams, 'Resource not found', { uri: req.params.uri });
+    throw new McpError(ErrorCode.InvalidParams, 'bad uri');
+  });
+  const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+  await server.connect(serverSide);
+  const client = instrumentClient(new Client({ name: 'c', version: '1' }), { tracerProvider: tel.tracerProvider, meterProvider: tel.meterProvider, loggerProvider: tel.loggerProvider });
+  await client.connect(clientSide);
+  for (const uri of ['doc://old', 'doc://new', 'doc://bad']) await client.readResource({ uri }).catch(() => undefined);
+  await client.close();
+  await observerOf(client)!.forceFlush();
+  const reads = auditRecords(tel.logs).map((r) => r.attributes as AuditRecord).filter((a) => a[F.method] === 'resources/read');
+  assert.deepEqual(reads.map((a) => [a[F.errorType], a[F.errorCondition] ?? null]), [
+    ['-32002', 'resource_not_found'],
+    ['-32602', 'resource_not_found'],
+    ['-32602', null],
+  ]);
 });

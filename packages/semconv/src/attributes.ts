@@ -81,6 +81,17 @@ export const ATTR_CONTEXT_DELIVERY = 'mcp_conservation.context.delivery';
 export const CONTEXT_DELIVERY_VALUES = { cache: 'cache' } as const;
 /** The `resultType` a result carried (2026-07-28), as sent: `complete`, `input_required`, or an extension's. */
 export const ATTR_RESULT_TYPE = 'mcp_conservation.result.type';
+/** The client's self-reported `clientInfo.name` and `.version` (audit records only). */
+export const ATTR_CLIENT_NAME = 'mcp_conservation.client.name';
+export const ATTR_CLIENT_VERSION = 'mcp_conservation.client.version';
+/** The server's self-reported `serverInfo.version` (audit records only). */
+export const ATTR_SERVER_VERSION = 'mcp_conservation.server.version';
+/** Whether a called tool was listed in the session before the call (a call to an unlisted tool carries no definition tokens). */
+export const ATTR_TOOL_LISTED = 'mcp_conservation.tool.listed';
+/** A condition named across error codes: the same not-found whether a server answers `-32002` or `-32602` with `data.uri`. */
+export const ATTR_ERROR_CONDITION = 'mcp_conservation.error.condition';
+export const ERROR_CONDITION_VALUES = { resourceNotFound: 'resource_not_found' } as const;
+export type ErrorCondition = (typeof ERROR_CONDITION_VALUES)[keyof typeof ERROR_CONDITION_VALUES];
 
 export const OBSERVER_VALUES = { sdk: 'sdk', proxy: 'proxy' } as const;
 export type Observer = (typeof OBSERVER_VALUES)[keyof typeof OBSERVER_VALUES];
@@ -152,6 +163,7 @@ export const ENUMERATIONS: Record<string, readonly string[]> = {
   [ATTR_NETWORK_TRANSPORT]: Object.values(NETWORK_TRANSPORT_VALUES),
   [ATTR_PROTOCOL_ERA]: Object.values(PROTOCOL_ERA_VALUES),
   [ATTR_CONTEXT_DELIVERY]: Object.values(CONTEXT_DELIVERY_VALUES),
+  [ATTR_ERROR_CONDITION]: Object.values(ERROR_CONDITION_VALUES),
 };
 
 /** Descriptions of our own attributes, for the generated reference. */
@@ -168,5 +180,10 @@ export const OWN_ATTRIBUTE_DOCS: Record<string, string> = {
   [ATTR_CALL_LEGS]: 'Number of wire legs of a logical call: its multi-round-trip rounds and retries included.',
   [ATTR_LEG_INDEX]: 'Ordinal of a leg within its logical call, from 1.',
   [ATTR_RESULT_TYPE]: 'The `resultType` of a 2026-07-28 result as sent; absent on legacy results and errors.',
+  [ATTR_CLIENT_NAME]: 'The client\'s self-reported `clientInfo.name`: from the request `_meta` (2026-07-28) or the `initialize` params. Never verified; audit records only.',
+  [ATTR_CLIENT_VERSION]: 'The client\'s self-reported `clientInfo.version`, as `mcp_conservation.client.name`.',
+  [ATTR_SERVER_VERSION]: 'The server\'s self-reported `serverInfo.version`: from the final leg\'s result `_meta` when it has one, else the session\'s. Never verified; audit records only.',
+  [ATTR_TOOL_LISTED]: 'On `tools/call` audit records and spans: whether the tool had been listed in the session. `false` means its definition tokens were never seen, so none are counted.',
+  [ATTR_ERROR_CONDITION]: '`resource_not_found` on a `resources/read` answered `-32002` (2025) or `-32602` with `data.uri` (2026-07-28): one condition under two codes.',
   [ATTR_PROTOCOL_ERA]: '`legacy` (protocol revisions before 2026-07-28) or `modern` (2026-07-28 and later), derived from `mcp.protocol.version` alone; absent until the session knows its version.',
 };

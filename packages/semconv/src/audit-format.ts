@@ -20,6 +20,11 @@ import {
   ATTR_CALL_ID,
   ATTR_CALL_LEGS,
   ATTR_MCP_PROTOCOL_VERSION,
+  ATTR_CLIENT_NAME,
+  ATTR_CLIENT_VERSION,
+  ATTR_SERVER_VERSION,
+  ATTR_TOOL_LISTED,
+  ATTR_ERROR_CONDITION,
 } from './attributes.js';
 
 /** Version of the record format; bumped on any change to fields or hashing. */
@@ -48,6 +53,14 @@ export const AUDIT_FIELDS = {
   callId: ATTR_CALL_ID,
   /** Wire legs of the logical call (format 2). */
   legs: ATTR_CALL_LEGS,
+  /** Self-reported client and server (format 2): recorded as sent, never verified. */
+  clientName: ATTR_CLIENT_NAME,
+  clientVersion: ATTR_CLIENT_VERSION,
+  serverVersion: ATTR_SERVER_VERSION,
+  /** tools/call: whether the tool was listed in the session first (format 2). */
+  toolListed: ATTR_TOOL_LISTED,
+  /** A not-found resources/read, whichever code said it (format 2). */
+  errorCondition: ATTR_ERROR_CONDITION,
   outcome: ATTR_OUTCOME,
   cause: ATTR_LOSS_CAUSE,
   errorType: ATTR_ERROR_TYPE,

@@ -3,7 +3,7 @@
  * the server is and which protocol version it speaks, from the `initialize`
  * exchange (legacy) or from the `_meta` of modern requests and results.
  */
-import { META_PROTOCOL_VERSION, META_SERVER_INFO, protocolEra, type ProtocolEra } from '@mcp-conservation/semconv';
+import { META_CLIENT_INFO, META_PROTOCOL_VERSION, META_SERVER_INFO, protocolEra, type ProtocolEra } from '@mcp-conservation/semconv';
 import { isObject } from './json.js';
 import type { SessionDirection, SessionIdentity } from './model.js';
 import type { TransportInfo } from './recorder.js';
@@ -18,6 +18,9 @@ export function sessionIdentity(sessionId: string, direction: SessionDirection, 
     protocolVersion: undefined,
     era: undefined,
     user: undefined,
+    clientName: undefined,
+    clientVersion: undefined,
+    serverVersion: undefined,
     mcpSessionId() {
       const id = transport.mcpSessionId?.();
       if (id) last = id;
@@ -27,6 +30,15 @@ export function sessionIdentity(sessionId: string, direction: SessionDirection, 
       return last;
     },
   };
+}
+
+/** Self-reported names are free text from the peer: kept as sent, up to this many characters. */
+const MAX_INFO_LENGTH = 256;
+
+/** A `clientInfo`/`serverInfo` field when it is a string (a value of another type is ignored), capped in length. */
+function infoField(info: unknown, key: 'name' | 'version'): string | undefined {
+  const v = isObject(info) ? info[key] : undefined;
+  return typeof v === 'string' ? v.slice(0, MAX_INFO_LENGTH) : undefined;
 }
 
 /** What the learner needs of the core: the version cap and the series created at zero. */
@@ -39,6 +51,8 @@ export class IdentityLearner {
   /** The last version a request declared: a modern client declares it on every request. */
   private declared: string | undefined;
   private zeroed = false;
+  /** The last `clientInfo` object read: the v2 client sends the same one on every request, so it is read once. */
+  private client: unknown;
 
   constructor(
     private readonly identity: SessionIdentity,
@@ -47,7 +61,14 @@ export class IdentityLearner {
 
   /** A modern request declares its protocol version in `_meta`; a legacy initialize asks for one in its params. */
   fromRequest(method: string, params: Record<string, unknown> | undefined): void {
-    const declared = method === 'initialize' ? params?.protocolVersion : isObject(params?._meta) ? params._meta[META_PROTOCOL_VERSION] : undefined;
+    const meta = isObject(params?._meta) ? params._meta : undefined;
+    const client = method === 'initialize' ? params?.clientInfo : meta?.[META_CLIENT_INFO];
+    if (client !== undefined && client !== this.client) {
+      this.client = client;
+      this.identity.clientName = infoField(client, 'name') ?? this.identity.clientName;
+      this.identity.clientVersion = infoField(client, 'version') ?? this.identity.clientVersion;
+    }
+    const declared = method === 'initialize' ? params?.protocolVersion : meta?.[META_PROTOCOL_VERSION];
     if (typeof declared !== 'string' || declared === this.declared) return;
     this.declared = declared;
     this.version(declared);
@@ -59,21 +80,26 @@ export class IdentityLearner {
    * the wrong type are ignored). The known series are created at zero for
    * what is known.
    */
-  fromResult(method: string, result: Record<string, unknown>): void {
+  fromResult(method: string, result: Record<string, unknown>): string | undefined {
     const id = this.identity;
     const before = `${id.serverName ?? ''}|${id.era ?? ''}`;
+    let serverVersion: string | undefined;
     if (method === 'initialize') {
       const info = result.serverInfo;
       if (isObject(info) && typeof info.name === 'string') id.serverName = info.name;
+      serverVersion = infoField(info, 'version');
       if (typeof result.protocolVersion === 'string') this.version(result.protocolVersion);
-    } else if (id.serverName === undefined && isObject(result._meta)) {
+    } else if (isObject(result._meta)) {
       const info = result._meta[META_SERVER_INFO];
-      if (isObject(info) && typeof info.name === 'string') id.serverName = info.name;
+      if (id.serverName === undefined && isObject(info) && typeof info.name === 'string') id.serverName = info.name;
+      serverVersion = infoField(info, 'version');
     }
+    if (serverVersion !== undefined) id.serverVersion = serverVersion;
     if (method === 'initialize' || `${id.serverName ?? ''}|${id.era ?? ''}` !== before || !this.zeroed) {
       this.zeroed = true;
       this.core.zeroInit(id.serverName, id.era);
     }
+    return serverVersion;
   }
 
   /** Server- or client-chosen, and a metric attribute: capped like names; the era is derived before capping. */

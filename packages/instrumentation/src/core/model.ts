@@ -46,6 +46,8 @@ export interface LogicalCall {
   firstSpan?: SpanContext;
   /** The id of its latest leg: the one a timeout the SDK reports ends. */
   lastLeg?: string;
+  /** The `serverInfo.version` of the latest result of the call that carried one (a stateless server may answer from different instances). */
+  serverVersion?: string;
   /** Set when the SDK's promise for the call is watched: its verdict covers the call, whichever leg ends it. */
   verdict?: Verdict;
 }
@@ -94,7 +96,7 @@ export interface Settled {
  */
 export interface WireFacts {
   /** A JSON-RPC error object. */
-  readonly error?: { readonly code: string; readonly message: string };
+  readonly error?: { readonly code: string; readonly message: string; /** `data.uri` is a string: a 2026-07-28 not-found. */ readonly dataUri?: boolean };
   /** The result is an object (a response that carries context). */
   readonly hasResult: boolean;
   /** `isError: true` on a result. */
@@ -160,4 +162,8 @@ export interface SessionIdentity {
   /** The last MCP session id read, without asking the transport. */
   readonly lastMcpSessionId: string | undefined;
   user: string | undefined;
+  /** Self-reported, as sent (capped in length): the client's from `initialize` or the latest request `_meta`, the server's from `initialize` or the latest result `_meta`. */
+  clientName: string | undefined;
+  clientVersion: string | undefined;
+  serverVersion: string | undefined;
 }

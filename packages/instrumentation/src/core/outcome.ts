@@ -18,7 +18,15 @@ export function readWireFacts(message: Record<string, unknown>, keepPayload: boo
   const result = isObject(message.result) ? message.result : undefined;
   const resultType = typeof result?.resultType === 'string' ? result.resultType : undefined;
   return {
-    ...(error ? { error: { code: String(error.code ?? ''), message: String(error.message ?? '') } } : {}),
+    ...(error
+      ? {
+          error: {
+            code: String(error.code ?? ''),
+            message: String(error.message ?? ''),
+            ...(isObject(error.data) && typeof error.data.uri === 'string' ? { dataUri: true } : {}),
+          },
+        }
+      : {}),
     hasResult: result !== undefined,
     isError: result?.isError === true,
     lastPage: typeof result?.nextCursor !== 'string',

@@ -28,6 +28,8 @@ import {
   ATTR_NETWORK_TRANSPORT,
   ATTR_OUTCOME,
   ATTR_RESULT_TYPE,
+  ATTR_TOOL_LISTED,
+  ERROR_CONDITION_VALUES,
   ATTR_RPC_RESPONSE_STATUS_CODE,
   ATTR_SERVER_ADDRESS,
   ATTR_SERVER_NAME,
@@ -82,12 +84,22 @@ export interface RecorderContext {
 
 /** Most attribute sets one session keeps built. Bounded: their parts are few or capped. */
 const MAX_CACHED_ATTRS = 1024;
+/** Tool names a session remembers as listed, for `toolListed` on its call records. */
+const MAX_LISTED_TOOLS = 4096;
+
+/** Not found, whichever code said it: `-32002` (2025) or `-32602` with `data.uri` (2026-07-28) on a read. */
+function errorCondition(method: string, facts: WireFacts | undefined): string | undefined {
+  const error = facts?.error;
+  if (method !== 'resources/read' || !error) return undefined;
+  return error.code === '-32002' || (error.code === '-32602' && error.dataUri) ? ERROR_CONDITION_VALUES.resourceNotFound : undefined;
+}
 
 export class Recorder implements TokenSink {
   private readonly audit: AuditWriter;
   private builtFor: { server: string | undefined; protocol: string | undefined; era: ProtocolEra | undefined } | undefined;
   private base: Attributes = {};
   private readonly attrCache = new Map<string, Attributes>();
+  private readonly listedTools = new Set<string>();
 
   constructor(
     private readonly core: RecorderContext,
@@ -199,7 +211,14 @@ export class Recorder implements TokenSink {
   }
 
   toolListed(name: string): void {
+    if (this.listedTools.size < MAX_LISTED_TOOLS) this.listedTools.add(name);
     this.core.zeroInitTool(this.identity.serverName, this.identity.era, name);
+  }
+
+  /** Whether `tool` was listed in the session; unknown (undefined) once more tools were listed than are remembered. */
+  private wasListed(tool: string | undefined): boolean | undefined {
+    if (tool !== undefined && this.listedTools.has(tool)) return true;
+    return this.listedTools.size < MAX_LISTED_TOOLS ? false : undefined;
   }
 
   // --- Operations -------------------------------------------------------------------
@@ -294,6 +313,10 @@ export class Recorder implements TokenSink {
       span.setStatus({ code: SpanStatusCode.ERROR, ...(d.statusMessage && this.core.captureContent ? { message: d.statusMessage } : {}) });
     }
     if (facts?.resultType !== undefined) span.setAttribute(ATTR_RESULT_TYPE, facts.resultType);
+    if (p.method === 'tools/call') {
+      const listed = this.wasListed(p.tool);
+      if (listed !== undefined) span.setAttribute(ATTR_TOOL_LISTED, listed);
+    }
     if (p.call.legs > 1) span.setAttribute(ATTR_CALL_LEGS, p.call.legs);
     span.end(performance.timeOrigin + now);
   }
@@ -311,6 +334,7 @@ export class Recorder implements TokenSink {
 
   private writeOperation(p: Pending, now: number, outcome: Outcome, cause: LossCause | undefined, valid: boolean, tally: TokenTally, facts: WireFacts | undefined, errorType: string | undefined): void {
     const key = this.core.auditKey;
+    const condition = errorCondition(p.method, facts);
     this.audit.write(EVENT_AUDIT_OPERATION, p.span, performance.timeOrigin + now, () => ({
       fields: {
         [F.kind]: AUDIT_KIND_VALUES.operation,
@@ -322,6 +346,8 @@ export class Recorder implements TokenSink {
         [F.requestId]: p.id || undefined,
         [F.callId]: p.call.id,
         [F.legs]: p.call.legs,
+        [F.toolListed]: p.method === 'tools/call' ? this.wasListed(p.tool) : undefined,
+        [F.errorCondition]: condition,
         [F.outcome]: outcome,
         [F.cause]: cause,
         [F.errorType]: errorType,
@@ -380,6 +406,14 @@ export class Recorder implements TokenSink {
         this.core.warn(`resolveUser threw: ${String(error)}`);
       }
     }
-    return { [F.mcpSessionId]: p?.mcpSessionId ?? id.mcpSessionId(), [F.user]: id.user, [F.server]: id.serverName, [F.protocolVersion]: id.protocolVersion };
+    return {
+      [F.mcpSessionId]: p?.mcpSessionId ?? id.mcpSessionId(),
+      [F.user]: id.user,
+      [F.server]: id.serverName,
+      [F.serverVersion]: p?.call.serverVersion ?? id.serverVersion,
+      [F.clientName]: id.clientName,
+      [F.clientVersion]: id.clientVersion,
+      [F.protocolVersion]: id.protocolVersion,
+    };
   }
 }

@@ -294,7 +294,10 @@ export class McpSession {
   }
 
   private arrived(p: Pending, message: Msg, now: number, wireBytes?: number): void {
-    if (isObject(message.result)) this.learner.fromResult(p.method, message.result);
+    if (isObject(message.result)) {
+      const serverVersion = this.learner.fromResult(p.method, message.result);
+      if (serverVersion !== undefined) p.call.serverVersion = serverVersion;
+    }
     const keepPayload = this.core.auditKey !== undefined || (this.core.captureContent && p.method === 'tools/call');
     const facts = decide.readWireFacts(message, keepPayload);
     if (facts.interim) {
