@@ -62,10 +62,10 @@ test('modern: the v2 client\'s re-list and retry after -32020 is one call of thr
   const spans = tel.spans.getFinishedSpans();
   const call = records.find((a) => a[F.method] === 'tools/call')![F.callId];
   const legs = spans.filter((s) => s.attributes['mcp_conservation.call.id'] === call);
-  assert.deepEqual(legs.map((s) => [s.name, s.attributes['mcp_conservation.leg.index'], s.attributes['error.type'] ?? null, s.status.code]), [
-    ['tools/call lookup', 1, '-32020', 2],
-    ['tools/list', 2, null, 0],
-    ['tools/call lookup', 3, null, 0],
+  assert.deepEqual(legs.map((s) => [s.name, s.attributes['mcp_conservation.leg.index'], s.attributes['mcp_conservation.leg.reason'], s.attributes['error.type'] ?? null, s.status.code]), [
+    ['tools/call lookup', 1, 'initial', '-32020', 2],
+    ['tools/list', 2, 'relist', null, 0],
+    ['tools/call lookup', 3, 'header_retry', null, 0],
   ]);
   const metrics = await tel.collect();
   assert.equal(sumOf(metrics, 'mcp_conservation.tool.calls'), 1);

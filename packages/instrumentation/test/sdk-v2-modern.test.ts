@@ -71,6 +71,8 @@ for (const [entry, r] of Object.entries(runs)) {
     const legs = r.spans.filter((s) => s.name === 'tools/call deploy');
     assert.equal(new Set(legs.map((s) => s.attributes['mcp_conservation.call.id'])).size, 1, 'the three legs are one call');
     assert.deepEqual(legs.map((s) => s.attributes['mcp_conservation.leg.index']), [1, 2, 3]);
+    assert.deepEqual(legs.map((s) => s.attributes['mcp_conservation.leg.reason']), ['initial', 'input_round', 'input_round']);
+    assert.deepEqual(cached.map((s) => s.attributes['mcp_conservation.leg.reason'] ?? null), [null, null], 'a cache delivery sends no leg');
     assert.equal(new Set(legs.map((s) => s.attributes['jsonrpc.request.id'])).size, 3, 'each leg is its own wire request');
     // Later legs link to the first; the first links to nothing.
     const callId = legs[0]!.attributes['mcp_conservation.call.id'];

@@ -76,6 +76,18 @@ export const ATTR_CALL_ID = 'mcp_conservation.call.id';
 export const ATTR_CALL_LEGS = 'mcp_conservation.call.legs';
 /** Ordinal of a leg within its logical call, from 1. */
 export const ATTR_LEG_INDEX = 'mcp_conservation.leg.index';
+/** Why a leg was sent (docs/conservation-metrics.md#logical-calls-and-their-legs). */
+export const ATTR_LEG_REASON = 'mcp_conservation.leg.reason';
+export const LEG_REASON_VALUES = {
+  initial: 'initial',
+  inputRound: 'input_round',
+  nextPage: 'next_page',
+  versionRetry: 'version_retry',
+  relist: 'relist',
+  headerRetry: 'header_retry',
+  reissue: 'reissue',
+} as const;
+export type LegReason = (typeof LEG_REASON_VALUES)[keyof typeof LEG_REASON_VALUES];
 /** Where delivered context came from: the wire, or (SDK v2) the client's cache. Set to `cache` only; absent means the wire. */
 export const ATTR_CONTEXT_DELIVERY = 'mcp_conservation.context.delivery';
 export const CONTEXT_DELIVERY_VALUES = { cache: 'cache' } as const;
@@ -164,6 +176,7 @@ export const ENUMERATIONS: Record<string, readonly string[]> = {
   [ATTR_PROTOCOL_ERA]: Object.values(PROTOCOL_ERA_VALUES),
   [ATTR_CONTEXT_DELIVERY]: Object.values(CONTEXT_DELIVERY_VALUES),
   [ATTR_ERROR_CONDITION]: Object.values(ERROR_CONDITION_VALUES),
+  [ATTR_LEG_REASON]: Object.values(LEG_REASON_VALUES),
 };
 
 /** Descriptions of our own attributes, for the generated reference. */
@@ -179,6 +192,7 @@ export const OWN_ATTRIBUTE_DOCS: Record<string, string> = {
   [ATTR_CALL_ID]: 'Id of the logical call a wire request is a leg of (minted by the instrumentation, unique in the process). On spans and audit records, never on metrics.',
   [ATTR_CALL_LEGS]: 'Number of wire legs of a logical call: its multi-round-trip rounds and retries included.',
   [ATTR_LEG_INDEX]: 'Ordinal of a leg within its logical call, from 1.',
+  [ATTR_LEG_REASON]: 'Why the leg was sent: the first request of its call, an input round, the `-32020` re-listing or retry, and so on. On spans only.',
   [ATTR_RESULT_TYPE]: 'The `resultType` of a 2026-07-28 result as sent; absent on legacy results and errors.',
   [ATTR_CLIENT_NAME]: 'The client\'s self-reported `clientInfo.name`: from the request `_meta` (2026-07-28) or the `initialize` params. Never verified; audit records only.',
   [ATTR_CLIENT_VERSION]: 'The client\'s self-reported `clientInfo.version`, as `mcp_conservation.client.name`.',

@@ -29,6 +29,7 @@ import {
   ATTR_OUTCOME,
   ATTR_RESULT_TYPE,
   ATTR_TOOL_LISTED,
+  ATTR_LEG_REASON,
   ERROR_CONDITION_VALUES,
   ATTR_RPC_RESPONSE_STATUS_CODE,
   ATTR_SERVER_ADDRESS,
@@ -135,12 +136,13 @@ export class Recorder implements TokenSink {
   }
 
   /** A request's span attributes. Assigned one by one: this runs on the caller's path, before the request leaves. */
-  requestAttributes(method: string, id: string, r: { tool?: string; prompt?: string; uri?: string; mcpSessionId?: string; args?: unknown; call: LogicalCall }): Attributes {
+  requestAttributes(method: string, id: string, r: { tool?: string; prompt?: string; uri?: string; mcpSessionId?: string; args?: unknown; call: LogicalCall; reason?: string }): Attributes {
     const attributes: Attributes = { ...this.spanBase() };
     attributes[ATTR_MCP_METHOD_NAME] = method;
     if (id) attributes[ATTR_JSONRPC_REQUEST_ID] = id;
     attributes[ATTR_CALL_ID] = r.call.id;
     attributes[ATTR_LEG_INDEX] = r.call.legs;
+    if (r.reason !== undefined) attributes[ATTR_LEG_REASON] = r.reason;
     if (r.tool !== undefined) {
       attributes[ATTR_GEN_AI_TOOL_NAME] = r.tool;
       attributes[ATTR_GEN_AI_OPERATION_NAME] = GEN_AI_OPERATION_EXECUTE_TOOL;

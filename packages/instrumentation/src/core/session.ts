@@ -21,12 +21,14 @@ import {
   ATTR_CALL_ID,
   ATTR_CONTEXT_DELIVERY,
   CONTEXT_DELIVERY_VALUES,
+  LEG_REASON_VALUES as LEG,
   OUTCOME_VALUES as OUT,
   PROTOCOL_ERA_VALUES,
   CONTEXT_SOURCE_VALUES as SRC,
   VOLUME_EXCLUDED_METHODS,
   methodSpec,
   spanName,
+  type LegReason,
   type Outcome,
   type ProtocolEra,
 } from '@mcp-conservation/semconv';
@@ -38,7 +40,7 @@ import { Tombstones } from './bounded.js';
 import { CallAssembler, isInputRetry, newCall, type Parked } from './calls.js';
 import { jsonSize } from './json-size.js';
 import { isObject } from './json.js';
-import { emptyTally, type Decision, type Pending, type SessionDirection, type SessionIdentity, type Settled, type TokenTally, type Tombstone, type Verdict, type WireFacts } from './model.js';
+import { emptyTally, type Decision, type LogicalCall, type Pending, type SessionDirection, type SessionIdentity, type Settled, type TokenTally, type Tombstone, type Verdict, type WireFacts } from './model.js';
 import * as decide from './outcome.js';
 import { IdentityLearner, sessionIdentity } from './identity.js';
 import { Recorder, type RecorderContext, type TransportInfo } from './recorder.js';
@@ -136,16 +138,14 @@ export class McpSession {
     const mcpSessionId = this.identity.mcpSessionId();
     const now = performance.now();
     // A multi-round-trip retry is the next leg of the call it continues, and no call of its own.
-    const continued = isInputRetry(method, params)
-      ? this.calls.resume({ method, tool, prompt, uri }, params?.requestState)
-      : method === 'tools/list'
-        ? this.calls.relisting()
-        : method === 'tools/call'
-          ? this.calls.headerRetry({ method, tool })
-          : undefined;
+    let reason: LegReason = LEG.initial;
+    let continued: LogicalCall | undefined;
+    if (isInputRetry(method, params)) [continued, reason] = [this.calls.resume({ method, tool, prompt, uri }, params?.requestState), LEG.inputRound];
+    else if (method === 'tools/list') [continued, reason] = [this.calls.relisting(), LEG.relist];
+    else if (method === 'tools/call') [continued, reason] = [this.calls.headerRetry({ method, tool }), LEG.headerRetry];
     const call = continued ?? newCall(now);
     call.lastLeg = id;
-    const attributes = this.recorder.requestAttributes(method, id, { tool, prompt, uri, mcpSessionId, args: params?.arguments, call });
+    const attributes = this.recorder.requestAttributes(method, id, { tool, prompt, uri, mcpSessionId, args: params?.arguments, call, reason: continued ? reason : LEG.initial });
     const parent = context.active();
     // A later leg links to the call's first: the legs of one call, one span per wire request each.
     const links = call.firstSpan ? [{ context: call.firstSpan, attributes: { [ATTR_CALL_ID]: call.id } }] : undefined;
