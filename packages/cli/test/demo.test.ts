@@ -8,8 +8,8 @@ import { DEMO_TRUTH } from '../src/demo/script.ts';
 
 const BIN = fileURLToPath(new URL('../dist/bin.js', import.meta.url));
 
-test('demo: scorecard and /metrics equal the scripted truth; the audit trail verifies', async () => {
-  const child = spawn(process.execPath, [BIN, 'demo', '--port', '0', '--json', '--serve', '600'], { stdio: ['ignore', 'pipe', 'pipe'] });
+for (const era of ['modern', 'legacy'] as const) test(`demo (${era}): scorecard and /metrics equal the scripted truth; the audit trail verifies`, async () => {
+  const child = spawn(process.execPath, [BIN, 'demo', '--port', '0', '--json', '--serve', '600', ...(era === 'legacy' ? ['--legacy'] : [])], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stderr.on('data', (d) => (err += d));
@@ -33,12 +33,12 @@ test('demo: scorecard and /metrics equal the scripted truth; the audit trail ver
     assert.deepEqual(card.sessions, { ended: DEMO_TRUTH.sessions, within: DEMO_TRUTH.sessionsWithinBand, overLimit: DEMO_TRUTH.sessionsOverLimit });
     assert.equal(card.lostResponses, DEMO_TRUTH.lostResponses);
     const loss = card.measures[1];
-    // Every request plus each session's initialize expects a response.
-    const requests = DEMO_TRUTH.requestsPerSession.reduce((a: number, b: number) => a + b, 0) + DEMO_TRUTH.sessions;
+    // Every request expects a response, and so does each session's initialize in the 2025 protocol.
+    const requests = DEMO_TRUTH.requestsPerSession.reduce((a: number, b: number) => a + b, 0) + DEMO_TRUTH.handshakes[era] * DEMO_TRUTH.sessions;
     assert.deepEqual([loss.numerator, loss.denominator], [DEMO_TRUTH.lostResponses, requests]);
     assert.equal(result.audit.ok, true);
     assert.equal(result.audit.sessions, DEMO_TRUTH.sessions);
-    // One record per request (initialize included) and one per session end.
+    // One record per request (initialize included where there is one) and one per session end.
     assert.equal(result.audit.records, requests + DEMO_TRUTH.sessions);
     const efficiency = card.measures[0];
     assert.equal(efficiency.numerator, card.tokens.meaningful);
@@ -58,7 +58,8 @@ test('demo: scorecard and /metrics equal the scripted truth; the audit trail ver
   assert.equal(code, 0, err);
 });
 
-test('demo --via-proxy: the proxies measure the same scorecard as the in-process instrumentation', async () => {
+for (const era of ['legacy'] as const) test(`demo --via-proxy (${era}): the proxies measure the same scorecard as the in-process instrumentation`, async () => {
+  const eraFlag = era === 'legacy' ? ['--legacy'] : [];
   const run = (args: string[]) =>
     new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
       const child = spawn(process.execPath, [BIN, 'demo', '--json', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -68,9 +69,9 @@ test('demo --via-proxy: the proxies measure the same scorecard as the in-process
       child.stderr.on('data', (d) => (err += d));
       child.on('exit', (code) => resolve({ code, out, err }));
     });
-  const proxied = await run(['--via-proxy']);
+  const proxied = await run(['--via-proxy', ...eraFlag]);
   assert.equal(proxied.code, 0, proxied.err);
-  const direct = await run(['--port', '0', '--serve', '0']);
+  const direct = await run(['--port', '0', '--serve', '0', ...eraFlag]);
   assert.equal(direct.code, 0, direct.err);
   const p = JSON.parse(proxied.out);
   const d = JSON.parse(direct.out);
@@ -108,8 +109,8 @@ test('demo --live: sessions again and again at a steady rate until stopped; the 
   assert.equal(card.toolCalls.timeout, sum((a) => a.timeouts));
   assert.equal(card.toolCalls.success, sum((a) => a.toolCalls - a.toolErrors - a.timeouts));
   assert.equal(card.lostResponses, sum((a) => a.lost));
-  // Every request plus each session's initialize expects a response.
-  assert.equal(card.measures[1].denominator, sum((a) => a.requests + 1));
+  // The default era is 2026-07-28: every request expects a response, and there is no initialize.
+  assert.equal(card.measures[1].denominator, sum((a) => a.requests + DEMO_TRUTH.handshakes.modern));
   assert.equal(card.sessions.overLimit, ran.filter((a) => a.requests > 100).length);
   assert.ok(Date.parse(result.until) - Date.parse(result.since) >= 8000, `${result.since} to ${result.until}`);
   assert.equal(result.audit.ok, true);

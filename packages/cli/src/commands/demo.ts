@@ -7,8 +7,6 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { instrumentClient, observerOf, type InstrumentClientOptions } from '@mcp-conservation/instrumentation';
 import { QUERY_CATALOGUE } from '@mcp-conservation/semconv';
 import { parseCommandArgs } from '../command-line/args.js';
@@ -19,6 +17,7 @@ import { readAuditFiles } from '../audit/read.js';
 import { verifyRecords } from '../audit/verify.js';
 import { dirname } from 'node:path';
 import { AGENTS, type AgentScript, type Pace } from '../demo/script.js';
+import { connectAgent, sampleServerPath, type DemoEra } from '../demo/agent-client.js';
 import { computeScorecard, cumulativeHeading, renderScorecard, type Scorecard } from '../demo/scorecard.js';
 import { startTelemetry } from '../demo/telemetry.js';
 import { OtlpSink } from '../demo/otlp-sink.js';
@@ -56,6 +55,8 @@ Options:
                       second), then write the HTML report of the run: its figures
                       equal the scorecard's
   --report-out <f>    where --report writes the HTML (default beside the audit file)
+  --legacy            run the agents on SDK v1 in the 2025 protocol (default: SDK v2
+                      in the 2026-07-28 protocol, against the same sample server on v2)
   --via-proxy         run the agents uninstrumented, each through
                       \`mcp-conservation proxy\` (the zero-code path), one round; the
                       proxies export OTLP to the demo, which scores what they measured
@@ -70,6 +71,7 @@ Options:
 
 interface DemoFlags {
   live?: boolean;
+  legacy?: boolean;
   once?: boolean;
   duration?: string;
   rate?: string;
@@ -109,11 +111,12 @@ function intFlag(name: string, value: string | undefined, fallback: number): num
   return n;
 }
 
-const sampleServer = () => fileURLToPath(new URL('./demo/sample-server.js', import.meta.url));
+/** How the run names its era: the SDK and the protocol revision. */
+const eraLabel = (era: DemoEra) => (era === 'modern' ? 'SDK v2, protocol 2026-07-28' : 'SDK v1, protocol 2025-11-25');
 const cliBin = () => fileURLToPath(new URL('./bin.js', import.meta.url));
 
 /** Each agent through its own proxy process, which exports OTLP/JSON to the sink. */
-async function runViaProxy(auditFile: string, log: (s: string) => void): Promise<{ scorecard: Scorecard; spans: number }> {
+async function runViaProxy(era: DemoEra, auditFile: string, log: (s: string) => void): Promise<{ scorecard: Scorecard; spans: number }> {
   const sink = new OtlpSink(auditFile);
   const endpoint = await sink.start();
   const env: Record<string, string> = {
@@ -125,11 +128,10 @@ async function runViaProxy(auditFile: string, log: (s: string) => void): Promise
   };
   try {
     for (const agent of AGENTS) {
-      const client = new Client({ name: agent.name, version: '1.0.0' });
-      await client.connect(new StdioClientTransport({ command: process.execPath, args: [cliBin(), 'proxy', '--', process.execPath, sampleServer()], env, stderr: 'ignore' }));
-      await agent.run(client);
+      const agentClient = await connectAgent({ era, name: agent.name, command: process.execPath, args: [cliBin(), 'proxy', '--', process.execPath, sampleServerPath(era)], env });
+      await agent.run(agentClient.client);
       // Closing waits for the proxy to exit, after it exported its telemetry.
-      await client.close();
+      await agentClient.close();
       log(`  ${agent.name.padEnd(15)} done (through the proxy)`);
     }
     return { scorecard: computeScorecard(sink.resourceMetrics()), spans: sink.spans };
@@ -150,6 +152,7 @@ export async function runDemo(argv: string[]): Promise<number> {
       report: { type: 'boolean' },
       'report-out': { type: 'string' },
       'via-proxy': { type: 'boolean' },
+      legacy: { type: 'boolean' },
       port: { type: 'string' },
       host: { type: 'string' },
       serve: { type: 'string' },
@@ -177,14 +180,15 @@ export async function runDemo(argv: string[]): Promise<number> {
   const serve = values.serve === undefined ? serveDefault : intFlag('serve', values.serve, 0);
   const auditFile = values['audit-file'] ?? join(tmpdir(), `mcp-conservation-demo-${process.pid}`, 'audit.jsonl');
   const color = process.stdout.isTTY && !values['no-color'];
+  const era: DemoEra = values.legacy ? 'legacy' : 'modern';
   const log = (s: string) => {
     if (!values.json) process.stdout.write(`${s}\n`);
   };
 
   if (values['via-proxy']) {
     const since = new Date();
-    log(`mcp-conservation demo: ${AGENTS.length} agents, each through mcp-conservation proxy, against a sample MCP server`);
-    const { scorecard } = await runViaProxy(auditFile, log);
+    log(`mcp-conservation demo: ${AGENTS.length} agents, each through mcp-conservation proxy, against a sample MCP server (${eraLabel(era)})`);
+    const { scorecard } = await runViaProxy(era, auditFile, log);
     const verification = verifyRecords(await readAuditFiles([auditFile], silentProgress));
     const result: DemoResult = {
       mode: 'proxy',
@@ -232,7 +236,7 @@ export async function runDemo(argv: string[]): Promise<number> {
       }
       log(`  Prometheus: ${prometheus.url}`);
     }
-    return await runSdkDemo({ values, telemetry, live, duration, rate, serve, auditFile, color, log, prometheus, setFlush: (f) => (flushInstrumentation = f) });
+    return await runSdkDemo({ values, era, telemetry, live, duration, rate, serve, auditFile, color, log, prometheus, setFlush: (f) => (flushInstrumentation = f) });
   } finally {
     await prometheus?.stop();
     await telemetry.shutdown();
@@ -241,6 +245,7 @@ export async function runDemo(argv: string[]): Promise<number> {
 
 interface SdkDemoContext {
   readonly values: DemoFlags;
+  readonly era: DemoEra;
   readonly telemetry: Awaited<ReturnType<typeof startTelemetry>>;
   readonly live: boolean;
   readonly duration: number | undefined;
@@ -263,15 +268,14 @@ async function runSdkDemo(ctx: SdkDemoContext): Promise<number> {
     resolveUser: () => 'demo-user',
   };
   const runSession = async (agent: AgentScript, pace?: Pace) => {
-    const client = instrumentClient(new Client({ name: agent.name, version: '1.0.0' }), options);
-    await client.connect(new StdioClientTransport({ command: process.execPath, args: [sampleServer()], stderr: 'ignore' }));
-    const core = observerOf(client);
+    const agentClient = await connectAgent({ era: ctx.era, name: agent.name, command: process.execPath, args: [sampleServerPath(ctx.era)], instrument: (c) => instrumentClient(c, options) });
+    const core = observerOf(agentClient.sdkClient);
     if (core) {
       flushCore = () => core.forceFlush();
       ctx.setFlush(flushCore);
     }
-    await agent.run(client, pace);
-    await client.close();
+    await agent.run(agentClient.client, pace);
+    await agentClient.close();
   };
   let flushCore: () => Promise<void> = async () => undefined;
   const scorecardNow = async () => computeScorecard((await telemetry.prometheus.collect()).resourceMetrics);
@@ -280,7 +284,7 @@ async function runSdkDemo(ctx: SdkDemoContext): Promise<number> {
   let rounds = 0;
   let sessions = 0;
   if (!live) {
-    log(`mcp-conservation demo: ${AGENTS.length} agents against a sample MCP server (stdio subprocess)`);
+    log(`mcp-conservation demo: ${AGENTS.length} agents against a sample MCP server (stdio subprocess, ${eraLabel(ctx.era)})`);
     for (const agent of AGENTS) {
       await runSession(agent);
       sessions++;
@@ -288,7 +292,7 @@ async function runSdkDemo(ctx: SdkDemoContext): Promise<number> {
     }
     rounds = 1;
   } else {
-    log(`mcp-conservation demo, live: ${AGENTS.length} agents against a sample MCP server, ${ctx.rate} requests/s, ${ctx.duration === undefined ? 'until Ctrl-C' : `for ${ctx.duration} s (Ctrl-C stops sooner)`}`);
+    log(`mcp-conservation demo, live: ${AGENTS.length} agents against a sample MCP server (${eraLabel(ctx.era)}), ${ctx.rate} requests/s, ${ctx.duration === undefined ? 'until Ctrl-C' : `for ${ctx.duration} s (Ctrl-C stops sooner)`}`);
     log(`Metrics: ${telemetry.metricsUrl}${ctx.prometheus ? ` (scraped by ${ctx.prometheus.url})` : ''}`);
     log('');
     const run = await runLive({

@@ -3,7 +3,7 @@
  * outcome, so the scorecard it produces has a known true answer
  * (DEMO_TRUTH, checked by the CLI tests).
  */
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { DemoClient } from './agent-client.js';
 
 /** Awaited before each request: nothing in one round, a steady interval in the live demo. */
 export type Pace = () => Promise<void>;
@@ -11,17 +11,17 @@ const NO_PACE: Pace = async () => undefined;
 
 export interface AgentScript {
   readonly name: string;
-  readonly run: (client: Client, pace?: Pace) => Promise<void>;
+  readonly run: (client: DemoClient, pace?: Pace) => Promise<void>;
 }
 
 /** Client-side timeout for report generation; the slow report exceeds it. */
 export const REPORT_TIMEOUT_MS = 300;
 const TOPICS = ['onboarding', 'expenses', 'oncall', 'security'];
 
-async function call(client: Client, pace: Pace, name: string, args: Record<string, unknown>, timeout?: number): Promise<void> {
+async function call(client: DemoClient, pace: Pace, name: string, args: Record<string, unknown>, timeout?: number): Promise<void> {
   await pace();
   try {
-    await client.callTool({ name, arguments: args }, undefined, timeout ? { timeout } : undefined);
+    await client.callTool(name, args, timeout);
   } catch {
     // A failed call is part of the workload: the agent carries on.
   }
@@ -47,9 +47,9 @@ const research: AgentScript = {
     await p();
     await c.listTools();
     await p();
-    await c.readResource({ uri: 'docs://handbook' });
+    await c.readResource('docs://handbook');
     await p();
-    await c.getPrompt({ name: 'triage' });
+    await c.getPrompt('triage');
     for (let i = 0; i < 25; i++) {
       await call(c, p, 'lookup_customer', { id: i + 1 });
       await call(c, p, 'get_weather', { office: i % 2 ? 'Berlin' : 'Lisbon' });
@@ -92,4 +92,11 @@ export const DEMO_TRUTH = {
   timeouts: 1,
   /** The one report that never answers: lost when the session closes (its late window still open). */
   lostResponses: 1,
+  /**
+   * Requests per session outside the script, by era: `initialize` (2025),
+   * which expects a response and gets an audit record; none in 2026-07-28
+   * over stdio, where the v2 client probes a sibling process that no
+   * observer counts as a session.
+   */
+  handshakes: { legacy: 1, modern: 0 },
 } as const;
