@@ -12,7 +12,6 @@ import {
   LABELS,
   LIFETIME,
   by,
-  increase,
   promQuoted,
   rate,
   series,
