@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { ALL_METRICS, AUDIT_ATTRIBUTE_KEYS, METRIC_AUDIT_RECEIVED, PAYLOAD_ATTRIBUTE_KEYS } from '@mcp-conservation/semconv';
+import { ALL_METRICS, AUDIT_ATTRIBUTE_KEYS, SERVER_METRICS, METRIC_AUDIT_RECEIVED, PAYLOAD_ATTRIBUTE_KEYS } from '@mcp-conservation/semconv';
 import { AUDIT_RECORD_CONDITION, NON_AUDIT_RECORD_CONDITION, configDir, generatedFiles, redactionAllowList } from '@mcp-conservation/collector-config';
 
 test('generated files are up to date (run: npm run generate -w @mcp-conservation/collector-config)', () => {
@@ -18,7 +18,7 @@ const redaction = agent.processors.redaction;
 test('the agent keeps every audit field and every metric attribute', () => {
   const allowed = new Set<string>(redaction.allowed_keys);
   for (const k of AUDIT_ATTRIBUTE_KEYS) assert.ok(allowed.has(k), `audit field ${k}`);
-  for (const m of ALL_METRICS) for (const k of m.attributes) assert.ok(allowed.has(k), `${m.name} attribute ${k}`);
+  for (const m of [...ALL_METRICS, ...SERVER_METRICS]) for (const k of m.attributes) assert.ok(allowed.has(k), `${m.name} attribute ${k}`);
   assert.deepEqual(redaction.allowed_keys, redactionAllowList());
 });
 

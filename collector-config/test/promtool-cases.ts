@@ -16,7 +16,10 @@ import {
   METRIC_RESPONSES_LOST,
   METRIC_SESSIONS_OVER_LIMIT,
   METRIC_TOOL_CALLS,
+  METRIC_SERVER_DEFINITION_TOKENS,
+  METRIC_SERVER_TOOL_CALLS,
   queries,
+  serverQueries,
   promNames,
   type MetricDefinition,
 } from '@mcp-conservation/semconv';
@@ -46,6 +49,8 @@ interface Case {
   readonly input: ReturnType<typeof series>[];
   /** Expected `$value` in the summary when firing; undefined: must not fire. */
   readonly fires?: string;
+  /** Labels of the firing alert beyond severity (a rule grouped per server has its server label). */
+  readonly labels?: Readonly<Record<string, string>>;
   /** When to evaluate; 10m unless a rule's `for` needs longer. */
   readonly evalTime?: string;
 }
@@ -165,7 +170,76 @@ export const CASES: readonly Case[] = [
     input: [series(METRIC_AUDIT_RECORDS, {}, '0+1x20')],
     evalTime: '15m',
   },
+  {
+    name: 'server tool failure 3% (server errors only) fires',
+    rule: 'server-tool-failure-high',
+    input: [
+      series(METRIC_SERVER_TOOL_CALLS, { [D.outcome]: 'success' }, '0+96x15'),
+      series(METRIC_SERVER_TOOL_CALLS, { [D.outcome]: 'tool_error', [D.origin]: 'server' }, '0+3x15'),
+      series(METRIC_SERVER_TOOL_CALLS, { [D.outcome]: 'protocol_error', [D.origin]: 'caller' }, '0+1x15'),
+    ],
+    fires: '3%',
+  },
+  {
+    name: 'caller mistakes are not server failures (10% caller errors, none of the server’s, is silent)',
+    rule: 'server-tool-failure-high',
+    input: [
+      series(METRIC_SERVER_TOOL_CALLS, { [D.outcome]: 'success' }, '0+90x15'),
+      series(METRIC_SERVER_TOOL_CALLS, { [D.outcome]: 'protocol_error', [D.origin]: 'caller' }, '0+10x15'),
+    ],
+  },
+  {
+    name: 'server tool failure excludes cancelled calls (1 in 100 non-cancelled is silent)',
+    rule: 'server-tool-failure-high',
+    input: [
+      series(METRIC_SERVER_TOOL_CALLS, { [D.outcome]: 'success' }, '0+99x15'),
+      series(METRIC_SERVER_TOOL_CALLS, { [D.outcome]: 'cancelled' }, '0+50x15'),
+      series(METRIC_SERVER_TOOL_CALLS, { [D.outcome]: 'tool_error', [D.origin]: 'server' }, '0+1x15'),
+    ],
+  },
+  {
+    name: 'server tool failure 50% under the volume guard is silent',
+    rule: 'server-tool-failure-high',
+    input: [
+      series(METRIC_SERVER_TOOL_CALLS, { [D.outcome]: 'success' }, '0+1x15'),
+      series(METRIC_SERVER_TOOL_CALLS, { [D.outcome]: 'tool_error', [D.origin]: 'server' }, '0+1x15'),
+    ],
+  },
+  {
+    // Two replicas of catalog report the same definitions: counted once. Kinds add up.
+    name: 'a server whose definitions total 5,500 tokens fires, per server; a small server beside it is silent',
+    rule: 'definition-tokens-over-budget',
+    input: [
+      ...['shop', 'shop-2'].flatMap((job) => [
+        series(METRIC_SERVER_DEFINITION_TOKENS, { job, [D.server]: 'catalog', [D.definitionKind]: 'tool', [D.definitionName]: 'search' }, '3000x15'),
+        series(METRIC_SERVER_DEFINITION_TOKENS, { job, [D.server]: 'catalog', [D.definitionKind]: 'tool', [D.definitionName]: 'export' }, '2000x15'),
+        series(METRIC_SERVER_DEFINITION_TOKENS, { job, [D.server]: 'catalog', [D.definitionKind]: 'prompt', [D.definitionName]: 'summary' }, '500x15'),
+      ]),
+      series(METRIC_SERVER_DEFINITION_TOKENS, { [D.server]: 'small', [D.definitionKind]: 'tool', [D.definitionName]: 'ping' }, '1000x15'),
+    ],
+    fires: '5500',
+    labels: { [D.server]: 'catalog' },
+  },
+  {
+    name: 'definitions within the budget (4,999 tokens) are silent',
+    rule: 'definition-tokens-over-budget',
+    input: [
+      series(METRIC_SERVER_DEFINITION_TOKENS, { [D.server]: 'catalog', [D.definitionKind]: 'tool', [D.definitionName]: 'search' }, '4000x15'),
+      series(METRIC_SERVER_DEFINITION_TOKENS, { [D.server]: 'catalog', [D.definitionKind]: 'resource_template', [D.definitionName]: 'file' }, '999x15'),
+    ],
+  },
+  {
+    // A changed definition is a step of its gauge: the alert follows the current version.
+    name: 'definitions trimmed under the budget stop the alert',
+    rule: 'definition-tokens-over-budget',
+    input: [series(METRIC_SERVER_DEFINITION_TOKENS, { [D.server]: 'catalog', [D.definitionKind]: 'tool', [D.definitionName]: 'search' }, '6000x5 3000x10')],
+  },
 ];
+
+/** The expected summary: label templates filled from the alert's labels, the value template with `fires`. */
+function expectedSummary(summary: string, fires: string, labels: Readonly<Record<string, string>>): string {
+  return summary.replace(/\{\{ \$labels\.(\w+) \}\}/g, (_, l: string) => labels[l] ?? '').replace(/\{\{[^}]*\$value[^}]*\}\}/, fires);
+}
 
 /** The promtool test document for a rule file. */
 export function promtoolTests(ruleFile: string) {
@@ -179,7 +253,15 @@ export function promtoolTests(ruleFile: string) {
         {
           eval_time: c.evalTime ?? '10m',
           alertname: r.alert,
-          exp_alerts: c.fires === undefined ? [] : [{ exp_labels: { severity: r.severity }, exp_annotations: { title: r.title, summary: r.summary.replace(/\{\{[^}]*\}\}/, c.fires), description: r.description } }],
+          exp_alerts:
+            c.fires === undefined
+              ? []
+              : [
+                  {
+                    exp_labels: { severity: r.severity, ...c.labels },
+                    exp_annotations: { title: r.title, summary: expectedSummary(r.summary, c.fires, c.labels ?? {}), description: r.description },
+                  },
+                ],
         },
       ],
     };
@@ -190,6 +272,13 @@ export function promtoolTests(ruleFile: string) {
     interval: '1m',
     input_series: [series(METRIC_RESPONSES_EXPECTED, {}, '0+100x15')],
     promql_expr_test: [{ expr: queries.contextLossRate({ window: '5m' }), eval_time: '10m', exp_samples: [{ labels: '{}', value: 0 }] }],
+  });
+  // No server failure series yet must read as a zero failure rate, not as no data.
+  tests.push({
+    name: 'server tool failure rate is 0, not empty, when the server never failed',
+    interval: '1m',
+    input_series: [series(METRIC_SERVER_TOOL_CALLS, { [D.outcome]: 'success' }, '0+100x15')],
+    promql_expr_test: [{ expr: serverQueries.serverToolFailureRate({ window: '5m' }), eval_time: '10m', exp_samples: [{ labels: '{}', value: 0 }] }],
   });
   return { rule_files: [ruleFile], evaluation_interval: '1m', tests };
 }

@@ -23,7 +23,16 @@ import {
   TARGET_REQUESTS_PER_SESSION,
   promLabel,
 } from '@mcp-conservation/semconv';
-import { requestsOf, type Point, type SessionScript, type Totals } from './workload.ts';
+import {
+  CALLER_ERRORS_PER_SESSION,
+  SERVER_DEFINITION_TOKENS,
+  SERVER_NAME,
+  SERVER_RESULT_TOKENS,
+  requestsOf,
+  type Point,
+  type SessionScript,
+  type Totals,
+} from './workload.ts';
 
 /** A single value, or values per label set (key: the result's labels, sorted, as JSON). */
 export type Expected = number | Map<string, number>;
@@ -126,6 +135,66 @@ export class Truth {
     ];
   }
 
+  /** The synthetic server side's calls per tool, outcome and origin (workload.ts), from the scripts. */
+  private serverCalls(): Array<[string, string, string, number]> {
+    const s = (f: (x: SessionScript) => number) => this.scripts.reduce((t, x) => t + f(x), 0);
+    return [
+      ['search', OUTCOME_VALUES.success, '', s((x) => x.search)],
+      ['flaky', OUTCOME_VALUES.toolError, 'server', s((x) => x.flaky)],
+      ['slow', OUTCOME_VALUES.success, '', s((x) => x.slow)],
+      ['search', OUTCOME_VALUES.protocolError, 'caller', CALLER_ERRORS_PER_SESSION * this.scripts.length],
+    ];
+  }
+
+  /** The truth of a Servers page key, or undefined. */
+  private server(id: string): Expected | undefined {
+    const server = promLabel(ATTR_SERVER_NAME);
+    const tool = promLabel(ATTR_GEN_AI_TOOL_NAME);
+    const outcome = promLabel('mcp_conservation.outcome');
+    const origin = promLabel('mcp_conservation.error.origin');
+    const calls = this.serverCalls();
+    const listings = this.scripts.length;
+    const definitionTotal = Object.values(SERVER_DEFINITION_TOKENS).reduce((a, b) => a + b, 0);
+    const group = (key: (c: [string, string, string, number]) => Record<string, string> | undefined) => {
+      const out = new Map<string, number>();
+      for (const c of calls) {
+        const k = key(c);
+        if (k && c[3] > 0) out.set(labelKey(k), (out.get(labelKey(k)) ?? 0) + c[3]);
+      }
+      return out;
+    };
+    const served = (tools: string[]) =>
+      new Map(tools.map((t) => [labelKey({ [server]: SERVER_NAME, [tool]: t }), SERVER_DEFINITION_TOKENS[t]! * listings]));
+    const called = new Set(calls.filter((c) => c[3] > 0).map((c) => c[0]));
+    const table: Record<string, () => Expected> = {
+      'server-failure-rate/A': () =>
+        new Map([[labelKey({ [server]: SERVER_NAME }), calls.filter((c) => c[2] === 'server').reduce((t, c) => t + c[3], 0) / calls.reduce((t, c) => t + c[3], 0)]]),
+      'definition-tokens-per-server/A': () => new Map([[labelKey({ [server]: SERVER_NAME }), definitionTotal]]),
+      'mcpc-definition-tokens-over-budget/A': () => new Map([[labelKey({ [server]: SERVER_NAME }), definitionTotal]]),
+      'server-outcomes/A': () => group(([, o, g]) => ({ [server]: SERVER_NAME, [outcome]: o, [origin]: g })),
+      'definition-tokens/A': () =>
+        new Map(
+          Object.entries(SERVER_DEFINITION_TOKENS).map(([name, n]) => [
+            labelKey({ [server]: SERVER_NAME, [promLabel('mcp_conservation.definition.kind')]: 'tool', [promLabel('mcp_conservation.definition.name')]: name }),
+            n,
+          ])
+        ),
+      'never-called-tools/A': () => served(Object.keys(SERVER_DEFINITION_TOKENS).filter((t) => !called.has(t))),
+      'definition-cost-vs-calls/A': () => served(Object.keys(SERVER_DEFINITION_TOKENS)),
+      'definition-cost-vs-calls/B': () => group(([t]) => ({ [server]: SERVER_NAME, [tool]: t })),
+      'tool-errors/A': () => group(([t, , g]) => (g ? { [tool]: t, [origin]: g } : undefined)),
+      'result-tokens/A': () => group(([t, , g]) => (g === 'caller' ? undefined : { [tool]: t })),
+    };
+    const f = table[id];
+    if (!f) return undefined;
+    const out = f();
+    if (id === 'result-tokens/A') {
+      // Tokens, not calls: each call of a tool sends that tool's result tokens.
+      return new Map([...(out as Map<string, number>)].map(([k, n]) => [k, n * SERVER_RESULT_TOKENS[(JSON.parse(k) as Record<string, string>)[tool]!]!]));
+    }
+    return out;
+  }
+
   /** The truth of a table key, or undefined when the row is not exact. */
   of(key: string): Expected {
     // Page keys are `<page>/<panel>/<refId>`, alert keys `<rule uid>/A`.
@@ -200,7 +269,11 @@ export class Truth {
     };
     const f = table[id];
     if (!f) {
-      throw new Error(`no truth for ${key}`);
+      const serverSide = this.server(id);
+      if (serverSide === undefined) {
+        throw new Error(`no truth for ${key}`);
+      }
+      return serverSide;
     }
     return f();
   }

@@ -15,6 +15,27 @@ import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { LoggerProvider } from '@opentelemetry/sdk-logs';
 import { MeterProvider, PeriodicExportingMetricReader, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
+import type { Counter, Histogram } from '@opentelemetry/api';
+import {
+  ATTR_DEFINITION_KIND,
+  ATTR_DEFINITION_NAME,
+  ATTR_ERROR_ORIGIN,
+  ATTR_GEN_AI_TOOL_NAME,
+  ATTR_MCP_METHOD_NAME,
+  ATTR_OBSERVER,
+  ATTR_OUTCOME,
+  ATTR_SERVER_NAME,
+  DEFINITION_KIND_VALUES,
+  ERROR_ORIGIN_VALUES,
+  INSTRUMENTATION_SCOPE_NAME,
+  METRIC_SERVER_DEFINITION_TOKENS,
+  METRIC_SERVER_LISTINGS,
+  METRIC_SERVER_OPERATION_DURATION,
+  METRIC_SERVER_RESULT_TOKENS,
+  METRIC_SERVER_TOOL_CALLS,
+  OBSERVER_VALUES,
+  OUTCOME_VALUES,
+} from '@mcp-conservation/semconv';
 import { AuditLogRecordProcessor, instrumentClient, observerOf } from '@mcp-conservation/instrumentation';
 import { CumulativeReader } from '@mcp-conservation/e2e/harness';
 
@@ -57,6 +78,65 @@ function createServer(): McpServer {
     }
   );
   return server;
+}
+
+/**
+ * The server side of the workload, SYNTHETIC until the server instrumentation
+ * lands: the real OTel SDK meter records the server metrics (names, units,
+ * buckets and attributes from semconv) with known values, exported the same
+ * way as the client's. Per session: one tools/list answered; `search` calls
+ * succeed, `flaky` calls fail by the server's fault, `slow` calls succeed late
+ * (the client gave up), and one extra `search` call is rejected as the
+ * caller's mistake. `export` is registered, listed and never called.
+ */
+export const SERVER_DEFINITION_TOKENS: Readonly<Record<string, number>> = { search: 40, flaky: 12, slow: 25, export: 30 };
+/** Result tokens the server sends per call of each tool. */
+export const SERVER_RESULT_TOKENS: Readonly<Record<string, number>> = { search: 20, flaky: 3, slow: 2 };
+/** Caller mistakes per session, on `search`. */
+export const CALLER_ERRORS_PER_SESSION = 1;
+
+class SyntheticServerMetrics {
+  private readonly calls: Counter;
+  private readonly duration: Histogram;
+  private readonly resultTokens: Counter;
+  private readonly listings: Counter;
+
+  constructor(meterProvider: MeterProvider) {
+    const meter = meterProvider.getMeter(INSTRUMENTATION_SCOPE_NAME);
+    const opts = (d: typeof METRIC_SERVER_TOOL_CALLS) => ({ unit: d.unit, description: d.description });
+    this.calls = meter.createCounter(METRIC_SERVER_TOOL_CALLS.name, opts(METRIC_SERVER_TOOL_CALLS));
+    this.resultTokens = meter.createCounter(METRIC_SERVER_RESULT_TOKENS.name, opts(METRIC_SERVER_RESULT_TOKENS));
+    this.listings = meter.createCounter(METRIC_SERVER_LISTINGS.name, opts(METRIC_SERVER_LISTINGS));
+    this.duration = meter.createHistogram(METRIC_SERVER_OPERATION_DURATION.name, {
+      ...opts(METRIC_SERVER_OPERATION_DURATION),
+      advice: { explicitBucketBoundaries: [...(METRIC_SERVER_OPERATION_DURATION.buckets ?? [])] },
+    });
+    const gauge = meter.createGauge(METRIC_SERVER_DEFINITION_TOKENS.name, opts(METRIC_SERVER_DEFINITION_TOKENS));
+    for (const [name, tokens] of Object.entries(SERVER_DEFINITION_TOKENS)) {
+      gauge.record(tokens, { ...this.common, [ATTR_DEFINITION_KIND]: DEFINITION_KIND_VALUES.tool, [ATTR_DEFINITION_NAME]: name });
+    }
+  }
+
+  private readonly common = { [ATTR_SERVER_NAME]: SERVER_NAME, [ATTR_OBSERVER]: OBSERVER_VALUES.sdk };
+
+  session(script: SessionScript): void {
+    this.listings.add(1, { ...this.common, [ATTR_MCP_METHOD_NAME]: 'tools/list' });
+    this.duration.record(0.003, { ...this.common, [ATTR_MCP_METHOD_NAME]: 'tools/list' });
+    const call = (tool: string, n: number, outcome: string, origin?: string, seconds = 0.004) => {
+      for (let k = 0; k < n; k++) {
+        const attrs = { ...this.common, [ATTR_GEN_AI_TOOL_NAME]: tool };
+        this.calls.add(1, { ...attrs, [ATTR_OUTCOME]: outcome, ...(origin ? { [ATTR_ERROR_ORIGIN]: origin } : {}) });
+        this.duration.record(seconds, { ...attrs, [ATTR_MCP_METHOD_NAME]: 'tools/call' });
+        if (origin !== ERROR_ORIGIN_VALUES.caller) {
+          this.resultTokens.add(SERVER_RESULT_TOKENS[tool] ?? 0, { ...attrs, [ATTR_MCP_METHOD_NAME]: 'tools/call' });
+        }
+      }
+    };
+    call('search', script.search, OUTCOME_VALUES.success);
+    call('flaky', script.flaky, OUTCOME_VALUES.toolError, ERROR_ORIGIN_VALUES.server);
+    call('slow', script.slow, OUTCOME_VALUES.success, undefined, 2);
+    call('search', CALLER_ERRORS_PER_SESSION, OUTCOME_VALUES.protocolError, ERROR_ORIGIN_VALUES.caller);
+  }
 }
 
 /** One data point of the SDK's totals: attributes and a counter value or histogram. */
@@ -102,6 +182,7 @@ export class Workload {
   private readonly loggerProvider: LoggerProvider;
   private readonly totals = new CumulativeReader();
   private readonly clients: object[] = [];
+  private readonly serverMetrics: SyntheticServerMetrics;
 
   constructor(otlpUrl: string) {
     const resource = resourceFromAttributes({ 'service.name': SERVICE, 'service.instance.id': `${SERVICE}-1` });
@@ -124,6 +205,7 @@ export class Workload {
         }),
       ],
     });
+    this.serverMetrics = new SyntheticServerMetrics(this.meterProvider);
   }
 
   /** Connects, lists tools, makes the scripted calls, closes. */
@@ -154,6 +236,7 @@ export class Workload {
     }
     await client.close();
     await server.close();
+    this.serverMetrics.session(script);
   }
 
   /** Everything recorded so far, exported. */

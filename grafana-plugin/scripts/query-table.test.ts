@@ -9,7 +9,8 @@ describe('shipped query table', () => {
 
   it('leaves only the window variables for the suite', () => {
     for (const row of queryTable().rows) {
-      expect(row.exprAtAll.replace(/\$__rate_interval|\$__range/g, '')).not.toMatch(/\$/);
+      // `$1` is a label_replace capture group, not a Grafana variable.
+      expect(row.exprAtAll.replace(/\$__rate_interval|\$__range/g, '')).not.toMatch(/\$(?!\d)/);
     }
   });
 });

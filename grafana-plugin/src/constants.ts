@@ -7,6 +7,7 @@ export const PLUGIN_BASE_URL = `/a/${PLUGIN_ID}`;
 export const ROUTES = {
   overview: 'overview',
   tools: 'tools',
+  servers: 'servers',
   sessions: 'sessions',
   context: 'context',
   audit: 'audit',

@@ -1,6 +1,7 @@
 import { audit } from './pages/audit';
 import { context } from './pages/context';
 import { overview } from './pages/overview';
+import { servers } from './pages/servers';
 import { sessions } from './pages/sessions';
 import { tools } from './pages/tools';
 import type { PageSpec } from './types';
@@ -9,7 +10,7 @@ export type { PageSpec, PanelSpec, QuerySpec, ThresholdStep, VariableName } from
 export { VARIABLES, ALL_VALUE, type VariableSpec } from './variables';
 
 /** Every page, in navigation order. */
-export const PAGES: readonly PageSpec[] = [overview, tools, sessions, context, audit];
+export const PAGES: readonly PageSpec[] = [overview, tools, servers, sessions, context, audit];
 
 export interface CollectedQuery {
   /** `<page>/<panel>/<refId>` */

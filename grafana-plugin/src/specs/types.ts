@@ -55,7 +55,7 @@ export interface PanelSpec {
 }
 
 export interface PageSpec {
-  readonly id: 'overview' | 'tools' | 'sessions' | 'context' | 'audit';
+  readonly id: 'overview' | 'tools' | 'servers' | 'sessions' | 'context' | 'audit';
   readonly title: string;
   readonly subtitle: string;
   /** The variables this page shows, in order. */

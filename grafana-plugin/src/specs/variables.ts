@@ -7,10 +7,13 @@ import {
   LABELS,
   LOSS_CAUSE_VALUES,
   METRIC_CLIENT_OPERATION_DURATION,
+  METRIC_SERVER_OPERATION_DURATION,
+  METRIC_SERVER_TOOL_CALLS,
   METRIC_TOOL_CALLS,
+  promNames,
+  type MetricDefinition,
   OBSERVER_VALUES,
   OUTCOME_VALUES,
-  selector,
 } from '@mcp-conservation/semconv';
 import type { VariableName } from './types';
 
@@ -27,7 +30,17 @@ export type VariableSpec =
   | { readonly kind: 'custom'; readonly name: VariableName; readonly label: string; readonly values: readonly string[] }
   | { readonly kind: 'textbox'; readonly name: VariableName; readonly label: string; readonly description: string };
 
-const ops = (matchers: string[] = []) => selector(METRIC_CLIENT_OPERATION_DURATION, matchers, '_count');
+/**
+ * One selector over several metrics, every export path's name of each: a
+ * variable lists the services, servers and tools seen by clients and by
+ * servers alike (a server process has no client metrics).
+ */
+function anyOf(defs: readonly MetricDefinition[], matchers: string[], part: '' | '_count' = ''): string {
+  const names = defs.flatMap((d) => promNames(d, part));
+  return `{${[`__name__=~"${names.join('|')}"`, ...matchers].join(',')}}`;
+}
+
+const ops = (matchers: string[] = []) => anyOf([METRIC_CLIENT_OPERATION_DURATION, METRIC_SERVER_OPERATION_DURATION], matchers, '_count');
 
 export const VARIABLES: Readonly<Record<VariableName, VariableSpec>> = {
   metrics: { kind: 'datasource', name: 'metrics', label: 'Metrics', pluginId: 'prometheus' },
@@ -44,7 +57,7 @@ export const VARIABLES: Readonly<Record<VariableName, VariableSpec>> = {
     kind: 'query',
     name: 'tool',
     label: 'Tool',
-    query: `label_values(${selector(METRIC_TOOL_CALLS, [`${LABELS.service}=~"$service"`, `${LABELS.server}=~"$server"`])}, ${LABELS.tool})`,
+    query: `label_values(${anyOf([METRIC_TOOL_CALLS, METRIC_SERVER_TOOL_CALLS], [`${LABELS.service}=~"$service"`, `${LABELS.server}=~"$server"`])}, ${LABELS.tool})`,
   },
   observer: { kind: 'custom', name: 'observer', label: 'Observer', values: Object.values(OBSERVER_VALUES) },
   session: { kind: 'textbox', name: 'session', label: 'Session', description: 'Part of a session id (regex)' },

@@ -58,7 +58,7 @@ p('## Queries');
 p();
 p(`Shown with the default scope (window ${code(sc.DEFAULT_WINDOW)}, no filters). Each builder takes a scope of service, server, tool and observer regexes and a window.`);
 p();
-for (const q of sc.QUERY_CATALOGUE) {
+for (const q of [...sc.QUERY_CATALOGUE, ...sc.SERVER_QUERY_CATALOGUE]) {
   p(`### ${q.title} (${code(q.id)}, ${q.unit})`);
   p();
   p(q.description);

@@ -13,6 +13,7 @@ import {
   toolCalls,
   toolSuccessRate,
   renderedTokens,
+  LABELS,
   type QueryScope,
 } from './queries.js';
 import {
@@ -22,6 +23,13 @@ import {
   TARGET_TOOL_SUCCESS_RATE,
   TARGET_REQUESTS_PER_SESSION,
 } from './targets.js';
+import {
+  DEFAULT_DEFINITION_TOKEN_BUDGET,
+  TARGET_SERVER_TOOL_FAILURE_RATE,
+  definitionTokensPerServer,
+  serverToolCalls,
+  serverToolFailureRate,
+} from './server-queries.js';
 
 export type AlertComparator = '<' | '>';
 
@@ -133,6 +141,34 @@ export const ALERT_RULES: readonly AlertRuleDefinition[] = [
     severity: 'critical',
     summary: '{{ $value | humanizePercentage }} of audit records emitted were not received by the gateway.',
     description: 'The gateway Collector counted fewer audit records than the SDKs emitted, by more than 5% of them, for 5 minutes: records are being lost in the pipeline.',
+  },
+  {
+    id: 'server-tool-failure-high',
+    alert: 'McpServerToolFailureHigh',
+    title: 'MCP server tool failure rate above target',
+    // Server errors only: a caller's mistake (invalid params, unknown tool) is not the server failing.
+    query: (s) => guarded(serverToolFailureRate(s), serverToolCalls(s), DEFAULT_MIN_VOLUME.toolCalls),
+    comparator: '>',
+    threshold: TARGET_SERVER_TOOL_FAILURE_RATE.threshold,
+    for: '5m',
+    severity: 'critical',
+    summary: 'Server tool failure rate is {{ $value | humanizePercentage }}, above the target.',
+    description:
+      'MCP servers failed tool calls by their own fault (thrown errors, isError results, internal errors; caller mistakes excluded) above the allowed rate for 5 minutes. The Servers page shows which server and tool.',
+  },
+  {
+    id: 'definition-tokens-over-budget',
+    alert: 'McpServerDefinitionsOverBudget',
+    title: 'MCP server definitions over the token budget',
+    // One series per server: the alert names the server over budget.
+    query: (s) => definitionTokensPerServer(s),
+    comparator: '>',
+    threshold: DEFAULT_DEFINITION_TOKEN_BUDGET,
+    for: '5m',
+    severity: 'warning',
+    summary: `Server {{ $labels.${LABELS.server} }} definitions cost {{ $value }} tokens, over the budget.`,
+    description:
+      'What a host pays to list this server (its tools, prompts, resources and templates, rendered) is over the definition token budget. Every host that lists the server carries it in context before any call: trim descriptions and schemas, or split the server.',
   },
 ];
 

@@ -14,6 +14,8 @@ export * from './targets.js';
 export * from './prometheus.js';
 export * as queries from './queries.js';
 export { LABELS, LIFETIME, DEFAULT_WINDOW, QUERY_CATALOGUE, type QueryScope, type QueryDefinition, type GroupLabel, type QueryUnit } from './queries.js';
+export * as serverQueries from './server-queries.js';
+export { SERVER_QUERY_CATALOGUE, TARGET_SERVER_TOOL_FAILURE_RATE, DEFAULT_DEFINITION_TOKEN_BUDGET } from './server-queries.js';
 export * from './alerts.js';
 export * from './grafana-rules.js';
 export {

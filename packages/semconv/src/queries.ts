@@ -39,6 +39,7 @@ import {
   METRIC_CONTEXT_BINARY_SIZE,
   type MetricDefinition,
 } from './metrics.js';
+import { ATTR_DEFINITION_KIND, ATTR_DEFINITION_NAME, ATTR_ERROR_ORIGIN } from './server-metrics.js';
 import { leMatcher, promLabel, selector, type SeriesPart } from './prometheus.js';
 import { TARGET_REQUESTS_PER_SESSION } from './targets.js';
 
@@ -54,6 +55,9 @@ export const LABELS = {
   disposition: promLabel(ATTR_TOKEN_DISPOSITION),
   source: promLabel(ATTR_CONTEXT_SOURCE),
   dropReason: promLabel(ATTR_DROP_REASON),
+  origin: promLabel(ATTR_ERROR_ORIGIN),
+  definitionKind: promLabel(ATTR_DEFINITION_KIND),
+  definitionName: promLabel(ATTR_DEFINITION_NAME),
 } as const;
 
 export type GroupLabel = keyof typeof LABELS;
@@ -106,33 +110,37 @@ function scopeMatchers(def: MetricDefinition, scope: QueryScope): string[] {
   return matchers;
 }
 
-function series(def: MetricDefinition, scope: QueryScope, extra: readonly string[] = [], part: SeriesPart = ''): string {
+// The building blocks below are exported for the server-side queries
+// (server-queries.ts), which scope, window and group the same way.
+
+/** A scoped series selector of a metric, on every export path's name. */
+export function series(def: MetricDefinition, scope: QueryScope, extra: readonly string[] = [], part: SeriesPart = ''): string {
   return selector(def, [...scopeMatchers(def, scope), ...extra], part);
 }
 
-function windowOf(scope: QueryScope): string {
+export function windowOf(scope: QueryScope): string {
   return scope.window ?? DEFAULT_WINDOW;
 }
 
 /** `rate(sel[w])`, or the raw series for lifetime totals. */
-function rate(sel: string, scope: QueryScope): string {
+export function rate(sel: string, scope: QueryScope): string {
   return windowOf(scope) === LIFETIME ? sel : `rate(${sel}[${windowOf(scope)}])`;
 }
 
 /** `increase(sel[w])`, or the raw series for lifetime totals. */
-function increase(sel: string, scope: QueryScope): string {
+export function increase(sel: string, scope: QueryScope): string {
   return windowOf(scope) === LIFETIME ? sel : `increase(${sel}[${windowOf(scope)}])`;
 }
 
-function by(groups: readonly GroupLabel[]): string {
+export function by(groups: readonly GroupLabel[]): string {
   return groups.length ? ` by (${groups.map((g) => LABELS[g]).join(', ')})` : '';
 }
 
-function sumRate(def: MetricDefinition, scope: QueryScope, extra: readonly string[] = [], groups: readonly GroupLabel[] = []): string {
+export function sumRate(def: MetricDefinition, scope: QueryScope, extra: readonly string[] = [], groups: readonly GroupLabel[] = []): string {
   return `sum${by(groups)} (${rate(series(def, scope, extra), scope)})`;
 }
 
-function sumIncrease(def: MetricDefinition, scope: QueryScope, extra: readonly string[] = [], groups: readonly GroupLabel[] = []): string {
+export function sumIncrease(def: MetricDefinition, scope: QueryScope, extra: readonly string[] = [], groups: readonly GroupLabel[] = []): string {
   return `sum${by(groups)} (${increase(series(def, scope, extra), scope)})`;
 }
 
