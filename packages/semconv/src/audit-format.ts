@@ -49,6 +49,8 @@ export const AUDIT_FIELDS = {
   /** Wire legs of the logical call (format 2). */
   legs: ATTR_CALL_LEGS,
   outcome: ATTR_OUTCOME,
+  /** `server` on records a server writes about the requests it answered; absent on a client's (format 2, optional). */
+  direction: 'mcp_conservation.audit.direction',
   cause: ATTR_LOSS_CAUSE,
   errorType: ATTR_ERROR_TYPE,
   durationUs: 'mcp_conservation.audit.duration_us',
