@@ -24,8 +24,8 @@ test('v2 createMcpHandler, modern era: joined trace, classification, registry-bo
   const factory = () => {
     built++;
     const server = new McpServer({ name: 'v2-modern', version: '2.0.0' });
-    server.registerTool('echo', { description: 'Echoes', inputSchema: fromJsonSchema({ type: 'object', properties: { text: { type: 'string' } } }) }, async ({ text }: { text?: string }) => ({
-      content: [{ type: 'text' as const, text: String(text) }],
+    server.registerTool('echo', { description: 'Echoes', inputSchema: fromJsonSchema({ type: 'object', properties: { text: { type: 'string' } } }) }, async (args: unknown) => ({
+      content: [{ type: 'text' as const, text: String((args as { text?: unknown }).text) }],
     }));
     server.registerTool('soft', { description: 'Fails softly' }, async () => ({ content: [{ type: 'text' as const, text: 'no' }], isError: true }));
     return instrumentServer(server, serverOptions);
