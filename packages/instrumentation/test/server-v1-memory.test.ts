@@ -150,3 +150,32 @@ test('hostile trace context is ignored, malformed requests leave the server serv
   await peer.close();
   await tel.shutdown();
 });
+
+test('a client that disconnects mid-call: the server span ends as a transport error of the caller, the server keeps its process', async () => {
+  const tel = createTelemetry();
+  let entered!: () => void;
+  const inHandler = new Promise<void>((r) => (entered = r));
+  const server = new Server({ name: 'v1-slow', version: '1.0.0' }, { capabilities: { tools: {} } });
+  server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: [{ name: 'slow', inputSchema: { type: 'object' as const } }] }));
+  server.setRequestHandler(CallToolRequestSchema, (_request, extra) => {
+    entered();
+    return new Promise((resolve) => extra.signal.addEventListener('abort', () => resolve({ content: [] })));
+  });
+  instrumentServer(server, { tracerProvider: tel.tracerProvider, meterProvider: tel.meterProvider, loggerProvider: tel.loggerProvider });
+  const client = new Client({ name: 'c', version: '1' });
+  const [ct, st] = InMemoryTransport.createLinkedPair();
+  await server.connect(st);
+  await client.connect(ct);
+  await client.listTools();
+  const call = client.callTool({ name: 'slow', arguments: {} }).catch((e: unknown) => e);
+  await inHandler;
+  await client.close();
+  await call;
+  const span = tel.spans.getFinishedSpans().find((s) => s.name === 'tools/call slow');
+  assert.ok(span, 'the span ended at the close');
+  assert.equal(span.attributes['mcp_conservation.outcome'], 'transport_error');
+  assert.equal(span.status.code, SpanStatusCode.UNSET, 'the caller left: not the server failing');
+  const rm = await tel.collect();
+  assert.equal(sumOf(rm, 'mcp_conservation.server.tool.calls', { 'gen_ai.tool.name': 'slow', 'mcp_conservation.outcome': 'transport_error', 'mcp_conservation.error.origin': 'caller' }), 1);
+  await tel.shutdown();
+});
