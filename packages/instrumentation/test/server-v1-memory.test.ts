@@ -14,7 +14,9 @@ import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { CallToolRequestSchema, ListToolsRequestSchema, McpError } from '@modelcontextprotocol/sdk/types.js';
 import { CALLER_ERROR_CODES } from '@mcp-conservation/semconv';
 import { AUDIT_FIELDS as F, verifyChain, type AuditRecord } from '@mcp-conservation/semconv/audit';
-import { instrumentClient, instrumentServer, observerOf } from '@mcp-conservation/instrumentation';
+import { instrumentClient, instrumentServer, observerOf, serverObserverOf } from '@mcp-conservation/instrumentation';
+import { renderResult } from '@mcp-conservation/instrumentation/core';
+import { countTokens } from 'gpt-tokenizer/encoding/o200k_base';
 import { auditRecords, createTelemetry, sumOf } from './helpers.ts';
 
 const TOOLS = [
@@ -91,7 +93,16 @@ test('v1 in memory: joined trace, classification, bounded names, hostile context
   assert.equal(thrown.status.code, SpanStatusCode.ERROR);
   assert.equal(thrown.attributes['rpc.response.status_code'], '-32603');
 
+  await serverObserverOf(server)!.forceFlush();
   const rm = await tel.collect();
+  // Definition prices, from the literal definitions rendered as a host sees them.
+  for (const tool of TOOLS) {
+    const expected = countTokens(renderResult('tools/list', { tools: [tool] }).blocks[0]!.text);
+    const points = rm.scopeMetrics.flatMap((sm) => sm.metrics).filter((m) => m.descriptor.name === 'mcp_conservation.server.definition.tokens').flatMap((m) => m.dataPoints);
+    const point = points.find((dp) => dp.attributes['mcp_conservation.definition.name'] === tool.name);
+    assert.equal(point?.value, expected, `definition tokens of ${tool.name}`);
+    assert.equal(point?.attributes['mcp_conservation.definition.kind'], 'tool');
+  }
   const calls = (filter: Record<string, string>) => sumOf(rm, 'mcp_conservation.server.tool.calls', filter);
   assert.equal(calls({ 'gen_ai.tool.name': 'ok', 'mcp_conservation.outcome': 'success' }), 1);
   assert.equal(calls({ 'gen_ai.tool.name': 'fail', 'mcp_conservation.error.origin': 'caller' }), CALLER_ERROR_CODES.length);

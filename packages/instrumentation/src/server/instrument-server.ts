@@ -39,6 +39,12 @@ interface ServerShape {
 }
 
 const observers = new WeakMap<InstrumentServerOptions, ServerObserver>();
+const byServer = new WeakMap<object, ServerObserver>();
+
+/** The observer of a server instrumented with {@link instrumentServer}: forceFlush() waits for its definition prices. */
+export function serverObserverOf(server: object): { forceFlush(): Promise<void> } | undefined {
+  return byServer.get(server);
+}
 let defaultObserver: ServerObserver | undefined;
 
 /** Returns the same server, observed. Each options object gets one observer (and one audit chain). */
@@ -48,6 +54,7 @@ export function instrumentServer<S extends object>(server: S, options?: Instrume
     observer = observers.get(options) ?? createServerObserver(options);
     observers.set(options, observer);
   } else observer = defaultObserver ??= createServerObserver({});
+  byServer.set(server, observer);
   const target = server as ServerShape;
   const low = target.server && typeof target.server.connect === 'function' ? target.server : target;
   const owner = low === target ? undefined : target;

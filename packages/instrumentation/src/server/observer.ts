@@ -44,6 +44,7 @@ import { AuditWriter } from '../core/audit-writer.js';
 import { CappedValues } from '../core/bounded.js';
 import { isObject } from '../core/json.js';
 import { createServerInstruments, type ServerInstruments } from './instruments.js';
+import { DefinitionPrices } from './definitions.js';
 import { extractFromMeta } from './trace-context.js';
 import type { ServerInfoForUser, ServerObserverOptions } from './types.js';
 
@@ -88,6 +89,7 @@ export class ServerObserver {
   private readonly audit: AuditWriter;
   private readonly auditKey: string | undefined;
   private inst: { meter: Meter; instruments: ServerInstruments } | undefined;
+  private readonly definitions = new DefinitionPrices();
   readonly chainId = `server-${randomUUID()}`;
 
   constructor(
@@ -104,7 +106,10 @@ export class ServerObserver {
 
   private instruments(): ServerInstruments {
     const meter = this.meter();
-    if (this.inst?.meter !== meter) this.inst = { meter, instruments: createServerInstruments(meter) };
+    if (this.inst?.meter !== meter) {
+      this.inst = { meter, instruments: createServerInstruments(meter) };
+      this.definitions.observeOn(meter);
+    }
     return this.inst.instruments;
   }
 
@@ -249,8 +254,23 @@ export class ServerObserver {
       inst.toolCalls.add(1, { ...base, [ATTR_GEN_AI_TOOL_NAME]: tool ?? OTHER_VALUE, [ATTR_OUTCOME]: outcome, ...(error ? { [ATTR_ERROR_ORIGIN]: error.origin } : {}) });
       inst.callLegs.record(1, { ...base, [ATTR_MCP_METHOD_NAME]: p.method });
     }
-    if (LISTINGS.has(p.method) && outcome === OUT.success) inst.listings.add(1, { ...base, [ATTR_MCP_METHOD_NAME]: p.method });
+    if (LISTINGS.has(p.method) && outcome === OUT.success) {
+      inst.listings.add(1, { ...base, [ATTR_MCP_METHOD_NAME]: p.method });
+      const result = message && isObject(message.result) ? message.result : undefined;
+      if (result) {
+        try {
+          this.definitions.listed(p.method, result, base);
+        } catch (error) {
+          diag.warn(`mcp-conservation: definitions could not be priced: ${String(error)}`);
+        }
+      }
+    }
     this.writeAudit(p, now, outcome, error?.errorType, message);
+  }
+
+  /** Resolves once the definitions listed so far are priced. */
+  forceFlush(): Promise<void> {
+    return this.definitions.flush();
   }
 
   private readonly prompts = new CappedValues(200, OTHER_VALUE);
