@@ -98,7 +98,7 @@ test('v1 in memory: joined trace, classification, bounded names, hostile context
   // Definition prices, from the literal definitions rendered as a host sees them.
   for (const tool of TOOLS) {
     const expected = countTokens(renderResult('tools/list', { tools: [tool] }).blocks[0]!.text);
-    const points = rm.scopeMetrics.flatMap((sm) => sm.metrics).filter((m) => m.descriptor.name === 'mcp_conservation.server.definition.tokens').flatMap((m) => m.dataPoints);
+    const points = rm.scopeMetrics.flatMap((sm) => sm.metrics).filter((m) => m.descriptor.name === 'mcp_conservation.server.definition.tokens').flatMap((m) => m.dataPoints as { attributes: Record<string, unknown>; value: unknown }[]);
     const point = points.find((dp) => dp.attributes['mcp_conservation.definition.name'] === tool.name);
     assert.equal(point?.value, expected, `definition tokens of ${tool.name}`);
     assert.equal(point?.attributes['mcp_conservation.definition.kind'], 'tool');
