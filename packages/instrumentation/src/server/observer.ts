@@ -231,11 +231,12 @@ export class ServerObserver {
     const tool = this.boundedTool(p.tool, c.server);
     const span = p.span;
     span.setAttribute(ATTR_OUTCOME, outcome);
-    if (error) {
+    // semconv (semantic-conventions-genai #389, #404): a caller's mistake keeps its status code but sets neither error.type nor ERROR.
+    const failed = error !== undefined && (error.statusCode !== undefined ? isSpanError(SPAN_KIND_VALUES.server, { errorCode: error.statusCode }) : error.origin === ERROR_ORIGIN_VALUES.server);
+    if (error?.statusCode) span.setAttribute(ATTR_RPC_RESPONSE_STATUS_CODE, error.statusCode);
+    if (failed) {
       span.setAttribute(ATTR_ERROR_TYPE, error.errorType);
-      if (error.statusCode) span.setAttribute(ATTR_RPC_RESPONSE_STATUS_CODE, error.statusCode);
-      const failed = error.statusCode !== undefined ? isSpanError(SPAN_KIND_VALUES.server, { errorCode: error.statusCode }) : error.origin === ERROR_ORIGIN_VALUES.server;
-      if (failed) span.setStatus({ code: SpanStatusCode.ERROR });
+      span.setStatus({ code: SpanStatusCode.ERROR });
     }
     span.end();
     if (!STREAMS.has(p.method)) {
@@ -246,7 +247,7 @@ export class ServerObserver {
         ...(p.protocolVersion ? { [ATTR_MCP_PROTOCOL_VERSION]: p.protocolVersion } : {}),
         ...(tool ? { [ATTR_GEN_AI_TOOL_NAME]: tool, [ATTR_GEN_AI_OPERATION_NAME]: GEN_AI_OPERATION_EXECUTE_TOOL } : {}),
         ...(p.prompt !== undefined ? { [ATTR_GEN_AI_PROMPT_NAME]: this.boundedPrompt(p.prompt) } : {}),
-        ...(error ? { [ATTR_ERROR_TYPE]: boundedCode(error.errorType) } : {}),
+        ...(failed ? { [ATTR_ERROR_TYPE]: boundedCode(error.errorType) } : {}),
         ...(error?.statusCode ? { [ATTR_RPC_RESPONSE_STATUS_CODE]: boundedCode(error.statusCode) } : {}),
       });
     }
