@@ -138,4 +138,6 @@ for (const t of TRANSPORTS)
   }
 printVerdicts(groups);
 printBounds(groups, cpus().length);
+// Server-side rows (bench/server-side.mjs), same run.
+await (await import('./server-side.mjs')).runServerSide({ rounds: ROUNDS, calls: CALLS, transports: TRANSPORTS });
 console.log(`\nbench time ${((performance.now() - started) / 1000).toFixed(0)} s`);

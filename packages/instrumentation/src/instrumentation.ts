@@ -7,6 +7,9 @@ import { OBSERVER_VALUES } from '@mcp-conservation/semconv';
 import { MeasuringCore } from './core/core.js';
 import { coreTelemetry } from './core/telemetry.js';
 import { attachToTransport, watchCache, watchRequest, type TransportLike } from './sdk/attach.js';
+import { createServerObserver } from './server/instrument-server.js';
+import type { ServerObserver } from './server/observer.js';
+import { patchServerModule, unpatchServerModule, type ServerModule } from './server/patch.js';
 import type { McpInstrumentationConfig } from './types.js';
 import { PACKAGE_NAME, PACKAGE_VERSION } from './version.js';
 
@@ -14,6 +17,7 @@ import { PACKAGE_NAME, PACKAGE_VERSION } from './version.js';
 export const SUPPORTED_SDK_VERSIONS = {
   '@modelcontextprotocol/sdk': ['>=1.10.0 <2'],
   '@modelcontextprotocol/client': ['>=2.0.0 <3'],
+  '@modelcontextprotocol/server': ['>=2.0.0 <3'],
 } as const satisfies Record<string, readonly string[]>;
 const V1 = [...SUPPORTED_SDK_VERSIONS['@modelcontextprotocol/sdk']];
 const V2 = [...SUPPORTED_SDK_VERSIONS['@modelcontextprotocol/client']];
@@ -21,6 +25,10 @@ const V2 = [...SUPPORTED_SDK_VERSIONS['@modelcontextprotocol/client']];
 /** The client module files hooked: the SDK's root export is not usable in every release, its subpaths are. */
 const CLIENT_FILES = ['@modelcontextprotocol/sdk/dist/cjs/client/index.js', '@modelcontextprotocol/sdk/dist/esm/client/index.js'];
 const CLIENT_SUBPATH = '@modelcontextprotocol/sdk/client/index.js';
+/** The v1 server module files hooked: `Server` (every server connects through it) and `McpServer` (its tool registry). */
+const SERVER_FILES = ['server/index.js', 'server/mcp.js'].flatMap((f) => [`@modelcontextprotocol/sdk/dist/cjs/${f}`, `@modelcontextprotocol/sdk/dist/esm/${f}`]);
+const SERVER_SUBPATHS = ['@modelcontextprotocol/sdk/server/index.js', '@modelcontextprotocol/sdk/server/mcp.js'];
+const V2_SERVER = [...SUPPORTED_SDK_VERSIONS['@modelcontextprotocol/server']];
 
 /** `>=1.10.0 <2`, checked without a semver dependency. */
 function supportedVersion(version: string | undefined): boolean {
@@ -34,11 +42,11 @@ function supportedVersion(version: string | undefined): boolean {
  * the package root, which fails when the root export points at missing
  * files (1.32.2); a hook on the absolute file path does not depend on it.
  */
-function resolveCjsClientFiles(): string[] {
+function resolveCjsClientFiles(subpath: string = CLIENT_SUBPATH): string[] {
   const found = new Set<string>();
   for (const base of [join(process.cwd(), 'noop.js'), typeof __filename === 'string' ? __filename : import.meta.url]) {
     try {
-      const file = createRequire(base).resolve(CLIENT_SUBPATH);
+      const file = createRequire(base).resolve(subpath);
       const pkg = JSON.parse(readFileSync(join(dirname(file), '..', '..', '..', 'package.json'), 'utf8')) as { version?: string };
       if (supportedVersion(pkg.version)) found.add(file);
     } catch {
@@ -76,6 +84,7 @@ export class McpInstrumentation extends InstrumentationBase<McpInstrumentationCo
   private tracerProvider: TracerProvider | undefined;
   private meterProvider: MeterProvider | undefined;
   private loggerProvider: LoggerProvider | undefined;
+  private serverObserver: ServerObserver | undefined;
 
   constructor(config: McpInstrumentationConfig = {}) {
     super(PACKAGE_NAME, PACKAGE_VERSION, config);
@@ -102,7 +111,36 @@ export class McpInstrumentation extends InstrumentationBase<McpInstrumentationCo
     this.loggerProvider = loggerProvider;
   }
 
+  /** The server-side observer, made on first use with the instrumentation's providers (late ones included). */
+  private server(): ServerObserver {
+    return (this.serverObserver ??= createServerObserver(
+      { ...this._config, ...(this._config.resolveServerUser ? { resolveServerUser: this._config.resolveServerUser } : {}) },
+      {
+        tracer: () => this.tracerProvider ?? trace.getTracerProvider(),
+        meter: () => this.meterProvider ?? metrics.getMeterProvider(),
+        logger: () => this.loggerProvider ?? logs.getLoggerProvider(),
+      },
+    ));
+  }
+
   protected init() {
+    const definitions = [...(this._config.clients === false ? [] : this.clientDefinitions()), ...(this._config.servers === true ? this.serverDefinitions() : [])];
+    return definitions;
+  }
+
+  private serverDefinitions() {
+    const patch = (m: ServerModule) => patchServerModule(m, () => this.server(), (t, n, w) => this._wrap(t, n, w));
+    const unpatch = (m: ServerModule) => unpatchServerModule(m, (t, n) => this._unwrap(t, n));
+    const files = SERVER_FILES.map((file) => new InstrumentationNodeModuleFile(file, V1, patch, unpatch));
+    const byName = new InstrumentationNodeModuleDefinition('@modelcontextprotocol/sdk', V1, undefined, undefined, files);
+    const v2 = new InstrumentationNodeModuleDefinition('@modelcontextprotocol/server', V2_SERVER, patch, unpatch);
+    const byPath = SERVER_SUBPATHS.flatMap(resolveCjsClientFiles).map(
+      (file) => new InstrumentationNodeModuleDefinition(file, ['*'], undefined, undefined, [new InstrumentationNodeModuleFile(file.endsWith('mcp.js') ? 'mcp' : 'index', ['*'], patch, unpatch)]),
+    );
+    return [byName, v2, ...byPath];
+  }
+
+  private clientDefinitions() {
     const patch = (moduleExports: ClientModule) => this.patch(moduleExports);
     const unpatch = (moduleExports: ClientModule) => this.unpatch(moduleExports);
     const files = CLIENT_FILES.map((file) => new InstrumentationNodeModuleFile(file, V1, patch, unpatch));

@@ -78,4 +78,15 @@ export interface SessionInfo {
 }
 
 /** Configuration of {@link McpInstrumentation}. */
-export interface McpInstrumentationConfig extends InstrumentationConfig, ConservationOptions {}
+export interface McpInstrumentationConfig extends InstrumentationConfig, ConservationOptions {
+  /** Instrument MCP clients (default true). */
+  clients?: boolean;
+  /**
+   * Instrument MCP servers (default false for now: opt in with `true`). The
+   * client-side suites of this repository count every span of a process that
+   * runs both sides; the default flips once they filter by span kind.
+   */
+  servers?: boolean;
+  /** Server side: names the caller of a request from its SDK `authInfo`; `enduser.id` in server audit records only. */
+  resolveServerUser?: (info: { readonly authInfo?: Readonly<Record<string, unknown>> }) => string | undefined;
+}

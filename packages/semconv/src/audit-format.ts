@@ -62,6 +62,8 @@ export const AUDIT_FIELDS = {
   /** A not-found resources/read, whichever code said it (format 2). */
   errorCondition: ATTR_ERROR_CONDITION,
   outcome: ATTR_OUTCOME,
+  /** `server` on records a server writes about the requests it answered; absent on a client's (format 2, optional). */
+  direction: 'mcp_conservation.audit.direction',
   cause: ATTR_LOSS_CAUSE,
   errorType: ATTR_ERROR_TYPE,
   durationUs: 'mcp_conservation.audit.duration_us',

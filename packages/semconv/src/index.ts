@@ -7,6 +7,7 @@
 export * from './attributes.js';
 export * from './metrics.js';
 export * from './server-metrics.js';
+export * from './error-classification.js';
 export * from './spans.js';
 export * from './methods.js';
 export * from './protocol.js';

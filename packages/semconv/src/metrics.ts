@@ -24,26 +24,10 @@ import {
   ATTR_SERVER_ADDRESS,
   ATTR_SERVER_PORT,
 } from './attributes.js';
+import { CALL_LEG_BUCKETS, MCP_DURATION_BUCKETS, type MetricDefinition } from './metric-definition.js';
+import { SERVER_METRICS } from './server-metrics.js';
 
-export type InstrumentKind = 'counter' | 'histogram' | 'updowncounter' | 'gauge';
-
-export interface MetricDefinition {
-  /** OpenTelemetry metric name. */
-  readonly name: string;
-  readonly instrument: InstrumentKind;
-  /** UCUM unit; `{annotation}` units add no suffix on any Prometheus path. */
-  readonly unit: string;
-  readonly description: string;
-  /** Attributes the instrumentation may put on a data point. Never ids. */
-  readonly attributes: readonly string[];
-  /** Explicit histogram bucket boundaries, given as instrument advice. */
-  readonly buckets?: readonly number[];
-  /** Whether the name comes from the OpenTelemetry semantic conventions. */
-  readonly semconv: boolean;
-}
-
-/** Buckets the MCP semantic conventions give for both duration histograms. */
-export const MCP_DURATION_BUCKETS = [0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 30, 60, 120, 300] as const;
+export { CALL_LEG_BUCKETS, MCP_DURATION_BUCKETS, type InstrumentKind, type MetricDefinition } from './metric-definition.js';
 
 /**
  * Requests-per-session buckets. Counts are integers, so `le="29"` holds the
@@ -171,9 +155,6 @@ export const METRIC_SESSION_REQUESTS: MetricDefinition = {
   semconv: false,
 };
 
-/** Buckets of legs per call: 0 is a call served from the cache, 11 one call plus the v2 client's default 10 input rounds, 64 its page cap. */
-export const CALL_LEG_BUCKETS: readonly number[] = [0, 1, 2, 3, 4, 6, 11, 20, 64, 128];
-
 export const METRIC_CALL_LEGS: MetricDefinition = {
   name: 'mcp_conservation.call.legs',
   instrument: 'histogram',
@@ -251,4 +232,4 @@ export const INSTRUMENTATION_METRICS: readonly MetricDefinition[] = [
 ];
 
 /** Every metric, including those made by the Collector. */
-export const ALL_METRICS: readonly MetricDefinition[] = [...INSTRUMENTATION_METRICS, METRIC_AUDIT_RECEIVED];
+export const ALL_METRICS: readonly MetricDefinition[] = [...INSTRUMENTATION_METRICS, ...SERVER_METRICS, METRIC_AUDIT_RECEIVED];

@@ -19,7 +19,7 @@ import {
   ATTR_SERVER_NAME,
   ATTR_CONTEXT_SOURCE,
 } from './attributes.js';
-import { MCP_DURATION_BUCKETS, CALL_LEG_BUCKETS, type MetricDefinition } from './metrics.js';
+import { MCP_DURATION_BUCKETS, CALL_LEG_BUCKETS, type MetricDefinition } from './metric-definition.js';
 
 /** `caller` for a request the server rejected as the caller's mistake, `server` for its own failure. */
 export const ATTR_ERROR_ORIGIN = 'mcp_conservation.error.origin';

@@ -40,7 +40,9 @@ import {
   EVENT_AUDIT_OPERATION,
   EVENT_AUDIT_SESSION_END,
   GEN_AI_OPERATION_EXECUTE_TOOL,
+  isSpanError,
   LOSS_CAUSE_VALUES as CAUSE,
+  SPAN_KIND_VALUES,
   OUTCOME_VALUES as OUT,
   spanName,
   type LossCause,
@@ -81,6 +83,15 @@ export interface RecorderContext {
   /** What every data point of a session carries: server, observer, era. */
   baseAttributes(serverName: string | undefined, era: ProtocolEra | undefined): Attributes;
   warn(message: string): void;
+}
+
+/**
+ * The shared classification (semconv, keyed by span kind) for a client
+ * span: every JSON-RPC error fails it, and so does every other decided error
+ * (a tool error, a timeout, a lost answer).
+ */
+function clientSpanFailed(d: Decision): boolean {
+  return d.statusCode === undefined || isSpanError(SPAN_KIND_VALUES.client, { errorCode: d.statusCode });
 }
 
 /** Most attribute sets one session keeps built. Bounded: their parts are few or capped. */
@@ -252,7 +263,7 @@ export class Recorder implements TokenSink {
     if (d?.errorType !== undefined) {
       p.span.setAttribute(ATTR_ERROR_TYPE, d.errorType);
       if (d.statusCode) p.span.setAttribute(ATTR_RPC_RESPONSE_STATUS_CODE, d.statusCode);
-      p.span.setStatus({ code: SpanStatusCode.ERROR, ...(d.statusMessage && this.core.captureContent ? { message: d.statusMessage } : {}) });
+      if (clientSpanFailed(d)) p.span.setStatus({ code: SpanStatusCode.ERROR, ...(d.statusMessage && this.core.captureContent ? { message: d.statusMessage } : {}) });
     }
     p.span.end(performance.timeOrigin + now);
   }
@@ -312,7 +323,7 @@ export class Recorder implements TokenSink {
       span.setAttribute(ATTR_ERROR_TYPE, d.errorType as string);
       if (d.statusCode) span.setAttribute(ATTR_RPC_RESPONSE_STATUS_CODE, d.statusCode);
       // The message is the server's (or the host's) own text and may carry payload: exported only with content capture.
-      span.setStatus({ code: SpanStatusCode.ERROR, ...(d.statusMessage && this.core.captureContent ? { message: d.statusMessage } : {}) });
+      if (clientSpanFailed(d)) span.setStatus({ code: SpanStatusCode.ERROR, ...(d.statusMessage && this.core.captureContent ? { message: d.statusMessage } : {}) });
     }
     if (facts?.resultType !== undefined) span.setAttribute(ATTR_RESULT_TYPE, facts.resultType);
     if (p.method === 'tools/call') {

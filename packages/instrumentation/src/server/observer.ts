@@ -1,0 +1,329 @@
+/**
+ * The server-side observer: one per instrumentation (or options object of
+ * instrumentServer). It sees each request a server receives and the answer
+ * it sends, at the transport, and turns the pair into a SERVER span, the
+ * server metrics and an audit record. Every hook is guarded: the server's
+ * messages flow unchanged whatever happens in here.
+ */
+import { randomUUID } from 'node:crypto';
+import { context as api, diag, propagation, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Link, type Logger, type Meter, type Span, type Tracer } from '@opentelemetry/api';
+import {
+  ATTR_ERROR_ORIGIN,
+  ATTR_ERROR_TYPE,
+  ATTR_GEN_AI_OPERATION_NAME,
+  ATTR_GEN_AI_PROMPT_NAME,
+  ATTR_GEN_AI_TOOL_NAME,
+  ATTR_JSONRPC_REQUEST_ID,
+  ATTR_MCP_METHOD_NAME,
+  ATTR_MCP_PROTOCOL_VERSION,
+  ATTR_MCP_SESSION_ID,
+  ATTR_NETWORK_TRANSPORT,
+  ATTR_OBSERVER,
+  ATTR_OUTCOME,
+  ATTR_PROTOCOL_ERA,
+  ATTR_RPC_RESPONSE_STATUS_CODE,
+  ATTR_SERVER_NAME,
+  ERROR_ORIGIN_VALUES,
+  ERROR_TYPE_TOOL_ERROR,
+  EVENT_AUDIT_OPERATION,
+  GEN_AI_OPERATION_EXECUTE_TOOL,
+  isCallerErrorCode,
+  isSpanError,
+  META_PROTOCOL_VERSION,
+  OBSERVER_VALUES,
+  OTHER_VALUE,
+  OUTCOME_VALUES as OUT,
+  protocolEra,
+  SPAN_KIND_VALUES,
+  spanName,
+  type ErrorOrigin,
+  type Outcome,
+} from '@mcp-conservation/semconv';
+import { AUDIT_FIELDS as F, AUDIT_KIND_VALUES, canonicalJson, digest } from '@mcp-conservation/semconv/audit';
+import { AuditWriter } from '../core/audit-writer.js';
+import { CappedValues } from '../core/bounded.js';
+import { isObject } from '../core/json.js';
+import { createServerInstruments, type ServerInstruments } from './instruments.js';
+import { DefinitionPrices } from './definitions.js';
+import { extractFromMeta } from './trace-context.js';
+import type { ServerInfoForUser, ServerObserverOptions } from './types.js';
+
+/** Methods that open a stream rather than answer: kept out of the operation duration. */
+const STREAMS = new Set(['subscriptions/listen']);
+const LISTINGS = new Set(['tools/list', 'prompts/list', 'resources/list', 'resources/templates/list']);
+/** Most requests one connection keeps open at once; beyond, new ones go unobserved (and are not hurt). */
+const MAX_PENDING = 4096;
+
+/** What the observer reads of the server behind a transport. */
+export interface ServerFacts {
+  readonly name: () => string | undefined;
+  /** Names of the tools the server registered, when it keeps a registry (McpServer). */
+  readonly registeredTools: () => ReadonlySet<string> | undefined;
+}
+
+/** What the observer knows of one connection: its transport kind, session and negotiated version. */
+export interface Connection {
+  readonly networkTransport: string;
+  readonly sessionId: () => string | undefined;
+  protocolVersion?: string;
+  readonly pending: Map<string, Pending>;
+  readonly server: ServerFacts;
+  readonly openedPerf: number;
+  requests: number;
+}
+
+interface Pending {
+  readonly span: Span;
+  readonly method: string;
+  readonly tool?: string;
+  readonly prompt?: string;
+  readonly startPerf: number;
+  readonly params: unknown;
+  readonly user?: string;
+  readonly protocolVersion?: string;
+}
+
+export class ServerObserver {
+  private readonly tools: CappedValues;
+  private readonly names = new Set<string>();
+  private readonly audit: AuditWriter;
+  private readonly auditKey: string | undefined;
+  private inst: { meter: Meter; instruments: ServerInstruments } | undefined;
+  private readonly definitions = new DefinitionPrices();
+  readonly chainId = `server-${randomUUID()}`;
+
+  constructor(
+    private readonly tracer: () => Tracer,
+    private readonly meter: () => Meter,
+    private readonly logger: () => Logger,
+    private readonly options: ServerObserverOptions,
+  ) {
+    this.tools = new CappedValues(options.maxDistinctValues ?? 200, OTHER_VALUE);
+    const key = options.auditKey ?? process.env.MCP_CONSERVATION_AUDIT_KEY;
+    this.auditKey = key ? key : undefined;
+    this.audit = new AuditWriter({ logger: this.logger, key: this.auditKey, sessionId: this.chainId, observer: OBSERVER_VALUES.sdk, onEmit: () => undefined });
+  }
+
+  private instruments(): ServerInstruments {
+    const meter = this.meter();
+    if (this.inst?.meter !== meter) {
+      this.inst = { meter, instruments: createServerInstruments(meter) };
+      this.definitions.observeOn(meter);
+    }
+    return this.inst.instruments;
+  }
+
+  /** The tool name as a metric value: a registered (or listed) tool, else `_OTHER`. A client can ask for any name. */
+  private boundedTool(name: string | undefined, server: ServerFacts): string | undefined {
+    if (name === undefined) return undefined;
+    const registered = server.registeredTools();
+    const known = registered ? registered.has(name) : this.names.has(name);
+    return known ? (this.tools.get(name) ?? OTHER_VALUE) : OTHER_VALUE;
+  }
+
+  private base(c: Connection, version: string | undefined): Attributes {
+    const name = c.server.name();
+    const era = protocolEra(version);
+    return {
+      ...(name ? { [ATTR_SERVER_NAME]: name.slice(0, 128) } : {}),
+      [ATTR_OBSERVER]: OBSERVER_VALUES.sdk,
+      ...(era ? { [ATTR_PROTOCOL_ERA]: era } : {}),
+    };
+  }
+
+  /** A request arrived: its span starts. Returns the context the handler must run in. */
+  requestIn(c: Connection, message: Record<string, unknown>, extra: unknown): Context | undefined {
+    const method = message.method as string;
+    const id = message.id as string | number;
+    const params = isObject(message.params) ? message.params : undefined;
+    const meta = params && isObject(params._meta) ? params._meta : undefined;
+    const metaVersion = meta && typeof meta[META_PROTOCOL_VERSION] === 'string' ? (meta[META_PROTOCOL_VERSION] as string) : undefined;
+    if (method === 'initialize' && typeof params?.protocolVersion === 'string') c.protocolVersion = params.protocolVersion;
+    const version = (metaVersion ?? c.protocolVersion ?? headerVersion(extra))?.slice(0, 32);
+    const tool = method === 'tools/call' && typeof params?.name === 'string' ? params.name : undefined;
+    const prompt = method === 'prompts/get' && typeof params?.name === 'string' ? params.name : undefined;
+    const ambient = api.active();
+    const ambientSpan = trace.getSpan(ambient);
+    const { parent, fromMeta } = extractFromMeta(meta, ambient);
+    const links: Link[] = fromMeta && ambientSpan && trace.isSpanContextValid(ambientSpan.spanContext()) ? [{ context: ambientSpan.spanContext() }] : [];
+    const era = protocolEra(version);
+    const sessionId = era !== 'modern' ? c.sessionId() : undefined;
+    const boundedName = tool ?? prompt;
+    const attributes: Attributes = {
+      [ATTR_MCP_METHOD_NAME]: method,
+      [ATTR_JSONRPC_REQUEST_ID]: String(id),
+      [ATTR_NETWORK_TRANSPORT]: c.networkTransport,
+      ...this.base(c, version),
+      ...(version ? { [ATTR_MCP_PROTOCOL_VERSION]: version } : {}),
+      ...(sessionId ? { [ATTR_MCP_SESSION_ID]: sessionId } : {}),
+      ...(tool !== undefined ? { [ATTR_GEN_AI_TOOL_NAME]: tool.slice(0, 128), [ATTR_GEN_AI_OPERATION_NAME]: GEN_AI_OPERATION_EXECUTE_TOOL } : {}),
+      ...(prompt !== undefined ? { [ATTR_GEN_AI_PROMPT_NAME]: prompt.slice(0, 128) } : {}),
+    };
+    const span = this.tracer().startSpan(spanName(method, boundedName?.slice(0, 128)), { kind: SpanKind.SERVER, attributes, links }, parent);
+    if (c.pending.size < MAX_PENDING) {
+      c.pending.set(String(id), { span, method, startPerf: performance.now(), params, protocolVersion: version, user: this.user(extra, parent), ...(tool !== undefined ? { tool } : {}), ...(prompt !== undefined ? { prompt } : {}) });
+    } else {
+      span.end();
+    }
+    c.requests++;
+    return trace.setSpan(parent, span);
+  }
+
+  /** Who called: from the SDK's authInfo through `resolveUser`, or (opt-in) from baggage. */
+  private user(extra: unknown, ctx: Context): string | undefined {
+    const authInfo = isObject(extra) && isObject(extra.authInfo) ? extra.authInfo : undefined;
+    try {
+      const resolved = this.options.resolveServerUser?.({ ...(authInfo ? { authInfo } : {}) } satisfies ServerInfoForUser);
+      if (resolved !== undefined) return resolved;
+    } catch (error) {
+      diag.warn(`mcp-conservation: resolveUser threw: ${String(error)}`);
+    }
+    if (this.options.userFromBaggage) return propagation.getBaggage(ctx)?.getEntry('enduser.id')?.value;
+    return undefined;
+  }
+
+  /** The caller cancelled: the SDK sends no answer. */
+  cancelled(c: Connection, requestId: unknown): void {
+    const p = c.pending.get(String(requestId));
+    if (!p) return;
+    c.pending.delete(String(requestId));
+    this.finish(c, p, OUT.cancelled, { errorType: 'cancelled', origin: ERROR_ORIGIN_VALUES.caller }, undefined);
+  }
+
+  /** An answer is sent. */
+  responseOut(c: Connection, message: Record<string, unknown>): void {
+    const key = String(message.id);
+    const p = c.pending.get(key);
+    if (!p) return;
+    c.pending.delete(key);
+    const result = isObject(message.result) ? message.result : undefined;
+    if (p.method === 'tools/list' && Array.isArray(result?.tools)) {
+      for (const t of result.tools) if (isObject(t) && typeof t.name === 'string' && this.names.size < 10_000) this.names.add(t.name);
+    }
+    if (isObject(message.error)) {
+      const code = message.error.code as number | string | undefined;
+      const origin = isCallerErrorCode(code) ? ERROR_ORIGIN_VALUES.caller : ERROR_ORIGIN_VALUES.server;
+      this.finish(c, p, OUT.protocolError, { errorType: String(code), statusCode: String(code), origin }, message);
+    } else if (p.method === 'tools/call' && result?.isError === true) {
+      this.finish(c, p, OUT.toolError, { errorType: ERROR_TYPE_TOOL_ERROR, origin: ERROR_ORIGIN_VALUES.server }, message);
+    } else {
+      this.finish(c, p, OUT.success, undefined, message);
+    }
+  }
+
+  /** The transport closed with requests unanswered: the caller went away. */
+  closed(c: Connection): void {
+    for (const p of c.pending.values()) this.finish(c, p, OUT.transportError, { errorType: 'transport_error', origin: ERROR_ORIGIN_VALUES.caller }, undefined);
+    c.pending.clear();
+    if (c.sessionId() !== undefined && protocolEra(c.protocolVersion) !== 'modern') {
+      this.instruments().sessionDuration.record((performance.now() - c.openedPerf) / 1000, {
+        ...this.base(c, c.protocolVersion),
+        [ATTR_NETWORK_TRANSPORT]: c.networkTransport,
+        ...(c.protocolVersion ? { [ATTR_MCP_PROTOCOL_VERSION]: c.protocolVersion } : {}),
+      });
+    }
+  }
+
+  private finish(c: Connection, p: Pending, outcome: Outcome, error: { errorType: string; statusCode?: string; origin: ErrorOrigin } | undefined, message: Record<string, unknown> | undefined): void {
+    const now = performance.now();
+    const inst = this.instruments();
+    const base = this.base(c, p.protocolVersion);
+    const tool = this.boundedTool(p.tool, c.server);
+    const span = p.span;
+    span.setAttribute(ATTR_OUTCOME, outcome);
+    // semconv (semantic-conventions-genai #389, #404): a caller's mistake keeps its status code but sets neither error.type nor ERROR.
+    const failed = error !== undefined && (error.statusCode !== undefined ? isSpanError(SPAN_KIND_VALUES.server, { errorCode: error.statusCode }) : error.origin === ERROR_ORIGIN_VALUES.server);
+    if (error?.statusCode) span.setAttribute(ATTR_RPC_RESPONSE_STATUS_CODE, error.statusCode);
+    if (failed) {
+      span.setAttribute(ATTR_ERROR_TYPE, error.errorType);
+      span.setStatus({ code: SpanStatusCode.ERROR });
+    }
+    span.end();
+    if (!STREAMS.has(p.method)) {
+      inst.operationDuration.record((now - p.startPerf) / 1000, {
+        ...base,
+        [ATTR_MCP_METHOD_NAME]: p.method,
+        [ATTR_NETWORK_TRANSPORT]: c.networkTransport,
+        ...(p.protocolVersion ? { [ATTR_MCP_PROTOCOL_VERSION]: p.protocolVersion } : {}),
+        ...(tool ? { [ATTR_GEN_AI_TOOL_NAME]: tool, [ATTR_GEN_AI_OPERATION_NAME]: GEN_AI_OPERATION_EXECUTE_TOOL } : {}),
+        ...(p.prompt !== undefined ? { [ATTR_GEN_AI_PROMPT_NAME]: this.boundedPrompt(p.prompt) } : {}),
+        ...(failed ? { [ATTR_ERROR_TYPE]: boundedCode(error.errorType) } : {}),
+        ...(error?.statusCode ? { [ATTR_RPC_RESPONSE_STATUS_CODE]: boundedCode(error.statusCode) } : {}),
+      });
+    }
+    if (p.method === 'tools/call') {
+      inst.toolCalls.add(1, { ...base, [ATTR_GEN_AI_TOOL_NAME]: tool ?? OTHER_VALUE, [ATTR_OUTCOME]: outcome, ...(error ? { [ATTR_ERROR_ORIGIN]: error.origin } : {}) });
+      inst.callLegs.record(1, { ...base, [ATTR_MCP_METHOD_NAME]: p.method });
+    }
+    if (LISTINGS.has(p.method) && outcome === OUT.success) {
+      inst.listings.add(1, { ...base, [ATTR_MCP_METHOD_NAME]: p.method });
+      const result = message && isObject(message.result) ? message.result : undefined;
+      if (result) {
+        try {
+          this.definitions.listed(p.method, result, base);
+        } catch (error) {
+          diag.warn(`mcp-conservation: definitions could not be priced: ${String(error)}`);
+        }
+      }
+    }
+    this.writeAudit(p, now, outcome, error?.errorType, message);
+  }
+
+  /** Resolves once the definitions listed so far are priced. */
+  forceFlush(): Promise<void> {
+    return this.definitions.flush();
+  }
+
+  private readonly prompts = new CappedValues(200, OTHER_VALUE);
+  private boundedPrompt(name: string): string {
+    return this.prompts.get(name) ?? OTHER_VALUE;
+  }
+
+  private writeAudit(p: Pending, now: number, outcome: Outcome, errorType: string | undefined, message: Record<string, unknown> | undefined): void {
+    const key = this.auditKey;
+    try {
+      this.audit.write(EVENT_AUDIT_OPERATION, p.span, performance.timeOrigin + now, () => ({
+        fields: {
+          [F.kind]: AUDIT_KIND_VALUES.operation,
+          [F.direction]: 'server',
+          [F.user]: p.user,
+          [F.method]: p.method,
+          [F.tool]: p.tool?.slice(0, 128),
+          [F.prompt]: p.prompt?.slice(0, 128),
+          [F.protocolVersion]: p.protocolVersion,
+          [F.outcome]: outcome,
+          [F.errorType]: errorType,
+          [F.durationUs]: Math.round(Math.max(0, now - p.startPerf) * 1000),
+          [F.contextValid]: outcome === OUT.success || outcome === OUT.toolError,
+          // Keyed only: an unkeyed digest of a short payload is guessable.
+          [F.payloadDigest]: key !== undefined ? digest(canonicalJson({ params: p.params ?? null, result: message?.result ?? null, error: message?.error ?? null }), key) : undefined,
+        },
+        summary: `server ${spanName(p.method, p.tool ?? p.prompt)} ${outcome}`,
+      }));
+    } catch (error) {
+      diag.warn(`mcp-conservation: a server audit record could not be written: ${String(error)}`);
+    }
+  }
+}
+
+/** Distinct error codes on metrics: JSON-RPC and MCP define about a dozen, a server may invent more. */
+const codes = new CappedValues(32, OTHER_VALUE, 32);
+function boundedCode(code: string): string {
+  return codes.get(code) ?? OTHER_VALUE;
+}
+
+/** The version a 2025-era HTTP client sends in its `mcp-protocol-version` header (v1: requestInfo.headers; v2: a web Request). */
+function headerVersion(extra: unknown): string | undefined {
+  if (!isObject(extra)) return undefined;
+  const info = isObject(extra.requestInfo) ? extra.requestInfo : undefined;
+  const headers = info && isObject(info.headers) ? info.headers : undefined;
+  const v1 = headers?.['mcp-protocol-version'];
+  if (typeof v1 === 'string') return v1;
+  const request = extra.request as { headers?: { get?: (name: string) => string | null } } | undefined;
+  try {
+    const v2 = request?.headers?.get?.('mcp-protocol-version');
+    return typeof v2 === 'string' ? v2 : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,17 @@
+/** Public options of the server-side observer. */
+
+/** What a server-side user is resolved from: the SDK's `authInfo` of the request, when the transport had one. */
+export interface ServerInfoForUser {
+  readonly authInfo?: Readonly<Record<string, unknown>>;
+}
+
+export interface ServerObserverOptions {
+  /** Key for the audit trail (as on the client side). Default: `MCP_CONSERVATION_AUDIT_KEY`. */
+  auditKey?: string;
+  /** Names the caller of a request from its `authInfo`; becomes `enduser.id` in audit records only (never on metrics). */
+  resolveServerUser?: (info: ServerInfoForUser) => string | undefined;
+  /** Take the user from W3C baggage entry `enduser.id` in `_meta` (opt-in: baggage may carry anything). */
+  userFromBaggage?: boolean;
+  /** Most distinct tool names on metrics before `_OTHER`. Default 200. */
+  maxDistinctValues?: number;
+}

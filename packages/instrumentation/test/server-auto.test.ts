@@ -1,0 +1,43 @@
+/**
+ * McpInstrumentation instruments servers too (v1 and v2, CommonJS), and
+ * `servers: false` turns that side off. The client and server in one
+ * process share one trace: the server span is the client span's child, the
+ * tool's own work the server span's.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+interface S {
+  name: string;
+  kind: number;
+  traceId: string;
+  spanId: string;
+  parent: string | null;
+}
+
+function run(...args: string[]): S[] {
+  const r = spawnSync(process.execPath, [fileURLToPath(new URL('./fixtures/server-auto.cjs', import.meta.url)), ...args], { encoding: 'utf8', timeout: 60_000 });
+  assert.equal(r.status, 0, r.stderr);
+  return JSON.parse(r.stdout.trim().split('\n').pop() as string) as S[];
+}
+
+for (const sdk of ['v1', 'v2']) {
+  test(`auto (${sdk}): a SERVER span per request, joined to the client's, the tool's work under it`, () => {
+    const spans = run(sdk);
+    const server = spans.find((s) => s.kind === 1 && s.name === 'tools/call echo');
+    const client = spans.find((s) => s.kind === 2 && s.name === 'tools/call echo');
+    assert.ok(server && client, JSON.stringify(spans));
+    assert.equal(server.traceId, client.traceId);
+    assert.equal(server.parent, client.spanId);
+    assert.equal(spans.find((s) => s.name === 'tool work')?.parent, server.spanId);
+    assert.ok(spans.some((s) => s.kind === 1 && s.name === 'initialize'));
+  });
+
+  test(`auto (${sdk}): servers: false leaves servers alone`, () => {
+    const spans = run(sdk, 'off');
+    assert.equal(spans.filter((s) => s.kind === 1).length, 0);
+    assert.ok(spans.some((s) => s.kind === 2 && s.name === 'tools/call echo'), 'the client side still works');
+  });
+}
