@@ -53,6 +53,19 @@ export interface ConservationOptions {
   tokens?: boolean;
   /** Count tokens in a worker thread (default true), keeping tokenization off the event loop. */
   useWorker?: boolean;
+  /**
+   * Bytes of responses waiting to be counted (the accounting backlog) past
+   * which a response is counted from its bytes, at a tokens-per-byte ratio
+   * calibrated per server, tool and source on the responses counted
+   * exactly, instead of queued: memory and the host's stall stay bounded
+   * when responses come faster than they can be tokenized. Such counts go
+   * to `mcp_conservation.context.estimated_tokens` too, and their audit
+   * records carry `mcp_conservation.audit.tokens.estimated`. A result of
+   * more than 10,000 blocks is estimated whatever the backlog. `Infinity`:
+   * always count exactly. Default `MCP_CONSERVATION_ACCOUNTING_BUDGET`
+   * (bytes, or `unlimited`), else 4 MiB.
+   */
+  accountingBudgetBytes?: number;
   /** A session crossing this many requests is counted live as an anomaly. Default 100. */
   requestLimit?: number;
   /** Host limit on rendered tokens per response; beyond it a response counts as truncated. Off by default. */

@@ -71,6 +71,12 @@ export const AUDIT_FIELDS = {
   tokensRedundant: 'mcp_conservation.audit.tokens.redundant',
   tokensUnused: 'mcp_conservation.audit.tokens.unused',
   tokensLost: 'mcp_conservation.audit.tokens.lost',
+  /**
+   * True when the record's token counts were estimated from bytes, not
+   * counted exactly (the accounting backlog was past its budget). Optional,
+   * absent when exact: format 2 records without it verify as before.
+   */
+  tokensEstimated: 'mcp_conservation.audit.tokens.estimated',
   contextValid: 'mcp_conservation.audit.context_valid',
   sessionRequests: 'mcp_conservation.audit.session.requests',
   sessionRecords: 'mcp_conservation.audit.session.records',

@@ -145,6 +145,16 @@ export const METRIC_LOST_TOKENS: MetricDefinition = {
   semconv: false,
 };
 
+export const METRIC_ESTIMATED_TOKENS: MetricDefinition = {
+  name: 'mcp_conservation.context.estimated_tokens',
+  instrument: 'counter',
+  unit: '{token}',
+  description:
+    'Of the rendered tokens counted in context.tokens and context.lost_tokens, those estimated from bytes rather than counted exactly: responses that arrived while the accounting backlog was past its budget, or a single response past the exact-count cap. The estimated share is these over all rendered tokens.',
+  attributes: [ATTR_CONTEXT_SOURCE, ATTR_MCP_METHOD_NAME, ATTR_GEN_AI_TOOL_NAME, ...COMMON],
+  semconv: false,
+};
+
 export const METRIC_SESSION_REQUESTS: MetricDefinition = {
   name: 'mcp_conservation.session.requests',
   instrument: 'histogram',
@@ -223,6 +233,7 @@ export const INSTRUMENTATION_METRICS: readonly MetricDefinition[] = [
   METRIC_RESPONSES_CANCELLED,
   METRIC_RESPONSES_LOST,
   METRIC_LOST_TOKENS,
+  METRIC_ESTIMATED_TOKENS,
   METRIC_SESSION_REQUESTS,
   METRIC_CALL_LEGS,
   METRIC_SESSIONS_OVER_LIMIT,

@@ -29,6 +29,7 @@ import {
   METRIC_CLIENT_SESSION_DURATION,
   METRIC_CONTEXT_TOKENS,
   METRIC_LOST_TOKENS,
+  METRIC_ESTIMATED_TOKENS,
   METRIC_RESPONSES_CANCELLED,
   METRIC_RESPONSES_EXPECTED,
   METRIC_RESPONSES_LOST,
@@ -242,6 +243,20 @@ export function renderedTokens(scope: QueryScope = {}, groups: readonly GroupLab
   return sumIncrease(METRIC_CONTEXT_TOKENS, scope, [], groups);
 }
 
+/**
+ * Share of rendered tokens (delivered or lost) whose count was estimated
+ * from bytes under overload rather than counted exactly. Zero when no
+ * estimate was made; efficiency and loss over a window with a large share
+ * are approximate to that extent.
+ */
+export function estimatedShare(scope: QueryScope = {}, groups: readonly GroupLabel[] = []): string {
+  const all = sumRate(METRIC_CONTEXT_TOKENS, scope, [], groups);
+  const lost = sumRate(METRIC_LOST_TOKENS, scope, [], groups);
+  const estimated = sumRate(METRIC_ESTIMATED_TOKENS, scope, [], groups);
+  // No estimate (or loss) series yet means none: zero for each group that has tokens.
+  return `(${estimated} or ${all} * 0) / (${all} + (${lost} or ${all} * 0))`;
+}
+
 export function tokensByDisposition(scope: QueryScope = {}, groups: readonly GroupLabel[] = []): string {
   return sumIncrease(METRIC_CONTEXT_TOKENS, scope, [], ['disposition', ...groups]);
 }
@@ -359,6 +374,9 @@ export function roundedCount(expr: string): string {
 export const countedSeries = {
   contextTokens: (scope: QueryScope = {}): string => series(METRIC_CONTEXT_TOKENS, scope),
   responsesExpected: (scope: QueryScope = {}): string => series(METRIC_RESPONSES_EXPECTED, scope),
+  lostTokens: (scope: QueryScope = {}): string => series(METRIC_LOST_TOKENS, scope),
+  /** Rendered tokens estimated from bytes under overload: the report's estimated share. */
+  estimatedTokens: (scope: QueryScope = {}): string => series(METRIC_ESTIMATED_TOKENS, scope),
   responsesCancelled: (scope: QueryScope = {}): string => series(METRIC_RESPONSES_CANCELLED, scope),
   responsesLost: (scope: QueryScope = {}): string => series(METRIC_RESPONSES_LOST, scope),
   toolCalls: (scope: QueryScope = {}): string => series(METRIC_TOOL_CALLS, scope),
@@ -403,6 +421,7 @@ export const QUERY_CATALOGUE: readonly QueryDefinition[] = [
   { id: 'toolCalls', title: 'Tool calls', unit: 'short', description: 'Tool calls, cancellations excluded.', expr: (s) => toolCalls(s) },
   { id: 'responsesExpected', title: 'Responses expected', unit: 'short', description: 'Requests that expect a response.', expr: (s) => responsesExpected(s) },
   { id: 'lostTokens', title: 'Lost tokens', unit: 'short', description: 'Tokens of lost responses whose content was seen.', expr: (s) => lostTokens(s) },
+  { id: 'estimatedShare', title: 'Estimated token share', unit: 'percentunit', description: 'Rendered tokens estimated from bytes under overload, over all rendered tokens.', expr: (s) => estimatedShare(s) },
   { id: 'renderedTokens', title: 'Rendered tokens', unit: 'short', description: 'All rendered tokens delivered.', expr: (s) => renderedTokens(s) },
   { id: 'wireOverheadBytes', title: 'Wire overhead', unit: 'bytes', description: 'JSON-RPC envelope bytes beyond the rendering.', expr: (s) => wireOverheadBytes(s) },
   { id: 'auditRecordsEmitted', title: 'Audit records emitted', unit: 'short', description: 'Records handed to the Logs SDK.', expr: (s) => auditRecordsEmitted(s) },

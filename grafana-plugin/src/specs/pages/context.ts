@@ -117,6 +117,20 @@ const contextPanels: PageSpec = {
       width: 12,
       height: 5,
     },
+    {
+      id: 'estimated-share',
+      title: 'Estimated token share',
+      description:
+        'Share of rendered tokens counted from their bytes rather than tokenized, per interval and server: responses that came while the accounting backlog was past its budget, or results of more than 10,000 blocks. Zero when every count was exact; the measures above are approximate to this extent.',
+      kind: 'timeseries',
+      datasource: 'metrics',
+      unit: 'percentunit',
+      min: 0,
+      max: 1,
+      queries: [{ refId: 'A', expr: queries.estimatedShare(TREND, ['server']), legend: legend('server') }],
+      width: 24,
+      height: 5,
+    },
   ],
 };
 

@@ -225,12 +225,13 @@ export async function runReport(argv: string[]): Promise<number> {
     facts.pipeline.healthy === false ||
     (audit !== undefined && (audit.problems.length > 0 || audit.diagnostics.length > 0));
   if (values.json) {
-    process.stdout.write(`${JSON.stringify({ window, scope, measures: facts.measures.map(({ series, ...m }) => ({ ...m, points: series.length })), topFailingTools: facts.topFailingTools, waste: facts.waste, lostByCause: facts.lostByCause, pipeline: facts.pipeline, coverage: facts.coverage, audit, outputs: { html: out, pngs: pngs.map((p) => p.path), ...(csvOut ? { csv: csvOut } : {}) }, findings }, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify({ window, scope, measures: facts.measures.map(({ series, ...m }) => ({ ...m, points: series.length })), topFailingTools: facts.topFailingTools, waste: facts.waste, lostByCause: facts.lostByCause, estimated: facts.estimated, pipeline: facts.pipeline, coverage: facts.coverage, audit, outputs: { html: out, pngs: pngs.map((p) => p.path), ...(csvOut ? { csv: csvOut } : {}) }, findings }, null, 2)}\n`);
   } else {
     const lines = [`MCP conservation report, ${isoMinute(window.start)} to ${isoMinute(window.end)}`];
     const c = facts.coverage;
     lines.push(`  exact counts from ${c.series} series, samples ${isoSecond(c.firstSample)} to ${isoSecond(c.lastSample)}, ${c.resets} resets, ${c.firstSeenAboveZero} series first seen above zero`);
     for (const m of facts.measures) lines.push(`  ${m.title.padEnd(40)} ${measureValue(m.unit, m.value).padStart(10)}  target ${m.target}  ${m.verdict.toUpperCase()}`);
+    if (facts.estimated.tokens !== undefined) lines.push(`  estimated token counts: ${count(facts.estimated.tokens)} tokens, ${measureValue('ratio', facts.estimated.share)} of all rendered, counted from bytes under overload`);
     lines.push(`  audit pipeline: ${count(facts.pipeline.emitted)} emitted, ${count(facts.pipeline.dropped)} dropped, ${count(facts.pipeline.received)} received`);
     if (audit) lines.push(`  audit trail: ${audit.records} records, ${audit.overLimit.length} sessions over 100 requests, ${audit.problems.filter((p) => p.kind === 'gap').length} gaps, ${audit.problems.filter((p) => p.kind === 'altered').length} altered`);
     if (audit) lines.push(`  sessions with findings: ${audit.findings.sessions.length} of ${audit.findings.examined} in the range, ${audit.findings.open.length} still open at its end`);

@@ -70,6 +70,12 @@ export interface PrometheusFacts {
   readonly topFailingTools: readonly { tool: string; failed: number; successRate: number | undefined }[];
   readonly waste: readonly { disposition: string; source: string; server: string; tool: string; tokens: number }[];
   readonly lostByCause: readonly { cause: string; responses: number }[];
+  /**
+   * Rendered tokens (delivered or lost) counted from their bytes rather
+   * than tokenized, because the accounting backlog was past its budget,
+   * and their share of all rendered tokens. Undefined: no such series.
+   */
+  readonly estimated: { readonly tokens: number | undefined; readonly share: number | undefined };
   readonly pipeline: {
     readonly emitted: number | undefined;
     readonly dropped: number | undefined;
@@ -124,7 +130,7 @@ export async function collectPrometheus(client: PrometheusClient, scope: QuerySc
   let samples = 0;
   const gaps: number[] = [];
   const sel = queries.countedSeries;
-  const planned = 13;
+  const planned = 15;
   let done = 0;
   /** Every series of a selector, counted exactly over the range. */
   const counts = async (name: string, selector: string): Promise<SeriesCount[]> => {
@@ -153,6 +159,8 @@ export async function collectPrometheus(client: PrometheusClient, scope: QuerySc
   const emittedSeries = await counts('audit records emitted', sel.auditRecordsEmitted(scope));
   const droppedSeries = await counts('audit records dropped', sel.auditRecordsDropped(scope));
   const receivedSeries = await counts('audit records received', sel.auditRecordsReceived(scope));
+  const lostTokenSeries = await counts('lost tokens', sel.lostTokens(scope));
+  const estimatedSeries = await counts('estimated tokens', sel.estimatedTokens(scope));
   // The gateway counts per service only: with a server or observer filter, compare its count with every emitted record of the service.
   const perService = scope.server !== undefined || scope.observer !== undefined ? await counts('audit records emitted per service', sel.auditRecordsEmittedPerService(scope)) : emittedSeries;
 
@@ -263,6 +271,9 @@ export async function collectPrometheus(client: PrometheusClient, scope: QuerySc
   // receipt is not measured; drops still are.
   const healthy = emitted === undefined && dropped === undefined && received === undefined ? undefined : (dropped ?? 0) > 0 ? false : unreceived === undefined ? undefined : unreceived <= 0;
 
+  const estimatedTokens = hasSeries(estimatedSeries) ? total(estimatedSeries) : undefined;
+  const estimated = { tokens: estimatedTokens, share: estimatedTokens === undefined ? undefined : ratioOf(estimatedTokens, rendered + total(lostTokenSeries)) };
+
   const all = [...seen.values()];
   const firsts = all.flatMap((c) => (c.firstSample === undefined ? [] : [c.firstSample]));
   const lasts = all.flatMap((c) => (c.lastSample === undefined ? [] : [c.lastSample]));
@@ -276,5 +287,5 @@ export async function collectPrometheus(client: PrometheusClient, scope: QuerySc
     scrapeIntervalSeconds: interval,
     stepSeconds,
   };
-  return { measures, topFailingTools, waste, lostByCause, pipeline: { emitted, dropped, droppedByReason, received, unreceived, healthy }, coverage, queryLog };
+  return { measures, topFailingTools, waste, lostByCause, estimated, pipeline: { emitted, dropped, droppedByReason, received, unreceived, healthy }, coverage, queryLog };
 }

@@ -125,6 +125,12 @@ ${a.diagnostics.length ? `<h3>Unreadable input</h3>\n<ul class="diagnostics">${a
 }
 
 /** The range the samples actually covered, and what the counting had to assume: every count's bounds. */
+/** How much of the token counts was estimated from bytes under overload: the measures are approximate to that extent. */
+function estimatedLine(e: PrometheusFacts['estimated']): string {
+  if (e.tokens === undefined) return '';
+  return `<p class="coverage" id="estimated">Estimated token share: <b id="estimated-share">${h(percent(e.share))}</b> (${count(e.tokens)} tokens counted from their bytes, at a ratio calibrated on the exactly counted ones, while the accounting backlog was past its budget); the token measures are approximate to that extent.</p>`;
+}
+
 function coverageLine(c: PrometheusFacts['coverage']): string {
   if (c.series === 0) return '<p class="coverage" id="coverage">No sample of any counter in this range and scope.</p>';
   const interval = c.scrapeIntervalSeconds === undefined ? '' : `, one every ${c.scrapeIntervalSeconds} s`;
@@ -176,6 +182,7 @@ export function renderHtml(m: ReportModel): string {
 ${coverageLine(f.coverage)}
 <h2>The four measures</h2>
 <div class="cards">${f.measures.map(card).join('\n')}</div>
+${estimatedLine(f.estimated)}
 <h2>Over the range</h2>
 ${charts}
 <h2>Top failing tools</h2>

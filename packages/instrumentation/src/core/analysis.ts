@@ -30,6 +30,12 @@ export interface RenderedJob {
   readonly wireBytes?: number;
   readonly envelopeBytes: number;
   readonly longStrings: readonly string[];
+  /**
+   * Set for a result of more than MAX_EXACT_BLOCKS blocks: it is estimated
+   * from its bytes, never sent to be counted (see renderedJob), and its
+   * `envelopeBytes` already include its blocks (an estimate itself).
+   */
+  readonly huge?: true;
 }
 
 export type AnalysisJob = MessageJob | RenderedJob;
@@ -38,8 +44,11 @@ export interface AnalyzedBlock {
   readonly source: string;
   readonly key?: string;
   readonly secondRepresentation?: boolean;
-  readonly digest: string;
+  /** Absent for the merged tail of an estimated huge response: those blocks are never recognized as repeats. */
+  readonly digest?: string;
   readonly tokens: number;
+  /** UTF-8 bytes of the block's text: what the estimator calibrates on. */
+  readonly bytes?: number;
 }
 
 export interface Analysis {
@@ -50,6 +59,8 @@ export interface Analysis {
   readonly blocks: readonly AnalyzedBlock[];
   /** Set when the job could not be analyzed; counts are then zero. */
   readonly error?: string;
+  /** True when the token counts were estimated from bytes (see estimate.ts), not counted. */
+  readonly estimated?: boolean;
 }
 
 export type CountTokens = (text: string) => number;
@@ -62,7 +73,7 @@ export type Render = (method: string, result: unknown) => Rendering;
 const countCaches = new WeakMap<CountTokens, Map<string, number>>();
 const COUNT_CACHE_MAX = 8192;
 
-function digestOf(text: string): string {
+export function digestOf(text: string): string {
   return hash('sha256', text, 'base64url').slice(0, 32);
 }
 
@@ -88,8 +99,10 @@ export function renderedJob(method: string, message: unknown, wireBytes: number 
   if (method !== 'tools/call') return undefined;
   const result = (message as { result?: unknown } | null)?.result as { content?: unknown; structuredContent?: unknown } | undefined;
   if (typeof result !== 'object' || result === null || result.structuredContent !== undefined || !Array.isArray(result.content)) return undefined;
+  const content = result.content as unknown[];
+  if (content.length > MAX_EXACT_BLOCKS) return hugeJob(message, content, wireBytes);
   const texts: string[] = [];
-  for (const block of result.content as unknown[]) {
+  for (const block of content) {
     const b = block as { type?: unknown; text?: unknown } | null;
     if (typeof b !== 'object' || b === null || b.type !== 'text') return undefined;
     if (typeof b.text === 'string') texts.push(b.text);
@@ -106,13 +119,52 @@ export function renderedJob(method: string, message: unknown, wireBytes: number 
   return { texts, source: SRC.toolResult, envelopeBytes, longStrings };
 }
 
+/**
+ * Blocks past which one result is not counted exactly but estimated from
+ * its bytes: sending a million texts to the worker and a million counts
+ * and digests back (the cloning of the results alone took 0.8 s for a
+ * million blocks) stalls the host far more than the response itself.
+ */
+export const MAX_EXACT_BLOCKS = 10_000;
+/** `{"type":"text","text":` and `}`: a text block's JSON beyond its text. */
+const TEXT_BLOCK_ENVELOPE = 23;
+
+/**
+ * A result of more than MAX_EXACT_BLOCKS blocks, text or not: its texts,
+ * and its wire size without walking every block's keys (as a text block
+ * of `type` and `text` only; a block with more keys is undercounted by
+ * them, which the estimate accepts). A non-text block makes it a MessageJob
+ * like any other, sized by its bytes.
+ */
+function hugeJob(message: unknown, content: readonly unknown[], wireBytes: number | undefined): RenderedJob | undefined {
+  const texts: string[] = [];
+  let blockBytes = 0;
+  for (const block of content) {
+    const b = block as { type?: unknown; text?: unknown } | null;
+    if (typeof b !== 'object' || b === null || b.type !== 'text' || typeof b.text !== 'string') return undefined;
+    texts.push(b.text);
+    if (wireBytes === undefined) blockBytes += TEXT_BLOCK_ENVELOPE + stringSize(b.text);
+  }
+  if (wireBytes !== undefined) return { texts, source: SRC.toolResult, wireBytes, envelopeBytes: 0, longStrings: [], huge: true };
+  const m = message as { result: Record<string, unknown> };
+  let envelopeBytes: number | undefined;
+  try {
+    envelopeBytes = jsonSize({ ...m, result: { ...m.result, content: [] } });
+  } catch {
+    return undefined;
+  }
+  if (envelopeBytes === undefined) return undefined;
+  return { texts, source: SRC.toolResult, envelopeBytes: envelopeBytes + blockBytes + Math.max(0, texts.length - 1), longStrings: [], huge: true };
+}
+
 function analyzeRendered(job: RenderedJob, count: CountTokens): Analysis {
   try {
     let renderBytes = 0;
     const blocks = job.texts.map((text) => {
-      renderBytes += Buffer.byteLength(text);
+      const bytes = Buffer.byteLength(text);
+      renderBytes += bytes;
       const digest = digestOf(text);
-      return { source: job.source, digest, tokens: cachedCount(digest, text, count) };
+      return { source: job.source, digest, tokens: cachedCount(digest, text, count), bytes };
     });
     let wireBytes = job.wireBytes ?? job.envelopeBytes;
     if (job.wireBytes === undefined) for (const s of job.longStrings) wireBytes += stringSize(s);
@@ -130,7 +182,8 @@ export function analyze(job: AnalysisJob, count: CountTokens, render: Render = r
     const rendering = render(job.method, msg?.result);
     let renderBytes = rendering.binaryBytes;
     const blocks = rendering.blocks.map((b) => {
-      renderBytes += Buffer.byteLength(b.text);
+      const bytes = Buffer.byteLength(b.text);
+      renderBytes += bytes;
       const digest = digestOf(b.text);
       return {
         source: b.source,
@@ -138,6 +191,7 @@ export function analyze(job: AnalysisJob, count: CountTokens, render: Render = r
         ...(b.secondRepresentation ? { secondRepresentation: true } : {}),
         digest,
         tokens: cachedCount(digest, b.text, count),
+        bytes,
       };
     });
     return { wireBytes, renderBytes, binaryBytes: rendering.binaryBytes, blocks };

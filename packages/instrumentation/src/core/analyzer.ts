@@ -11,13 +11,32 @@
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import { diag } from '@opentelemetry/api';
 import type { TokenizerSpec } from '../types.js';
-import { analyze, loadRenderer, loadTokenizer, type Analysis, type AnalysisJob, type CountTokens, type Render } from './analysis.js';
+import { analyze, loadRenderer, loadTokenizer, MAX_EXACT_BLOCKS, type Analysis, type AnalysisJob, type CountTokens, type Render } from './analysis.js';
+import { estimateAnalysis } from './estimate.js';
+import { TokenEstimator } from './estimator.js';
+import { jsonSize } from './json-size.js';
+import { renderResult } from './render.js';
 
 export type AnalysisDone = (analysis: Analysis) => void;
 
+/** Whose response a job is, and the backlog its core allows: decides between counting and estimating. */
+export interface AnalysisBudget {
+  /** Bytes of responses waiting to be counted past which a response is estimated instead; Infinity: never. */
+  readonly budgetBytes: number;
+  readonly server: string | undefined;
+  readonly tool: string | undefined;
+}
+
 export interface Analyzer {
-  /** Analyzes a response; `done` is called once, from a microtask or a message, never synchronously. */
-  analyze(job: AnalysisJob, done: AnalysisDone): void;
+  /**
+   * Analyzes a response; `done` is called once, from a microtask or a
+   * message, never synchronously. With a budget, a response that would
+   * take the backlog past it (or one past MAX_EXACT_BLOCKS) is estimated
+   * from its bytes on this thread instead of queued.
+   */
+  analyze(job: AnalysisJob, done: AnalysisDone, budget?: AnalysisBudget): void;
+  /** Bytes of responses waiting to be counted now, and the most there were at once. */
+  readonly backlog: { readonly bytes: number; readonly peakBytes: number };
   /** Delivers the results that are ready now, synchronously. */
   poll(): void;
   /** Sends the queued jobs now rather than at the next batch. */
@@ -30,7 +49,39 @@ export interface Analyzer {
 interface Waiting {
   readonly job: AnalysisJob;
   readonly done: AnalysisDone;
+  /** What the job holds while it waits, as counted against the budget. */
+  readonly bytes: number;
+  readonly budget: AnalysisBudget | undefined;
 }
+
+/** Per string: its characters (a byte each in V8's one-byte strings, the common case) are what a job holds. */
+const STRING_OVERHEAD = 16;
+
+/**
+ * What a job holds while it waits (and is copied to the worker): its
+ * strings, in characters, which is about their bytes in memory. A message
+ * is walked for it unless the observer knew its wire size (the proxy).
+ */
+function jobBytes(job: AnalysisJob): number {
+  if ('texts' in job) {
+    let n = job.envelopeBytes;
+    for (const t of job.texts) n += t.length + STRING_OVERHEAD;
+    for (const s of job.longStrings) n += s.length + STRING_OVERHEAD;
+    return n;
+  }
+  if (job.wireBytes !== undefined) return job.wireBytes;
+  try {
+    const long: string[] = [];
+    let n = jsonSize(job.message, long) ?? 0;
+    for (const s of long) n += s.length;
+    return n;
+  } catch {
+    return 0; // unserializable: the worker's path reports it
+  }
+}
+
+/** A diagnostic at most this often while responses are estimated. */
+const ESTIMATE_WARN_INTERVAL_MS = 60_000;
 
 /** The analysis worker's nice value on Linux (19 is the lowest priority); see analysis-worker. */
 const WORKER_NICE = Number(process.env.MCP_CONSERVATION_WORKER_NICE ?? 10);
@@ -47,9 +98,32 @@ abstract class BatchingAnalyzer implements Analyzer {
   private scheduled = false;
   protected inFlight = 0;
   private idleWaiters: (() => void)[] = [];
+  private readonly estimator = new TokenEstimator();
+  readonly backlog = { bytes: 0, peakBytes: 0 };
+  /** The renderer estimates use on this thread: the default, or the configured module once loaded here. */
+  private mainRender: Render | undefined;
+  private renderLoading = false;
+  private lastWarned = -Infinity;
 
-  analyze(job: AnalysisJob, done: AnalysisDone): void {
-    this.queue.push({ job, done });
+  constructor(private readonly renderer: string | undefined) {
+    if (renderer === undefined) this.mainRender = renderResult;
+  }
+
+  analyze(job: AnalysisJob, done: AnalysisDone, budget?: AnalysisBudget): void {
+    const bytes = jobBytes(job);
+    if (budget && this.shouldEstimate(job, bytes, budget)) {
+      const render = this.mainRender as Render;
+      const analysis = estimateAnalysis(job, render, (source) => this.estimator.tokensPerByte(budget.server, budget.tool, source));
+      // What waits for company goes out now: it is the backlog, and it drains only once counted.
+      queueMicrotask(() => {
+        this.dispatch();
+        done(analysis);
+      });
+      return;
+    }
+    this.backlog.bytes += bytes;
+    if (this.backlog.bytes > this.backlog.peakBytes) this.backlog.peakBytes = this.backlog.bytes;
+    this.queue.push({ job, done, bytes, budget });
     this.inFlight++;
     // A microtask, not now: `done` is never called before analyze() returns.
     if (this.queue.length === BATCH) queueMicrotask(this.dispatch);
@@ -57,6 +131,39 @@ abstract class BatchingAnalyzer implements Analyzer {
       this.scheduled = true;
       setTimeout(this.onTimer, BATCH_DELAY_MS);
     }
+  }
+
+  /** Whether a job is estimated rather than counted: it would take the backlog past its budget, or it is huge. */
+  private shouldEstimate(job: AnalysisJob, bytes: number, budget: AnalysisBudget): boolean {
+    // Unlimited: everything is counted exactly, whatever it costs (the truth tests run so).
+    if (budget.budgetBytes === Infinity) return false;
+    const huge = 'texts' in job && job.huge === true;
+    if (!huge && this.backlog.bytes + bytes <= budget.budgetBytes) return false;
+    if (!this.mainRender) {
+      // A configured renderer is loaded on this thread the first time it is needed; until then, counting goes on.
+      // (A huge job is only made with the default rendering: it never waits here.)
+      if (!this.renderLoading) {
+        this.renderLoading = true;
+        loadRenderer(this.renderer).then(
+          (r) => (this.mainRender = r),
+          (error: unknown) => {
+            diag.warn(`mcp-conservation: renderer unavailable for estimates (${String(error)}); estimating with the default rendering`);
+            this.mainRender = renderResult;
+          },
+        );
+      }
+      return false;
+    }
+    const now = performance.now();
+    if (now - this.lastWarned >= ESTIMATE_WARN_INTERVAL_MS) {
+      this.lastWarned = now;
+      diag.warn(
+        huge
+          ? `mcp-conservation: a result of more than ${MAX_EXACT_BLOCKS} blocks is counted from its bytes (estimated), not tokenized`
+          : `mcp-conservation: accounting backlog past its budget (${this.backlog.bytes} + ${bytes} > ${budget.budgetBytes} bytes): responses are counted from their bytes (estimated) until it drains`,
+      );
+    }
+    return true;
   }
 
   private readonly onTimer = (): void => {
@@ -85,8 +192,11 @@ abstract class BatchingAnalyzer implements Analyzer {
     if (!ok) diag.warn(`mcp-conservation: token analysis failed: ${String(results)}`);
     for (let i = 0; i < batch.length; i++) {
       const w = batch[i] as Waiting;
+      this.backlog.bytes -= w.bytes;
+      const analysis = ok ? ((results as Analysis[])[i] ?? FAILED) : { ...FAILED, error: String(results) };
+      if (w.budget && analysis.error === undefined) this.estimator.observe(w.budget.server, w.budget.tool, analysis.blocks as { source: string; tokens: number; bytes: number }[]);
       try {
-        w.done(ok ? ((results as Analysis[])[i] ?? FAILED) : { ...FAILED, error: String(results) });
+        w.done(analysis);
       } catch (error) {
         diag.warn(`mcp-conservation: accounting an analysis failed: ${String(error)}`);
       }
@@ -129,7 +239,7 @@ export class InlineAnalyzer extends BatchingAnalyzer {
   private loaded: [CountTokens, Render] | undefined;
   private readonly ready: Promise<[CountTokens, Render]>;
   constructor(tokenizer: TokenizerSpec | undefined, renderer: string | undefined) {
-    super();
+    super(renderer);
     this.ready = Promise.all([loadTokenizer(tokenizer), loadRenderer(renderer)]);
     this.ready.then((l) => (this.loaded = l), () => undefined);
   }
@@ -156,9 +266,9 @@ export class WorkerAnalyzer extends BatchingAnalyzer {
 
   constructor(
     private readonly tokenizer: TokenizerSpec | undefined,
-    private readonly renderer: string | undefined,
+    private readonly rendererPath: string | undefined,
   ) {
-    super();
+    super(rendererPath);
   }
 
   private start(): MessagePort | undefined {
@@ -167,7 +277,7 @@ export class WorkerAnalyzer extends BatchingAnalyzer {
       // A port of our own: poll() can read it synchronously (receiveMessageOnPort).
       const { port1, port2 } = new MessageChannel();
       const worker = new Worker(new URL('./core/analysis-worker.js', import.meta.url), {
-        workerData: { tokenizer: this.tokenizer, renderer: this.renderer, port: port2, nice: WORKER_NICE },
+        workerData: { tokenizer: this.tokenizer, renderer: this.rendererPath, port: port2, nice: WORKER_NICE },
         transferList: [port2],
       });
       // Neither may keep the host alive; both are ref'd only while jobs are in flight.
@@ -205,7 +315,7 @@ export class WorkerAnalyzer extends BatchingAnalyzer {
     this.port?.close();
     this.worker = undefined;
     this.port = undefined;
-    this.fallback ??= new InlineAnalyzer(this.tokenizer, this.renderer);
+    this.fallback ??= new InlineAnalyzer(this.tokenizer, this.rendererPath);
     for (const [id, done] of this.pending) {
       this.pending.delete(id);
       done(error instanceof Error ? error : new Error(String(error)));
@@ -218,6 +328,7 @@ export class WorkerAnalyzer extends BatchingAnalyzer {
       const fallback = this.fallback as InlineAnalyzer;
       const results: Analysis[] = [];
       let left = jobs.length;
+      // No budget: these jobs were admitted, and are counted in this analyzer's backlog already.
       jobs.forEach((j, i) =>
         fallback.analyze(j, (a) => {
           results[i] = a;

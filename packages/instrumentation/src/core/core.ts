@@ -57,6 +57,17 @@ function sharedCap(kind: string, max: number, maxLength?: number): CappedValues 
 /** Distinct protocol versions kept as attribute values; MCP has a few dated revisions. */
 const MAX_PROTOCOL_VERSIONS = 16;
 
+/** The accounting backlog's default budget (see ConservationOptions.accountingBudgetBytes). */
+export const DEFAULT_ACCOUNTING_BUDGET_BYTES = 4 * 1024 * 1024;
+
+/** The budget from `MCP_CONSERVATION_ACCOUNTING_BUDGET`: bytes, or `unlimited`; the default when unset or unreadable. */
+function budgetFromEnv(): number {
+  const raw = (process.env.MCP_CONSERVATION_ACCOUNTING_BUDGET ?? '').trim().toLowerCase();
+  if (raw === 'unlimited' || raw === 'infinity') return Infinity;
+  const n = Number(raw);
+  return raw !== '' && n >= 0 ? n : DEFAULT_ACCOUNTING_BUDGET_BYTES;
+}
+
 /** Read once: an env var the user set for GenAI content capture. */
 function captureFromEnv(): boolean {
   return (process.env.OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT ?? '').trim().toLowerCase() === 'true';
@@ -68,6 +79,7 @@ export class MeasuringCore implements SessionContext {
   readonly auditKey: string | undefined;
   readonly captureContent: boolean;
   readonly requestLimit: number;
+  readonly accountingBudget: number;
   readonly resolveUser: ((info: SessionInfo) => string | undefined) | undefined;
   private readonly servers: CappedValues;
   private readonly names: CappedValues;
@@ -98,6 +110,8 @@ export class MeasuringCore implements SessionContext {
     this.auditKey = key ? key : undefined;
     this.captureContent = options.captureContent ?? captureFromEnv();
     this.requestLimit = options.requestLimit ?? TARGET_REQUESTS_PER_SESSION.max;
+    const budget = options.accountingBudgetBytes;
+    this.accountingBudget = typeof budget === 'number' && budget >= 0 ? budget : budgetFromEnv();
     const max = options.maxDistinctValues ?? 200;
     this.servers = sharedCap('servers', max);
     this.names = sharedCap('names', max);
@@ -175,6 +189,7 @@ export class MeasuringCore implements SessionContext {
       for (const cause of Object.values(LOSS_CAUSE_VALUES)) inst.lost.add(0, { ...m, [ATTR_LOSS_CAUSE]: cause });
     }
     for (const { source, method } of MCP_METHODS) {
+      inst.estimatedTokens.add(0, { ...base, [ATTR_MCP_METHOD_NAME]: method, [ATTR_CONTEXT_SOURCE]: source });
       for (const d of Object.values(TOKEN_DISPOSITION_VALUES)) {
         inst.tokens.add(0, { ...base, [ATTR_MCP_METHOD_NAME]: method, [ATTR_CONTEXT_SOURCE]: source, [ATTR_TOKEN_DISPOSITION]: d });
       }

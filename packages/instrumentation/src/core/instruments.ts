@@ -8,6 +8,7 @@ import {
   METRIC_CONTEXT_BINARY_SIZE,
   METRIC_CONTEXT_TOKENS,
   METRIC_DEDUP_EVICTIONS,
+  METRIC_ESTIMATED_TOKENS,
   METRIC_LOST_TOKENS,
   METRIC_RESPONSES_CANCELLED,
   METRIC_RESPONSES_EXPECTED,
@@ -56,6 +57,7 @@ export interface Instruments {
   readonly cancelled: SumCounter;
   readonly lost: SumCounter;
   readonly lostTokens: SumCounter;
+  readonly estimatedTokens: SumCounter;
   readonly sessionRequests: Histogram;
   readonly callLegs: Histogram;
   readonly overLimit: SumCounter;
@@ -75,6 +77,7 @@ export function createInstruments(meter: Meter): Instruments {
     cancelled: counter(meter, METRIC_RESPONSES_CANCELLED),
     lost: counter(meter, METRIC_RESPONSES_LOST),
     lostTokens: counter(meter, METRIC_LOST_TOKENS),
+    estimatedTokens: counter(meter, METRIC_ESTIMATED_TOKENS),
     sessionRequests: histogram(meter, METRIC_SESSION_REQUESTS),
     callLegs: histogram(meter, METRIC_CALL_LEGS),
     overLimit: counter(meter, METRIC_SESSIONS_OVER_LIMIT),

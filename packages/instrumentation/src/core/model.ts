@@ -15,6 +15,8 @@ export interface TokenTally {
   redundant: number;
   unused: number;
   lost: number;
+  /** Some of these tokens were estimated from bytes, not counted (overload; see estimate.ts). */
+  estimated?: boolean;
 }
 
 export function emptyTally(): TokenTally {

@@ -219,6 +219,10 @@ export class Recorder implements TokenSink {
     this.core.instruments().binaryBytes.add(n, { ...this.opAttrs(method, tool), [ATTR_CONTEXT_SOURCE]: source });
   }
 
+  estimatedTokens(n: number, source: string, method: string, tool: string | undefined): void {
+    this.core.instruments().estimatedTokens.add(n, this.cached(`est\u0000${method}\u0000${tool ?? ''}\u0000${source}`, () => ({ ...this.opAttrs(method, tool), [ATTR_CONTEXT_SOURCE]: source })));
+  }
+
   evictions(n: number): void {
     this.core.instruments().dedupEvictions.add(n, this.baseAttrs());
   }
@@ -335,9 +339,9 @@ export class Recorder implements TokenSink {
   }
 
   /** A late answer (see lateAnswer): its tokens were counted lost by the ledger already. */
-  late(p: Pending, d: Decision, lostTokens: number): void {
+  late(p: Pending, d: Decision, lostTokens: number, estimated = false): void {
     if (d.lostNow) this.core.instruments().lost.add(1, { ...this.opAttrs(p.method, p.tool), [ATTR_LOSS_CAUSE]: d.lostNow });
-    this.writeOperation(p, performance.now(), d.outcome, d.auditCause, d.contextValid, { ...emptyTally(), lost: lostTokens }, undefined, undefined);
+    this.writeOperation(p, performance.now(), d.outcome, d.auditCause, d.contextValid, { ...emptyTally(), lost: lostTokens, ...(estimated ? { estimated } : {}) }, undefined, undefined);
   }
 
   /** No answer came within the late window: a timeout's loss is decided now. */
@@ -369,6 +373,7 @@ export class Recorder implements TokenSink {
         [F.tokensRedundant]: tally.redundant,
         [F.tokensUnused]: tally.unused,
         [F.tokensLost]: tally.lost,
+        [F.tokensEstimated]: tally.estimated ? true : undefined,
         [F.contextValid]: valid,
         // Keyed only: an unkeyed digest of a short payload is guessable.
         [F.payloadDigest]:
@@ -398,6 +403,7 @@ export class Recorder implements TokenSink {
         [F.tokensRedundant]: totals.redundant,
         [F.tokensUnused]: totals.unused,
         [F.tokensLost]: totals.lost,
+        [F.tokensEstimated]: totals.estimated ? true : undefined,
         [F.contextValid]: true,
       },
       summary: `session end: ${requests} requests`,

@@ -57,6 +57,8 @@ export interface SessionContext extends RecorderContext {
   readonly analyzer: Analyzer;
   readonly queue: AccountingQueue;
   readonly requestLimit: number;
+  /** Bytes of responses waiting to be counted past which responses are estimated (ConservationOptions.accountingBudgetBytes). */
+  readonly accountingBudget: number;
   tracer(): Tracer;
   capProtocolVersion(version: string): string;
   /** Whether a response's tokens would be recorded anywhere now (see MeasuringCore.tokensRecorded). */
@@ -258,7 +260,7 @@ export class McpSession {
     const message = { result };
     const facts = decide.readWireFacts(message, this.core.auditKey !== undefined);
     let analysis: Analysis | undefined;
-    this.queueAnalyzed(message, method, undefined, undefined, (a) => (analysis = a), () => this.account(p, now, facts, analysis));
+    this.queueAnalyzed(message, method, undefined, undefined, (a) => (analysis = a), () => this.account(p, now, facts, analysis), undefined);
   }
 
   // --- Its answer arrives ------------------------------------------------------------
@@ -318,7 +320,7 @@ export class McpSession {
     this.queueAnalyzed(message, p.method, wireBytes, p.call.verdict, (a) => (analysis = a), () => {
       if (p.tool !== undefined && this.unbound.get(p.tool) === p) this.unbound.delete(p.tool);
       this.account(p, now, facts, analysis);
-    });
+    }, p.tool);
     this.lane.bound();
   }
 
@@ -367,9 +369,9 @@ export class McpSession {
   }
 
   /** Queues `run`, ready once the response's analysis (if it has one) is back. */
-  private queueAnalyzed(message: Msg, method: string, wireBytes: number | undefined, verdict: Verdict | undefined, keep: (a: Analysis) => void, run: () => void): void {
+  private queueAnalyzed(message: Msg, method: string, wireBytes: number | undefined, verdict: Verdict | undefined, keep: (a: Analysis) => void, run: () => void, tool: string | undefined): void {
     const item = { tick: this.lane.tick, ready: true, ...(verdict ? { verdict } : {}), run };
-    const analyzing = this.analyze(method, message, wireBytes, (a) => {
+    const analyzing = this.analyze(method, message, wireBytes, tool, (a) => {
       keep(a);
       item.ready = true;
       this.lane.pump();
@@ -379,12 +381,14 @@ export class McpSession {
   }
 
   /** Starts the analysis of a response when it is rendered; calls `done` (later) with it, or returns false. */
-  private analyze(method: string, message: Msg, wireBytes: number | undefined, done: (a: Analysis) => void): boolean {
+  private analyze(method: string, message: Msg, wireBytes: number | undefined, tool: string | undefined, done: (a: Analysis) => void): boolean {
     if (!('result' in message) || this.core.options.tokens === false || !this.core.tokensRecorded()) return false;
     // Only rendered methods are analyzed, whoever observes: the SDK patch and the proxy count the same.
     if (!methodSpec(method)) return false;
     const rendered = this.core.options.renderer === undefined ? renderedJob(method, message, wireBytes) : undefined;
-    this.core.analyzer.analyze(rendered ?? { method, message, ...(wireBytes !== undefined ? { wireBytes } : {}) }, done);
+    // Past the backlog budget, counted from its bytes with a ratio calibrated per server, tool and source.
+    const budget = { budgetBytes: this.core.accountingBudget, server: this.identity.serverName, tool };
+    this.core.analyzer.analyze(rendered ?? { method, message, ...(wireBytes !== undefined ? { wireBytes } : {}) }, done, budget);
     return true;
   }
 
@@ -470,8 +474,8 @@ export class McpSession {
   private late(tomb: Tombstone, message: Msg, wireBytes?: number): void {
     let analysis: Analysis | undefined;
     this.queueAnalyzed(message, tomb.pending.method, wireBytes, undefined, (a) => (analysis = a), () => {
-      this.recorder.late(tomb.pending, decide.lateAnswer(tomb), this.ledger.lateLoss(tomb.pending, analysis));
-    });
+      this.recorder.late(tomb.pending, decide.lateAnswer(tomb), this.ledger.lateLoss(tomb.pending, analysis), analysis?.estimated);
+    }, tomb.pending.tool);
   }
 
   // --- Tombstones ------------------------------------------------------------------------

@@ -31,6 +31,8 @@ export interface TokenSink {
   tokens(disposition: TokenDisposition, source: string, n: number, method: string, tool: string | undefined, cached?: boolean): void;
   lostTokens(n: number, cause: LossCause, method: string, tool: string | undefined): void;
   binaryBytes(n: number, source: string, method: string, tool: string | undefined): void;
+  /** Of the tokens just reported (delivered or lost), `n` of `source` were estimated from bytes. */
+  estimatedTokens?(n: number, source: string, method: string, tool: string | undefined): void;
   /** Digests forgotten since the last report: repeats past them count as meaningful. */
   evictions(n: number): void;
   /** A tool definition was delivered (its series start at zero). */
@@ -85,6 +87,7 @@ export class TokenLedger {
    */
   deliver(d: Delivery, analysis: Analysis, options: DeliveryOptions, tally: TokenTally): boolean {
     const spec = methodSpec(d.method);
+    if (analysis.estimated) this.estimated(d, analysis.blocks, tally);
     if (analysis.binaryBytes > 0) this.sink.binaryBytes(analysis.binaryBytes, spec && !spec.listing ? spec.source : SRC.other, d.method, d.tool);
     if (spec?.listing && !options.lostCause) {
       this.listed(d, spec.source, analysis.blocks, tally, options.lastPage);
@@ -115,11 +118,12 @@ export class TokenLedger {
         delivered += kept;
         lost += b.tokens - kept;
         // The part kept repeats content only if the whole block was delivered before; it is not the block, so its digest is not added.
-        if (kept > 0) add(b.secondRepresentation || this.digests.has(b.digest) ? 'redundant' : 'meaningful', b.source, kept);
+        if (kept > 0) add(b.secondRepresentation || (b.digest !== undefined && this.digests.has(b.digest)) ? 'redundant' : 'meaningful', b.source, kept);
         continue;
       }
       delivered += b.tokens;
-      const repeated = this.digests.seenBefore(b.digest);
+      // The summed tail of an estimated huge response has no digest: never a repeat.
+      const repeated = b.digest !== undefined && this.digests.seenBefore(b.digest);
       add(b.secondRepresentation || repeated ? 'redundant' : 'meaningful', b.source, b.tokens);
     }
     for (const sum of sums.values()) this.count(sum.disposition, sum.source, sum.tokens, d.method, d.tool, tally, d.cached);
@@ -134,10 +138,24 @@ export class TokenLedger {
 
   /** A late answer: everything it carried is lost (nobody was waiting, or it came too late). Returns its tokens. */
   lateLoss(d: Delivery, analysis: Analysis | undefined): number {
+    if (analysis?.estimated) this.estimated(d, analysis.blocks, emptyTally());
     const tokens = (analysis?.blocks ?? []).reduce((n, b) => n + b.tokens, 0);
     if (tokens) this.sink.lostTokens(tokens, CAUSE.late, d.method, d.tool);
     this.totals.lost += tokens;
     return tokens;
+  }
+
+  /**
+   * An estimated response: its tokens, whatever their disposition, go to
+   * the estimated counter by source, and the tally (the audit record) and
+   * the session's totals say so.
+   */
+  private estimated(d: Delivery, blocks: readonly AnalyzedBlock[], tally: TokenTally): void {
+    const bySource = new Map<string, number>();
+    for (const b of blocks) bySource.set(b.source, (bySource.get(b.source) ?? 0) + b.tokens);
+    for (const [source, n] of bySource) if (n > 0) this.sink.estimatedTokens?.(n, source, d.method, d.tool);
+    tally.estimated = true;
+    this.totals.estimated = true;
   }
 
   /** The session ended: every definition still waiting is decided. */
@@ -159,7 +177,7 @@ export class TokenLedger {
       this.listings.set(source, listing);
     }
     for (const b of blocks) {
-      if (b.key === undefined) continue;
+      if (b.key === undefined || b.digest === undefined) continue;
       const key = `${source}|${b.key}`;
       listing.keys.add(key);
       if (this.digests.seenBefore(b.digest)) {
