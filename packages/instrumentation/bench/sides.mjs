@@ -43,7 +43,8 @@ function openLlmetryClient(traceContent) {
 /** Our instrumentation; `all` adds metrics and the audit log to spans. */
 export function oursOptions(all, inline) {
   const reader = new Reader();
-  const o = { tracerProvider: tracerProvider(), ...(inline ? { useWorker: false } : {}) };
+  // Exact counts: the targets are for all signals with every token counted, so no response may be estimated under the backlog budget.
+  const o = { tracerProvider: tracerProvider(), accountingBudgetBytes: Infinity, ...(inline ? { useWorker: false } : {}) };
   o.meterProvider = all ? new MeterProvider({ readers: [reader] }) : metricsApi.getMeterProvider();
   if (all) o.loggerProvider = new LoggerProvider({ processors: [new AuditLogRecordProcessor(noopExporter)] });
   return { options: o, reader };
