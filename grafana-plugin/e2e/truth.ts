@@ -258,6 +258,7 @@ export class Truth {
       'lost-by-cause/A': () => this.sum(METRIC_RESPONSES_LOST.name, () => true, [ATTR_LOSS_CAUSE]),
       'token-totals/A': () => this.total(METRIC_CONTEXT_TOKENS.name),
       'token-totals/B': () => this.total(METRIC_LOST_TOKENS.name),
+      'estimated-share/A': () => 0,
       'records-emitted/A': () => this.total(METRIC_AUDIT_RECORDS.name),
       'records-received/A': () => this.total(METRIC_AUDIT_RECORDS.name),
       'records-dropped/A': () => 0,

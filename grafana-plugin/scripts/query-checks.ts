@@ -67,6 +67,7 @@ export const QUERY_CHECKS: Readonly<Record<string, QueryCheck>> = {
   'context/lost-by-cause/A': exact('per loss cause: lost responses'),
   'context/token-totals/A': exact('all rendered tokens'),
   'context/token-totals/B': exact('rendered tokens of lost responses whose content was seen'),
+  'context/estimated-share/A': exact('0: the workload counts every token exactly (the test runner sets an unlimited backlog budget), and the query reads 0, not empty, with no estimate series; the instrumentation\'s overload test checks a non-zero share'),
   'context/wire-overhead/A': nonEmpty('envelope bytes depend on the SDK’s JSON encoding, not on the workload script'),
   'audit/records-emitted/A': EMITTED,
   'audit/records-received/A': exact(
