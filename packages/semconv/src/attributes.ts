@@ -76,6 +76,8 @@ export const ATTR_CALL_ID = 'mcp_conservation.call.id';
 export const ATTR_CALL_LEGS = 'mcp_conservation.call.legs';
 /** Ordinal of a leg within its logical call, from 1. */
 export const ATTR_LEG_INDEX = 'mcp_conservation.leg.index';
+/** True on a multi-round-trip retry that could not be linked to the call it continues: it is a call of its own. Spans only. */
+export const ATTR_CALL_UNLINKED = 'mcp_conservation.call.unlinked';
 /** Where delivered context came from: the wire, or (SDK v2) the client's cache. Set to `cache` only; absent means the wire. */
 export const ATTR_CONTEXT_DELIVERY = 'mcp_conservation.context.delivery';
 export const CONTEXT_DELIVERY_VALUES = { cache: 'cache' } as const;
@@ -167,6 +169,7 @@ export const OWN_ATTRIBUTE_DOCS: Record<string, string> = {
   [ATTR_CALL_ID]: 'Id of the logical call a wire request is a leg of (minted by the instrumentation, unique in the process). On spans and audit records, never on metrics.',
   [ATTR_CALL_LEGS]: 'Number of wire legs of a logical call: its multi-round-trip rounds and retries included.',
   [ATTR_LEG_INDEX]: 'Ordinal of a leg within its logical call, from 1.',
+  [ATTR_CALL_UNLINKED]: '`true` on a multi-round-trip retry that could not be linked to its call without ambiguity (parallel calls of one tool, no distinguishing `requestState`): it counts as a call of its own. Absent otherwise.',
   [ATTR_RESULT_TYPE]: 'The `resultType` of a 2026-07-28 result as sent; absent on legacy results and errors.',
   [ATTR_PROTOCOL_ERA]: '`legacy` (protocol revisions before 2026-07-28) or `modern` (2026-07-28 and later), derived from `mcp.protocol.version` alone; absent until the session knows its version.',
 };

@@ -3,6 +3,7 @@ import type { Histogram, Meter } from '@opentelemetry/api';
 import {
   METRIC_AUDIT_RECORDS,
   METRIC_CALL_LEGS,
+  METRIC_CALL_UNLINKED_RETRIES,
   METRIC_CLIENT_OPERATION_DURATION,
   METRIC_CLIENT_SESSION_DURATION,
   METRIC_CONTEXT_BINARY_SIZE,
@@ -58,6 +59,7 @@ export interface Instruments {
   readonly lostTokens: SumCounter;
   readonly sessionRequests: Histogram;
   readonly callLegs: Histogram;
+  readonly unlinkedRetries: SumCounter;
   readonly overLimit: SumCounter;
   readonly dedupEvictions: SumCounter;
   readonly auditRecords: SumCounter;
@@ -77,6 +79,7 @@ export function createInstruments(meter: Meter): Instruments {
     lostTokens: counter(meter, METRIC_LOST_TOKENS),
     sessionRequests: histogram(meter, METRIC_SESSION_REQUESTS),
     callLegs: histogram(meter, METRIC_CALL_LEGS),
+    unlinkedRetries: counter(meter, METRIC_CALL_UNLINKED_RETRIES),
     overLimit: counter(meter, METRIC_SESSIONS_OVER_LIMIT),
     dedupEvictions: counter(meter, METRIC_DEDUP_EVICTIONS),
     auditRecords: counter(meter, METRIC_AUDIT_RECORDS),

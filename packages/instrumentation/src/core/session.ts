@@ -136,14 +136,16 @@ export class McpSession {
     const mcpSessionId = this.identity.mcpSessionId();
     const now = performance.now();
     // A multi-round-trip retry is the next leg of the call it continues, and no call of its own.
+    const resumed = isInputRetry(method, params) ? this.calls.resume({ method, tool, prompt, uri }, params?.requestState, params?.inputResponses) : undefined;
     const continued = isInputRetry(method, params)
-      ? this.calls.resume({ method, tool, prompt, uri }, params?.requestState)
+      ? resumed === 'unlinked' ? undefined : resumed
       : method === 'tools/list'
         ? this.calls.relisting()
         : method === 'tools/call'
           ? this.calls.headerRetry({ method, tool })
           : undefined;
     const call = continued ?? newCall(now);
+    if (resumed === 'unlinked') call.unlinked = true;
     call.lastLeg = id;
     const attributes = this.recorder.requestAttributes(method, id, { tool, prompt, uri, mcpSessionId, args: params?.arguments, call });
     const parent = context.active();
@@ -169,6 +171,7 @@ export class McpSession {
     this.sent++;
     this.lastSent = pending;
     this.ledger.noteUse(method, params);
+    if (call.unlinked) this.recorder.unlinkedRetry(pending);
     if (!continued && !VOLUME_EXCLUDED_METHODS.includes(method)) this.countCall();
     return this.inject(message, params, trace.setSpan(parent, span));
   }
@@ -325,7 +328,7 @@ export class McpSession {
    * overhead, never context.
    */
   private interim(p: Pending, message: Msg, now: number, facts: WireFacts, wireBytes: number | undefined): void {
-    const evicted = this.calls.park(p, facts.interim?.state, now);
+    const evicted = this.calls.park(p, facts.interim?.state, now, facts.interim?.keys);
     if (evicted) this.decideParked(evicted, now);
     this.scheduleSweep();
     this.legEnded(p, message, now, facts, wireBytes, SRC.inputRequired, undefined);
