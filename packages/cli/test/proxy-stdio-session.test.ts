@@ -108,3 +108,28 @@ test('more held probe traffic than a probe makes opens the session', async () =>
   assert.equal(h.session.probing, false);
   await h.done();
 });
+
+const listen = (id: number) => ({ jsonrpc: '2.0', id, method: 'subscriptions/listen', params: { notifications: { toolsListChanged: true }, _meta: MODERN_META } });
+const acknowledged = (id: number) => ({ jsonrpc: '2.0', method: 'notifications/subscriptions/acknowledged', params: { notifications: { toolsListChanged: true }, _meta: { 'io.modelcontextprotocol/subscriptionId': id } } });
+
+test("a server's notifications/cancelled for a listen stream ends it: its answer after that is nothing, not a late answer", async () => {
+  const h = harness();
+  h.session.fromHost(listen(7));
+  h.session.fromServer(acknowledged(7), 120);
+  h.session.fromServer({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: 7, reason: 'server shutting down' } }, 90);
+  h.session.fromServer({ jsonrpc: '2.0', id: 7, result: {} }, 20);
+  const out = await h.done();
+  assert.deepEqual(out.spans, ['subscriptions/listen']);
+  assert.deepEqual(out.events, ['mcp_conservation.audit.session_end']);
+});
+
+test('a listen stream a server never acknowledges is never a timeout nor lost: no timer decides it, the session's end does', async () => {
+  const h = harness();
+  h.session.fromHost(listen(1));
+  // The client's own timeout for the ack phase cancels it: still no timeout outcome, no tombstone, no record.
+  h.session.fromHost({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: 1, reason: 'Request timed out' } });
+  h.session.fromHost(listen(2));
+  const out = await h.done();
+  assert.deepEqual(out.spans, ['subscriptions/listen', 'subscriptions/listen']);
+  assert.deepEqual(out.events, ['mcp_conservation.audit.session_end']);
+});
