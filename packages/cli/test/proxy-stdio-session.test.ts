@@ -123,7 +123,7 @@ test("a server's notifications/cancelled for a listen stream ends it: its answer
   assert.deepEqual(out.events, ['mcp_conservation.audit.session_end']);
 });
 
-test('a listen stream a server never acknowledges is never a timeout nor lost: no timer decides it, the session's end does', async () => {
+test("a listen stream a server never acknowledges is never a timeout nor lost: no timer decides it, the session's end does", async () => {
   const h = harness();
   h.session.fromHost(listen(1));
   // The client's own timeout for the ack phase cancels it: still no timeout outcome, no tombstone, no record.
