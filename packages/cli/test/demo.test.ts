@@ -58,7 +58,7 @@ for (const era of ['modern', 'legacy'] as const) test(`demo (${era}): scorecard 
   assert.equal(code, 0, err);
 });
 
-for (const era of ['legacy'] as const) test(`demo --via-proxy (${era}): the proxies measure the same scorecard as the in-process instrumentation`, async () => {
+for (const era of ['modern', 'legacy'] as const) test(`demo --via-proxy (${era}): the proxies measure the same scorecard as the in-process instrumentation`, async () => {
   const eraFlag = era === 'legacy' ? ['--legacy'] : [];
   const run = (args: string[]) =>
     new Promise<{ code: number | null; out: string; err: string }>((resolve) => {

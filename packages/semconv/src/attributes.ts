@@ -88,6 +88,8 @@ export const LEG_REASON_VALUES = {
   reissue: 'reissue',
 } as const;
 export type LegReason = (typeof LEG_REASON_VALUES)[keyof typeof LEG_REASON_VALUES];
+/** True on a multi-round-trip retry that could not be linked to the call it continues: it is a call of its own. Spans only. */
+export const ATTR_CALL_UNLINKED = 'mcp_conservation.call.unlinked';
 /** Where delivered context came from: the wire, or (SDK v2) the client's cache. Set to `cache` only; absent means the wire. */
 export const ATTR_CONTEXT_DELIVERY = 'mcp_conservation.context.delivery';
 export const CONTEXT_DELIVERY_VALUES = { cache: 'cache' } as const;
@@ -193,6 +195,7 @@ export const OWN_ATTRIBUTE_DOCS: Record<string, string> = {
   [ATTR_CALL_LEGS]: 'Number of wire legs of a logical call: its multi-round-trip rounds and retries included.',
   [ATTR_LEG_INDEX]: 'Ordinal of a leg within its logical call, from 1.',
   [ATTR_LEG_REASON]: 'Why the leg was sent: the first request of its call, an input round, the `-32020` re-listing or retry, and so on. On spans only.',
+  [ATTR_CALL_UNLINKED]: '`true` on a multi-round-trip retry that could not be linked to its call without ambiguity (parallel calls of one tool, no distinguishing `requestState`): it counts as a call of its own. Absent otherwise.',
   [ATTR_RESULT_TYPE]: 'The `resultType` of a 2026-07-28 result as sent; absent on legacy results and errors.',
   [ATTR_CLIENT_NAME]: 'The client\'s self-reported `clientInfo.name`: from the request `_meta` (2026-07-28) or the `initialize` params. Never verified; audit records only.',
   [ATTR_CLIENT_VERSION]: 'The client\'s self-reported `clientInfo.version`, as `mcp_conservation.client.name`.',

@@ -175,6 +175,16 @@ export const METRIC_CALL_LEGS: MetricDefinition = {
   semconv: false,
 };
 
+export const METRIC_CALL_UNLINKED_RETRIES: MetricDefinition = {
+  name: 'mcp_conservation.call.unlinked_retries',
+  instrument: 'counter',
+  unit: '{request}',
+  description:
+    'Multi-round-trip retries (a request with `inputResponses` or `requestState`) that could not be linked to the call they continue without ambiguity (parallel calls of one tool, no distinguishing `requestState`), or to any waiting call: each is counted as a call of its own. The call it continued ends `input_unresolved` after the late window.',
+  attributes: [ATTR_MCP_METHOD_NAME, ...COMMON],
+  semconv: false,
+};
+
 export const METRIC_SESSIONS_OVER_LIMIT: MetricDefinition = {
   name: 'mcp_conservation.session.over_limit',
   instrument: 'counter',
@@ -236,6 +246,7 @@ export const INSTRUMENTATION_METRICS: readonly MetricDefinition[] = [
   METRIC_ESTIMATED_TOKENS,
   METRIC_SESSION_REQUESTS,
   METRIC_CALL_LEGS,
+  METRIC_CALL_UNLINKED_RETRIES,
   METRIC_SESSIONS_OVER_LIMIT,
   METRIC_DEDUP_EVICTIONS,
   METRIC_AUDIT_RECORDS,

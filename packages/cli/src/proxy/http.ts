@@ -15,6 +15,9 @@ import { EXIT } from '../command-line/exit-codes.js';
 import { observeIncoming, observeOutgoing, observeUnparseable, parseJson, type Carrier } from './observe.js';
 import { spliceTraceContext } from './meta-splice.js';
 import { SseReader } from './sse.js';
+import { headerDisagreement, readMcpHeaders } from './mcp-headers.js';
+import { isObject } from '../json.js';
+import { META_PROTOCOL_VERSION } from '@mcp-conservation/semconv';
 import type { ProxyTelemetry } from './telemetry.js';
 
 export interface HttpProxyOptions {
@@ -125,8 +128,12 @@ function hasInitialize(value: unknown): boolean {
   return list.some((m) => typeof m === 'object' && m !== null && (m as { method?: unknown }).method === 'initialize');
 }
 
+/** Diagnostics of one kind said at most this many times, then counted: hostile traffic must not flood stderr. */
+const MAX_NOTES_PER_KIND = 10;
+
 export class HttpRelay {
   private readonly byId = new Map<string, SessionSlot>();
+  private readonly noted = new Map<string, number>();
   /** The session of a server that gives no session ids (stateless). */
   private sessionless: SessionSlot | undefined;
   private readonly agent: http.Agent;
@@ -254,6 +261,31 @@ export class HttpRelay {
     });
   }
 
+  /** A diagnostic of `kind`, said the first times and then every thousandth time with its count. */
+  private noteOf(kind: string, message: string): void {
+    const n = (this.noted.get(kind) ?? 0) + 1;
+    this.noted.set(kind, n);
+    if (n <= MAX_NOTES_PER_KIND) this.o.note(message);
+    else if (n % 1000 === 0) this.o.note(`${message} (${n} times so far)`);
+  }
+
+  /**
+   * Reads the modern standard headers against the body: a disagreement is
+   * relayed unchanged (the server answers -32020) and said on stderr, and a
+   * modern request without the version in its _meta is observed without an era.
+   */
+  private checkHeaders(req: IncomingMessage, value: unknown): void {
+    const headers = readMcpHeaders((name) => header(req, name));
+    if (headers.method === undefined && headers.name === undefined) return;
+    if (Array.isArray(value)) return;
+    const disagreement = headerDisagreement(headers, value);
+    if (disagreement) this.noteOf('header', `a POST's headers disagree with its body (${disagreement}): relayed unchanged, the server answers it`);
+    const params = isObject(value) && isObject(value.params) ? value.params : undefined;
+    if (isObject(value) && value.id !== undefined && !(isObject(params?._meta) && typeof params._meta[META_PROTOCOL_VERSION] === 'string')) {
+      this.noteOf('meta', `a modern request (Mcp-Method header) without ${META_PROTOCOL_VERSION} in its _meta: relayed unchanged, observed without an era`);
+    }
+  }
+
   /** Observes a request body held whole; returns the body to send (with trace context when it gained it). */
   private observeRequest(req: IncomingMessage, body: Buffer, isMcp: boolean, sessionId: string | undefined): Observed {
     let out = body;
@@ -265,6 +297,7 @@ export class HttpRelay {
       if (!decoded) this.o.note(`a request body with content-encoding ${encoding} could not be decoded within --max-message-bytes ${this.o.maxMessageBytes}: relayed unread`);
       const parsed = decoded ? parseJson(decoded.toString('utf8')) : undefined;
       if (parsed?.ok) {
+        this.checkHeaders(req, parsed.value);
         slot = this.slotFor(sessionId, hasInitialize(parsed.value));
         const carrier: Carrier = {};
         for (const k of ['traceparent', 'tracestate', 'baggage']) {
@@ -406,10 +439,14 @@ export class HttpRelay {
   }
 }
 
+/** Request headers the proxy accepts in all (Node's default is 16 KiB). */
+const MAX_HEADER_BYTES = 2 * 1024 * 1024;
+
 export function runHttpProxy(o: HttpProxyOptions): Promise<number> {
   return new Promise((resolve) => {
     const relay = new HttpRelay(o);
-    const server = http.createServer((req, res) => {
+    // A hostile header (a 1 MB Mcp-Name) reaches the upstream, which decides on it as it would without us; past this the host gets 431.
+    const server = http.createServer({ maxHeaderSize: MAX_HEADER_BYTES }, (req, res) => {
       try {
         relay.handle(req, res);
       } catch (error) {

@@ -7,11 +7,10 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { constants } from 'node:os';
-import { NETWORK_TRANSPORT_VALUES } from '@mcp-conservation/semconv';
-import type { McpSession } from '@mcp-conservation/instrumentation/core';
 import { LineSplitter } from './lines.js';
 import { spliceTraceContext } from './meta-splice.js';
-import { observeIncoming, observeOutgoing, observeUnparseable, parseJson } from './observe.js';
+import { parseJson } from './observe.js';
+import { StdioSession } from './stdio-session.js';
 import type { ProxyTelemetry } from './telemetry.js';
 
 export interface StdioProxyOptions {
@@ -70,7 +69,7 @@ export function runStdioProxy(o: StdioProxyOptions): Promise<StdioExit> {
       resolve({ code: 127 });
       return;
     }
-    const session: McpSession = o.telemetry.core.openSession({ networkTransport: NETWORK_TRANSPORT_VALUES.pipe });
+    const session = new StdioSession(o.telemetry.core, o.note);
     const hostIn = process.stdin;
     const hostOut = process.stdout;
     const serverIn = child.stdin!;
@@ -82,7 +81,7 @@ export function runStdioProxy(o: StdioProxyOptions): Promise<StdioExit> {
     const fromHost = new LineSplitter(o.maxMessageBytes, {
       line(bytes) {
         const parsed = bytes.length > 0 ? parseJson(bytes.toString('utf8')) : undefined;
-        const out = parsed?.ok ? observeOutgoing(session, parsed.value) : undefined;
+        const out = parsed?.ok ? session.fromHost(parsed.value) : undefined;
         // Trace context goes in by inserting bytes; malformed input goes on as it is: the server answers it as it would without us.
         const spliced = out === undefined || !parsed?.ok ? undefined : spliceTraceContext(bytes, parsed.value, out);
         if (out !== undefined && spliced === undefined) o.note('trace context could not be added to a request: relayed as it came');
@@ -99,13 +98,13 @@ export function runStdioProxy(o: StdioProxyOptions): Promise<StdioExit> {
         toHost(Buffer.concat([bytes, NEWLINE]));
         if (bytes.toString('latin1').trim() === '') return;
         const parsed = parseJson(bytes.toString('utf8'));
-        if (parsed.ok) observeIncoming(session, parsed.value, bytes.length);
-        else observeUnparseable(session, parsed.error);
+        if (parsed.ok) session.fromServer(parsed.value, bytes.length);
+        else session.unparseable(parsed.error);
       },
       passthrough: toHost,
       oversized(total) {
         o.note(`a ${total}-byte message from the server exceeds --max-message-bytes ${o.maxMessageBytes}: relayed unread`);
-        observeUnparseable(session, new SyntaxError(`a ${total}-byte message exceeded the proxy's limit and was not parsed`));
+        session.unparseable(new SyntaxError(`a ${total}-byte message exceeded the proxy's limit and was not parsed`));
       },
       tail: toHost,
     });

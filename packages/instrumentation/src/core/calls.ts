@@ -10,6 +10,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Decision, LogicalCall, Pending, WireFacts } from './model.js';
+import { inputKeys } from './outcome.js';
 
 /** Calls minted in this process: a random prefix per process, a counter per call. */
 const PROCESS_PREFIX = randomUUID().slice(0, 8);
@@ -38,6 +39,8 @@ export interface Parked {
   readonly last: Pending;
   readonly target: string;
   readonly state: string | undefined;
+  /** The keys of the interim answer's `inputRequests` (input legs), which the retry's `inputResponses` echo. */
+  readonly keys?: string | undefined;
   readonly expires: number;
   readonly decision?: Decision;
   readonly facts?: WireFacts;
@@ -67,8 +70,8 @@ export class CallAssembler {
   }
 
   /** The leg `p` was answered `input_required` with `state`. Returns a call pushed out by the capacity, to be decided now. */
-  park(p: Pending, state: unknown, now: number): Parked | undefined {
-    return this.add({ kind: 'input', last: p, target: targetOf(p), state: fingerprint(state), expires: now + this.waitMs });
+  park(p: Pending, state: unknown, now: number, keys?: string): Parked | undefined {
+    return this.add({ kind: 'input', last: p, target: targetOf(p), state: fingerprint(state), keys, expires: now + this.waitMs });
   }
 
   /** The `tools/call` leg `p` was answered `-32020`: the v2 client re-lists and retries it. */
@@ -110,24 +113,27 @@ export class CallAssembler {
   }
 
   /**
-   * The call a retry continues: the parked call of the same method and
-   * target whose state it echoes, else the latest one of that target.
+   * The call a retry continues: among the parked calls of the same method
+   * and target, the one whose `requestState` it echoes, narrowed by the
+   * keys of its `inputResponses` when several do (or none sent state).
+   * A retry that leaves more than one candidate, or none, is `unlinked`:
+   * it cannot be told which call it continues, so it continues none.
    */
-  resume(retry: { method: string; tool?: string | undefined; prompt?: string | undefined; uri?: string | undefined }, state: unknown): LogicalCall | undefined {
+  resume(retry: { method: string; tool?: string | undefined; prompt?: string | undefined; uri?: string | undefined }, state: unknown, responses?: unknown): LogicalCall | 'unlinked' {
     const target = targetOf(retry);
+    let candidates = [...this.parked].filter(([, p]) => p.kind === 'input' && p.target === target);
     const echoed = fingerprint(state);
-    let found: [string, Parked] | undefined;
-    for (const entry of this.parked) {
-      if (entry[1].kind !== 'input' || entry[1].target !== target) continue;
-      if (echoed !== undefined && entry[1].state === echoed) {
-        found = entry;
-        break;
-      }
-      found = entry;
+    const byState = echoed === undefined ? [] : candidates.filter(([, p]) => p.state === echoed);
+    if (byState.length > 0) candidates = byState;
+    if (candidates.length > 1) {
+      const keys = inputKeys(responses).keys;
+      const byKeys = keys === undefined ? [] : candidates.filter(([, p]) => p.keys === keys);
+      if (byKeys.length > 0) candidates = byKeys;
     }
-    if (!found) return undefined;
-    this.parked.delete(found[0]);
-    const call = found[1].last.call;
+    if (candidates.length !== 1) return 'unlinked';
+    const [id, parked] = candidates[0]!;
+    this.parked.delete(id);
+    const call = parked.last.call;
     call.legs++;
     return call;
   }

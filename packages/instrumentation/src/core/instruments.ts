@@ -3,6 +3,7 @@ import type { Histogram, Meter } from '@opentelemetry/api';
 import {
   METRIC_AUDIT_RECORDS,
   METRIC_CALL_LEGS,
+  METRIC_CALL_UNLINKED_RETRIES,
   METRIC_CLIENT_OPERATION_DURATION,
   METRIC_CLIENT_SESSION_DURATION,
   METRIC_CONTEXT_BINARY_SIZE,
@@ -60,6 +61,7 @@ export interface Instruments {
   readonly estimatedTokens: SumCounter;
   readonly sessionRequests: Histogram;
   readonly callLegs: Histogram;
+  readonly unlinkedRetries: SumCounter;
   readonly overLimit: SumCounter;
   readonly dedupEvictions: SumCounter;
   readonly auditRecords: SumCounter;
@@ -80,6 +82,7 @@ export function createInstruments(meter: Meter): Instruments {
     estimatedTokens: counter(meter, METRIC_ESTIMATED_TOKENS),
     sessionRequests: histogram(meter, METRIC_SESSION_REQUESTS),
     callLegs: histogram(meter, METRIC_CALL_LEGS),
+    unlinkedRetries: counter(meter, METRIC_CALL_UNLINKED_RETRIES),
     overLimit: counter(meter, METRIC_SESSIONS_OVER_LIMIT),
     dedupEvictions: counter(meter, METRIC_DEDUP_EVICTIONS),
     auditRecords: counter(meter, METRIC_AUDIT_RECORDS),

@@ -50,6 +50,8 @@ export interface LogicalCall {
   lastLeg?: string;
   /** The `serverInfo.version` of the latest result of the call that carried one (a stateless server may answer from different instances). */
   serverVersion?: string;
+  /** A multi-round-trip retry that could not be linked to the call it continues: a call of its own. */
+  unlinked?: boolean;
   /** Set when the SDK's promise for the call is watched: its verdict covers the call, whichever leg ends it. */
   verdict?: Verdict;
 }
@@ -108,7 +110,7 @@ export interface WireFacts {
   /** The result's `resultType` when it is a string (2026-07-28). */
   readonly resultType?: string;
   /** An `input_required` interim result: its `requestState`, which the next leg echoes (read at arrival, never kept). */
-  readonly interim?: { readonly state: unknown };
+  readonly interim?: { readonly state: unknown; readonly keys?: string };
   /** The raw result and error, kept only when an audit digest or content capture reads them. */
   readonly payload?: { readonly result: unknown; readonly error: unknown };
 }

@@ -31,9 +31,16 @@ export function readWireFacts(message: Record<string, unknown>, keepPayload: boo
     isError: result?.isError === true,
     lastPage: typeof result?.nextCursor !== 'string',
     ...(resultType !== undefined ? { resultType } : {}),
-    ...(resultType === 'input_required' ? { interim: { state: result?.requestState } } : {}),
+    ...(resultType === 'input_required' ? { interim: { state: result?.requestState, ...inputKeys(result?.inputRequests) } } : {}),
     ...(keepPayload ? { payload: { result: message.result, error: message.error } } : {}),
   };
+}
+
+/** The keys of an interim answer's `inputRequests`, which the retry's `inputResponses` echo: sorted, joined, at most 64 of them. */
+export function inputKeys(requests: unknown): { keys?: string } {
+  if (typeof requests !== 'object' || requests === null || Array.isArray(requests)) return {};
+  const keys = Object.keys(requests);
+  return keys.length > 0 && keys.length <= 64 ? { keys: keys.sort().join('\u0000') } : {};
 }
 
 /**

@@ -10,6 +10,7 @@ import { SpanStatusCode, type Attributes, type Logger } from '@opentelemetry/api
 import {
   ATTR_CALL_ID,
   ATTR_CALL_LEGS,
+  ATTR_CALL_UNLINKED,
   ATTR_CONTEXT_DELIVERY,
   ATTR_CONTEXT_SOURCE,
   ATTR_ERROR_TYPE,
@@ -248,6 +249,12 @@ export class Recorder implements TokenSink {
   /** The request that made the session cross its request limit. */
   overLimit(): void {
     this.core.instruments().overLimit.add(1, this.baseAttrs());
+  }
+
+  /** A multi-round-trip retry that could not be linked to its call: marked on its span, counted. */
+  unlinkedRetry(p: Pending): void {
+    p.span.setAttribute(ATTR_CALL_UNLINKED, true);
+    this.core.instruments().unlinkedRetries.add(1, { ...this.baseAttrs(), [ATTR_MCP_METHOD_NAME]: p.method });
   }
 
   /**

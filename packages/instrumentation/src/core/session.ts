@@ -20,6 +20,7 @@ import {
   OBSERVER_VALUES,
   ATTR_CALL_ID,
   ATTR_CONTEXT_DELIVERY,
+  ATTR_LEG_INDEX,
   CONTEXT_DELIVERY_VALUES,
   LEG_REASON_VALUES as LEG,
   OUTCOME_VALUES as OUT,
@@ -39,6 +40,7 @@ import type { Analyzer } from './analyzer.js';
 import { Tombstones } from './bounded.js';
 import { CallAssembler, isInputRetry, newCall, type Parked } from './calls.js';
 import { jsonSize } from './json-size.js';
+import { LISTEN_METHOD, ListenStreams } from './listens.js';
 import { isObject } from './json.js';
 import { emptyTally, type Decision, type LogicalCall, type Pending, type SessionDirection, type SessionIdentity, type Settled, type TokenTally, type Tombstone, type Verdict, type WireFacts } from './model.js';
 import * as decide from './outcome.js';
@@ -73,6 +75,8 @@ export class McpSession {
   private readonly identity: SessionIdentity;
   private readonly pending = new Map<string, Pending>();
   private readonly tombstones: Tombstones<Tombstone>;
+  /** Open `subscriptions/listen` streams: long-lived, never pending. */
+  private readonly listens: ListenStreams;
   /** Multi-round-trip calls waiting for their next leg. */
   private readonly calls: CallAssembler;
   private readonly ledger: TokenLedger;
@@ -96,6 +100,7 @@ export class McpSession {
   ) {
     const o = core.options;
     this.tombstones = new Tombstones(o.maxTombstones ?? 1000, o.lateWindowMs ?? 60_000);
+    this.listens = new ListenStreams((m) => core.warn(m));
     this.calls = new CallAssembler(o.maxTombstones ?? 1000, o.lateWindowMs ?? 60_000);
     this.identity = sessionIdentity(this.sessionId, direction, transport);
     this.learner = new IdentityLearner(this.identity, core);
@@ -121,7 +126,10 @@ export class McpSession {
   outgoing(message: unknown): unknown {
     if (this.closed || !isObject(message) || typeof message.method !== 'string') return message;
     if (message.id !== undefined && message.id !== null) return this.request(message, message.method);
-    if (message.method === 'notifications/cancelled') this.cancelled(message.params);
+    if (message.method === 'notifications/cancelled') {
+      if (isObject(message.params)) this.listens.ended(String(message.params.requestId));
+      this.cancelled(message.params);
+    }
     return message;
   }
 
@@ -129,8 +137,9 @@ export class McpSession {
     // A transport that sends a request again (the SDK's HTTP transport after
     // an OAuth refresh) passes it through send() twice: it is the same
     // request, already observed and already carrying its trace context.
-    if (this.pending.has(String(message.id))) return message;
+    if (this.pending.has(String(message.id)) || this.listens.has(String(message.id))) return message;
     const params = isObject(message.params) ? message.params : undefined;
+    if (method === LISTEN_METHOD) return this.listen(message, params);
     const name = typeof params?.name === 'string' ? params.name : undefined;
     const tool = method === 'tools/call' ? name : undefined;
     const prompt = method === 'prompts/get' ? name : undefined;
@@ -142,10 +151,14 @@ export class McpSession {
     // A multi-round-trip retry is the next leg of the call it continues, and no call of its own.
     let reason: LegReason = LEG.initial;
     let continued: LogicalCall | undefined;
-    if (isInputRetry(method, params)) [continued, reason] = [this.calls.resume({ method, tool, prompt, uri }, params?.requestState), LEG.inputRound];
-    else if (method === 'tools/list') [continued, reason] = [this.calls.relisting(), LEG.relist];
+    let resumed: ReturnType<CallAssembler['resume']> | undefined;
+    if (isInputRetry(method, params)) {
+      resumed = this.calls.resume({ method, tool, prompt, uri }, params?.requestState, params?.inputResponses);
+      [continued, reason] = [resumed === 'unlinked' ? undefined : resumed, LEG.inputRound];
+    } else if (method === 'tools/list') [continued, reason] = [this.calls.relisting(), LEG.relist];
     else if (method === 'tools/call') [continued, reason] = [this.calls.headerRetry({ method, tool }), LEG.headerRetry];
     const call = continued ?? newCall(now);
+    if (resumed === 'unlinked') call.unlinked = true;
     call.lastLeg = id;
     const attributes = this.recorder.requestAttributes(method, id, { tool, prompt, uri, mcpSessionId, args: params?.arguments, call, reason: continued ? reason : LEG.initial });
     const parent = context.active();
@@ -171,7 +184,19 @@ export class McpSession {
     this.sent++;
     this.lastSent = pending;
     this.ledger.noteUse(method, params);
+    if (call.unlinked) this.recorder.unlinkedRetry(pending);
     if (!continued && !VOLUME_EXCLUDED_METHODS.includes(method)) this.countCall();
+    return this.inject(message, params, trace.setSpan(parent, span));
+  }
+
+  /** A listen stream opens: a CLIENT span until its acknowledgment, and no call, pending request or record. */
+  private listen(message: Msg, params: Msg | undefined): Msg {
+    const id = String(message.id);
+    this.learner.fromRequest(LISTEN_METHOD, params);
+    const { [ATTR_CALL_ID]: _call, [ATTR_LEG_INDEX]: _leg, ...attributes } = this.recorder.requestAttributes(LISTEN_METHOD, id, { mcpSessionId: this.identity.mcpSessionId(), call: newCall(performance.now()) });
+    const parent = context.active();
+    const span = this.core.tracer().startSpan(spanName(LISTEN_METHOD), { kind: SpanKind.CLIENT, attributes }, parent);
+    this.listens.opened(id, span);
     return this.inject(message, params, trace.setSpan(parent, span));
   }
 
@@ -268,8 +293,10 @@ export class McpSession {
   /** Observes a message the client receives. `wireBytes` when the observer saw raw bytes. */
   incoming(message: unknown, wireBytes?: number): void {
     if (this.closed || !isObject(message)) return;
+    if (typeof message.method === 'string' && this.listens.size > 0) this.listens.notification(message);
     if (message.method !== undefined || message.id === undefined || message.id === null) return;
     if (!('result' in message) && !('error' in message)) return;
+    if (this.listens.answered(String(message.id), message)) return;
     const id = this.responseId(message.id);
     const now = performance.now();
     const p = this.pending.get(id);
@@ -330,7 +357,7 @@ export class McpSession {
    * overhead, never context.
    */
   private interim(p: Pending, message: Msg, now: number, facts: WireFacts, wireBytes: number | undefined): void {
-    const evicted = this.calls.park(p, facts.interim?.state, now);
+    const evicted = this.calls.park(p, facts.interim?.state, now, facts.interim?.keys);
     if (evicted) this.decideParked(evicted, now);
     this.scheduleSweep();
     this.legEnded(p, message, now, facts, wireBytes, SRC.inputRequired, undefined);
@@ -520,6 +547,7 @@ export class McpSession {
     }
     this.pending.clear();
     for (const parked of this.calls.drain()) this.decideParked(parked, now);
+    this.listens.close();
     this.lastSent = undefined;
     this.closed = true;
     if (this.sweepTimer) clearTimeout(this.sweepTimer);
