@@ -51,9 +51,11 @@ test('the gateway counts audit records into the semconv metric and converts it t
   const gateway = parse(readFileSync(join(configDir, 'gateway.yaml'), 'utf8'));
   const counted = gateway.connectors.count.logs[METRIC_AUDIT_RECEIVED.name];
   assert.deepEqual(counted.conditions, [AUDIT_RECORD_CONDITION]);
-  // Logs go on to the backend and to the count branch, which counts one batch at a time, each record stamped when counted.
+  // Logs go on to the backend and to the count branch, which counts one batch at a time, one ResourceLogs per resource, each record stamped when counted.
   assert.ok(gateway.service.pipelines.logs.exporters.includes('forward/count'));
-  assert.deepEqual(gateway.service.pipelines['logs/count'], { receivers: ['forward/count'], processors: ['batch/count', 'transform/count_time'], exporters: ['count'] });
+  assert.deepEqual(gateway.service.pipelines['logs/count'], { receivers: ['forward/count'], processors: ['batch/count', 'groupbyattrs/compact', 'transform/count_time'], exporters: ['count'] });
+  // No keys: it only merges ResourceLogs of one resource, so the connector makes one point per series per batch.
+  assert.deepEqual(gateway.processors['groupbyattrs/compact'], {});
   assert.deepEqual(gateway.processors['transform/count_time'].log_statements, ['set(log.time, Now())']);
   // Nothing batches traces or logs in memory before the persisted queue.
   assert.deepEqual(gateway.service.pipelines.logs.processors, ['memory_limiter']);
