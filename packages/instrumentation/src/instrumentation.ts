@@ -124,7 +124,7 @@ export class McpInstrumentation extends InstrumentationBase<McpInstrumentationCo
   }
 
   protected init() {
-    const definitions = [...(this._config.clients === false ? [] : this.clientDefinitions()), ...(this._config.servers === true ? this.serverDefinitions() : [])];
+    const definitions = [...(this._config.clients === false ? [] : this.clientDefinitions()), ...(this._config.servers === false ? [] : this.serverDefinitions())];
     return definitions;
   }
 

@@ -95,9 +95,7 @@ export interface McpInstrumentationConfig extends InstrumentationConfig, Conserv
   /** Instrument MCP clients (default true). */
   clients?: boolean;
   /**
-   * Instrument MCP servers (default false for now: opt in with `true`). The
-   * client-side suites of this repository count every span of a process that
-   * runs both sides; the default flips once they filter by span kind.
+   * Instrument MCP servers (default true; `false` turns the server side off).
    */
   servers?: boolean;
   /** Server side: names the caller of a request from its SDK `authInfo`; `enduser.id` in server audit records only. */

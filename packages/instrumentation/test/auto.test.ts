@@ -14,7 +14,11 @@ function run(args: string[]) {
     before: { connect: boolean; callTool: boolean };
     after: { connect: boolean; callTool: boolean };
     spanNames: string[];
+    serverSpanNames: string[];
+    serverParents: { name: string; parent: string | null; sameTrace: boolean }[];
+    otherSpans: number;
     auditCount: number;
+    serverAuditCount: number;
     traceparent: boolean;
     spansAfterDisable: number;
     metaAfterDisable: Record<string, unknown> | null;
@@ -33,6 +37,17 @@ for (const [kind, args] of [
     assert.deepEqual(out.spanNames.sort(), ['initialize', 'tools/call echo']);
     assert.equal(out.traceparent, true);
     assert.equal(out.auditCount, 3, 'initialize, tools/call, session end');
+    // The in-process server is instrumented too (servers default on): a SERVER span per request, child of the client's.
+    assert.deepEqual(out.serverSpanNames.sort(), ['initialize', 'tools/call echo']);
+    assert.deepEqual(
+      out.serverParents.sort((a, b) => a.name.localeCompare(b.name)),
+      [
+        { name: 'initialize', parent: 'initialize', sameTrace: true },
+        { name: 'tools/call echo', parent: 'tools/call echo', sameTrace: true },
+      ],
+    );
+    assert.equal(out.otherSpans, 0, 'no span of any other kind');
+    assert.equal(out.serverAuditCount, 2, 'the server audits the requests it answered: initialize, tools/call');
     // Disabled: the prototype is the SDK's own again, and a new session is not observed.
     assert.deepEqual(out.after, { connect: false, callTool: false });
     assert.equal(out.spansAfterDisable, 0);

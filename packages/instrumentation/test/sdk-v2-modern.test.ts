@@ -11,6 +11,8 @@ import { fileURLToPath } from 'node:url';
 import { countTokens } from 'gpt-tokenizer/encoding/o200k_base';
 import { renderResult } from '@mcp-conservation/instrumentation/core';
 import { AUDIT_FIELDS as F, verifyChain, type AuditRecord } from '@mcp-conservation/semconv/audit';
+import { SERVER_METRICS } from '@mcp-conservation/semconv';
+import { SpanKind } from '@opentelemetry/api';
 
 interface Run {
   era: string;
@@ -18,7 +20,7 @@ interface Run {
   listed: string[][];
   result: unknown;
   interimBytes: number;
-  spans: { name: string; kind: number; attributes: Record<string, unknown>; parent: string | null; spanId: string; links: { spanId: string; attributes: Record<string, unknown> }[] }[];
+  spans: { name: string; kind: number; attributes: Record<string, unknown>; parent: string | null; spanId: string; traceId: string; links: { spanId: string; attributes: Record<string, unknown> }[] }[];
   audit: { event: string; attributes: Record<string, unknown> }[];
   points: { name: string; attributes: Record<string, unknown>; value: number | { count: number; sum: number } }[];
 }
@@ -29,7 +31,21 @@ function run(entry: 'auto' | 'explicit'): Run {
   return JSON.parse(r.stdout.trim().split('\n').pop() as string) as Run;
 }
 
-const runs = { auto: run('auto'), explicit: run('explicit') };
+const SERVER_METRIC_NAMES = new Set(SERVER_METRICS.map((m) => m.name));
+const isServerRecord = (a: Run['audit'][number]) => a.attributes[F.direction] === 'server';
+
+/** The client side of a run: McpInstrumentation also observes the in-process server (SERVER spans, server records, server metrics). */
+function clientSide(r: Run): Run {
+  return {
+    ...r,
+    spans: r.spans.filter((s) => s.kind !== SpanKind.SERVER),
+    audit: r.audit.filter((a) => !isServerRecord(a)),
+    points: r.points.filter((p) => !SERVER_METRIC_NAMES.has(p.name)),
+  };
+}
+
+const raw = { auto: run('auto'), explicit: run('explicit') };
+const runs = { auto: clientSide(raw.auto), explicit: clientSide(raw.explicit) };
 
 /** The deploy tool's definition as the default rendering gives it to the model. */
 const definitionTokens = countTokens(
@@ -139,4 +155,24 @@ test('modern era: McpInstrumentation and instrumentClient give the same telemetr
       .sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b))),
   });
   assert.deepEqual(norm(runs.auto), norm(runs.explicit));
+});
+
+test('modern era: McpInstrumentation instruments the in-process server too, one SERVER span per wire leg, each the child of its client span', () => {
+  const client = raw.auto.spans.filter((s) => s.kind === SpanKind.CLIENT);
+  const server = raw.auto.spans.filter((s) => s.kind === SpanKind.SERVER);
+  // The probe, the wire listing and the three legs of the call reach the server; the two cached listings do not.
+  assert.deepEqual(server.map((s) => s.name).sort(), ['server/discover', 'tools/call deploy', 'tools/call deploy', 'tools/call deploy', 'tools/list']);
+  for (const s of server) {
+    const parent = client.find((c) => c.spanId === s.parent);
+    assert.ok(parent, `${s.name}: its parent is a client span`);
+    assert.equal(parent.name, s.name);
+    assert.equal(parent.traceId, s.traceId);
+  }
+  assert.equal(new Set(server.map((s) => s.parent)).size, server.length, 'one server span per client leg');
+  // One server record per request it answered (each MRTR leg is its own request on the server side today).
+  assert.equal(raw.auto.audit.filter(isServerRecord).length, 5);
+  // instrumentClient leaves the server alone.
+  assert.equal(raw.explicit.spans.filter((s) => s.kind === SpanKind.SERVER).length, 0);
+  assert.equal(raw.explicit.audit.filter(isServerRecord).length, 0);
+  assert.equal(raw.explicit.points.filter((p) => SERVER_METRIC_NAMES.has(p.name)).length, 0);
 });

@@ -1,5 +1,5 @@
 /**
- * McpInstrumentation instruments servers too (v1 and v2, CommonJS), and
+ * McpInstrumentation instruments servers too by default (v1 and v2, CommonJS), and
  * `servers: false` turns that side off. The client and server in one
  * process share one trace: the server span is the client span's child, the
  * tool's own work the server span's.
@@ -24,7 +24,7 @@ function run(...args: string[]): S[] {
 }
 
 for (const sdk of ['v1', 'v2']) {
-  test(`auto (${sdk}): a SERVER span per request, joined to the client's, the tool's work under it`, () => {
+  test(`auto (${sdk}, default config): a SERVER span per request, joined to the client's, the tool's work under it`, () => {
     const spans = run(sdk);
     const server = spans.find((s) => s.kind === 1 && s.name === 'tools/call echo');
     const client = spans.find((s) => s.kind === 2 && s.name === 'tools/call echo');
