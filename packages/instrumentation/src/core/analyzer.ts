@@ -85,6 +85,13 @@ const ESTIMATE_WARN_INTERVAL_MS = 60_000;
 
 /** The analysis worker's nice value on Linux (19 is the lowest priority); see analysis-worker. */
 const WORKER_NICE = Number(process.env.MCP_CONSERVATION_WORKER_NICE ?? 10);
+/**
+ * How long a flush waits for the worker before this thread counts what the
+ * worker has not answered. A niced worker on a busy machine gets a sliver
+ * of CPU (it may still be loading its tokenizer): a host shutting down
+ * would run out of time and exit without its last records.
+ */
+export const FLUSH_TAKEOVER_MS = 250;
 
 const FAILED: Analysis = { wireBytes: 0, renderBytes: 0, binaryBytes: 0, blocks: [], error: 'analysis unavailable' };
 
@@ -261,8 +268,11 @@ export class WorkerAnalyzer extends BatchingAnalyzer {
   private worker: Worker | undefined;
   private port: MessagePort | undefined;
   private nextId = 1;
-  private readonly pending = new Map<number, (results: readonly Analysis[] | unknown) => void>();
+  private readonly pending = new Map<number, { readonly jobs: AnalysisJob[]; readonly done: (results: readonly Analysis[] | unknown) => void }>();
   private fallback: InlineAnalyzer | undefined;
+  /** Counts this thread took over from a worker that was slow during a flush; the worker's late answers are dropped. */
+  private takeover: InlineAnalyzer | undefined;
+  private takeoverTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly tokenizer: TokenizerSpec | undefined,
@@ -298,10 +308,43 @@ export class WorkerAnalyzer extends BatchingAnalyzer {
   }
 
   private reply(reply: Reply): void {
-    const done = this.pending.get(reply.id);
-    if (!done) return;
+    const waiting = this.pending.get(reply.id);
+    if (!waiting) return;
     this.pending.delete(reply.id);
-    done(reply.results ?? new Error(reply.error ?? 'worker error'));
+    waiting.done(reply.results ?? new Error(reply.error ?? 'worker error'));
+  }
+
+  /**
+   * A flush that still waits after FLUSH_TAKEOVER_MS counts the unanswered
+   * batches on this thread: the host asked to wait, and is better served
+   * by this thread's full priority than by a starved worker. Both count
+   * with the same tokenizer and renderer, so the results are the same.
+   */
+  override idle(): Promise<void> {
+    const idle = super.idle();
+    if (this.pending.size > 0 && !this.takeoverTimer) {
+      this.takeoverTimer = setTimeout(() => {
+        this.takeoverTimer = undefined;
+        this.takeOver();
+      }, FLUSH_TAKEOVER_MS);
+      this.takeoverTimer.unref();
+      void idle.then(() => {
+        if (this.takeoverTimer) clearTimeout(this.takeoverTimer);
+        this.takeoverTimer = undefined;
+      });
+    }
+    return idle;
+  }
+
+  private takeOver(): void {
+    this.poll();
+    if (!this.flushing || this.pending.size === 0) return;
+    diag.debug(`mcp-conservation: the analysis worker has not answered ${this.pending.size} batch(es) within ${FLUSH_TAKEOVER_MS} ms of a flush; counting them on this thread`);
+    const inline = (this.takeover ??= new InlineAnalyzer(this.tokenizer, this.rendererPath));
+    for (const [id, { jobs, done }] of this.pending) {
+      this.pending.delete(id);
+      countWith(inline, jobs, done);
+    }
   }
 
   override poll(): void {
@@ -316,7 +359,7 @@ export class WorkerAnalyzer extends BatchingAnalyzer {
     this.worker = undefined;
     this.port = undefined;
     this.fallback ??= new InlineAnalyzer(this.tokenizer, this.rendererPath);
-    for (const [id, done] of this.pending) {
+    for (const [id, { done }] of this.pending) {
       this.pending.delete(id);
       done(error instanceof Error ? error : new Error(String(error)));
     }
@@ -325,20 +368,11 @@ export class WorkerAnalyzer extends BatchingAnalyzer {
   protected run(jobs: AnalysisJob[], done: (results: readonly Analysis[] | unknown) => void): void {
     const port = this.start();
     if (!port) {
-      const fallback = this.fallback as InlineAnalyzer;
-      const results: Analysis[] = [];
-      let left = jobs.length;
-      // No budget: these jobs were admitted, and are counted in this analyzer's backlog already.
-      jobs.forEach((j, i) =>
-        fallback.analyze(j, (a) => {
-          results[i] = a;
-          if (--left === 0) done(results);
-        }),
-      );
+      countWith(this.fallback as InlineAnalyzer, jobs, done);
       return;
     }
     const id = this.nextId++;
-    this.pending.set(id, done);
+    this.pending.set(id, { jobs, done });
     port.postMessage({ id, jobs });
   }
 
@@ -359,6 +393,18 @@ export class WorkerAnalyzer extends BatchingAnalyzer {
     this.port = undefined;
     await w?.terminate();
   }
+}
+
+/** Counts a batch with an inline analyzer, with no budget: the jobs were admitted, and are in the caller's backlog already. */
+function countWith(inline: InlineAnalyzer, jobs: readonly AnalysisJob[], done: (results: readonly Analysis[]) => void): void {
+  const results: Analysis[] = [];
+  let left = jobs.length;
+  jobs.forEach((j, i) =>
+    inline.analyze(j, (a) => {
+      results[i] = a;
+      if (--left === 0) done(results);
+    }),
+  );
 }
 
 /** One analyzer per configuration, shared by every core of the process. */
