@@ -11,8 +11,18 @@ import { resolveKey } from '../command-line/key.js';
 import type { ConservationOptions } from '@mcp-conservation/instrumentation';
 
 export const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
-/** How long a stdio proxy whose server exited may spend on its last telemetry flush. */
-export const STDIO_EXIT_FLUSH_MS = 1000;
+/**
+ * How long a stdio proxy whose server exited may spend on its last telemetry
+ * flush, and on its exports once its accounting is done. A host closing its
+ * server (the MCP SDK's StdioClientTransport) ends stdin, sends SIGTERM 2 s
+ * later and SIGKILL 2 s after that. Exports get 1 s, so that a collector
+ * that is down costs no SIGTERM; the accounting may take longer on a busy
+ * machine, and a flush that runs into the SIGTERM goes on within the grace.
+ */
+export const STDIO_EXIT_FLUSH_MS = 3000;
+export const STDIO_EXIT_EXPORT_MS = 1000;
+/** A signal during the last flush leaves it this long, within the 2 s a host gives between SIGTERM and SIGKILL. */
+export const STDIO_SIGNAL_GRACE_MS = 1500;
 /**
  * An HTTP host that closes without DELETE (the SDK client does) is seen
  * only as silence: a session with no traffic and no open stream this long
@@ -137,12 +147,36 @@ export async function runProxy(argv: string[]): Promise<number> {
   const [command, ...args] = server as [string, ...string[]];
   step(`relaying stdio to ${command}`);
   const exit = await runStdioProxy({ command, args, maxMessageBytes, telemetry, note });
-  // A host closing its server waits 2 s for it to exit, then sends SIGTERM (the MCP SDK does): the last flush must fit.
-  await telemetry.shutdown(STDIO_EXIT_FLUSH_MS);
+  const grace = signalGrace();
+  await telemetry.shutdown(STDIO_EXIT_FLUSH_MS, { exportMs: STDIO_EXIT_EXPORT_MS, cutShort: grace.expired });
+  grace.dispose();
   if (exit.signal) {
     // End the way the server ended, so the host sees the same.
     process.kill(process.pid, exit.signal);
   }
   // Nothing else may keep the process alive once the server is gone (the host's stdin, exporter sockets).
   process.exit(exit.code);
+}
+
+/**
+ * Settles STDIO_SIGNAL_GRACE_MS after the first SIGINT, SIGTERM or SIGHUP
+ * that arrives once the server is gone. Handling the signal keeps the
+ * process alive for the rest of its flush: the default action would end it
+ * with its last records unexported.
+ */
+function signalGrace(): { expired: Promise<void>; dispose(): void } {
+  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+  let onSignal = (): void => undefined;
+  const dispose = (): void => {
+    for (const s of signals) process.off(s, onSignal);
+  };
+  const expired = new Promise<void>((resolve) => {
+    onSignal = () => {
+      dispose();
+      setTimeout(resolve, STDIO_SIGNAL_GRACE_MS).unref();
+    };
+  });
+  for (const s of signals) process.on(s, onSignal);
+  // Removed before the proxy re-raises the server's signal on itself, which must end it.
+  return { expired, dispose };
 }

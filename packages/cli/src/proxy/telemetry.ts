@@ -19,10 +19,25 @@ import { OBSERVER_VALUES } from '@mcp-conservation/semconv';
 
 export const DEFAULT_SERVICE_NAME = 'mcp-conservation-proxy';
 
+export interface ShutdownLimits {
+  /**
+   * How long the exports may take once the core's records are written.
+   * Accounting is local work that ends; an export to a collector that is
+   * down only ends at its own timeout, and waiting for it helps no one.
+   */
+  readonly exportMs?: number;
+  /** Ends the shutdown early when it settles (the host asked the process to exit). */
+  readonly cutShort?: Promise<unknown>;
+}
+
 export interface ProxyTelemetry {
   readonly core: MeasuringCore;
-  /** Waits for the core's pending records, then flushes and stops every exporter; bounded by `deadlineMs`. */
-  shutdown(deadlineMs?: number): Promise<void>;
+  /**
+   * Waits for the core's pending records, then flushes and stops every
+   * exporter: all of it bounded by `deadlineMs`, the export alone by
+   * `exportMs` once the accounting is done, and ended early when `cutShort` settles.
+   */
+  shutdown(deadlineMs?: number, limits?: ShutdownLimits): Promise<void>;
 }
 
 /**
@@ -107,13 +122,22 @@ export function startTelemetry(options: ConservationOptions): ProxyTelemetry {
   let done: Promise<void> | undefined;
   return {
     core,
-    shutdown(deadlineMs = 10_000) {
+    shutdown(deadlineMs = 10_000, limits = {}) {
       done ??= (async () => {
+        let accounted = false;
+        let exportTimer: NodeJS.Timeout | undefined;
+        let exportLate: (() => void) | undefined;
+        const exportDeadline = new Promise<'export late'>((r) => (exportLate = () => r('export late')));
         const work = (async () => {
           try {
             await core.forceFlush();
           } catch (error) {
             diag.warn(`flushing the core failed: ${String(error)}`);
+          }
+          accounted = true;
+          if (limits.exportMs !== undefined) {
+            exportTimer = setTimeout(() => exportLate?.(), limits.exportMs);
+            exportTimer.unref();
           }
           try {
             await sdk.shutdown();
@@ -127,11 +151,21 @@ export function startTelemetry(options: ConservationOptions): ProxyTelemetry {
           timer = setTimeout(() => r('late'), deadlineMs);
           timer.unref();
         });
-        const result = await Promise.race([work.then(() => 'ok' as const), deadline]);
+        const started = performance.now();
+        const cut = limits.cutShort?.then(
+          () => 'cut' as const,
+          () => 'cut' as const,
+        );
+        const result = await Promise.race([work.then(() => 'ok' as const), deadline, exportDeadline, ...(cut ? [cut] : [])]);
         if (timer) clearTimeout(timer);
-        if (result === 'late') {
+        if (exportTimer) clearTimeout(exportTimer);
+        if (result !== 'ok') {
           const unexported = processors.reduce((n, p) => n + p.unexported, 0);
-          process.stderr.write(`mcp-conservation: proxy: telemetry not flushed within ${deadlineMs} ms; exiting without it (${unexported} audit record(s) not exported)\n`);
+          // Records the core has not written yet are in no processor's count: say so rather than report 0.
+          const unwritten = accounted ? '' : '; the last accounting was not finished, so its audit records were never written';
+          const why =
+            result === 'late' ? `within ${deadlineMs} ms` : result === 'export late' ? `within ${limits.exportMs} ms of export` : `before the exit the host asked for (${Math.round(performance.now() - started)} ms)`;
+          process.stderr.write(`mcp-conservation: proxy: telemetry not flushed ${why}; exiting without it (${unexported} audit record(s) queued and not exported${unwritten})\n`);
         }
       })();
       return done;

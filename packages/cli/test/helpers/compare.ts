@@ -9,6 +9,19 @@ const callIdPresent = (attrs: Attrs): Attrs => (typeof attrs[ATTR_CALL_ID] === '
 import { ATTR_CALL_ID, ATTR_JSONRPC_REQUEST_ID, ATTR_OBSERVER, AUDIT_FIELDS as F, METRIC_CLIENT_OPERATION_DURATION, METRIC_CLIENT_SESSION_DURATION, METRIC_SESSION_REQUESTS, METRIC_AUDIT_DROPPED } from '@mcp-conservation/semconv';
 import type { Attrs, Point } from './otlp-receiver.ts';
 
+/**
+ * Request ids that are no numbers (the v2 SDK's probe and `listen:N` ids) first, in string order,
+ * then numbers as numbers: a NaN comparison would leave spans in export order, which follows
+ * accounting timing, not the workload.
+ */
+function byRequestId(a: { attributes: Attrs }, b: { attributes: Attrs }): number {
+  const key = (s: { attributes: Attrs }) => String(s.attributes[ATTR_JSONRPC_REQUEST_ID] ?? '');
+  const [x, y] = [key(a), key(b)];
+  const [nx, ny] = [/^-?\d+$/.test(x), /^-?\d+$/.test(y)];
+  if (nx !== ny) return nx ? 1 : -1;
+  return nx ? Number(x) - Number(y) : x < y ? -1 : x > y ? 1 : 0;
+}
+
 export function normSpans(spans: readonly { name: string; kind: number; attributes: Attrs; status: object; scope: string }[]) {
   return spans
     .map((s) => {
@@ -17,7 +30,7 @@ export function normSpans(spans: readonly { name: string; kind: number; attribut
       const status = Object.fromEntries(Object.entries(s.status).filter(([k, v]) => !(k === 'code' && v === 0)));
       return { name: s.name, kind: s.kind, attributes: callIdPresent(attributes), status, scope: s.scope };
     })
-    .sort((a, b) => Number(a.attributes[ATTR_JSONRPC_REQUEST_ID]) - Number(b.attributes[ATTR_JSONRPC_REQUEST_ID]));
+    .sort(byRequestId);
 }
 
 /**
