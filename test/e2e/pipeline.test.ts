@@ -10,11 +10,11 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ALERT_RULES, PAYLOAD_ATTRIBUTE_KEYS, queries, type QueryScope } from '@mcp-conservation/semconv';
+import { ALERT_RULES, ATTR_PROTOCOL_ERA, LABELS, METRIC_CONTEXT_TOKENS, METRIC_SESSION_REQUESTS, METRIC_TOOL_CALLS, PAYLOAD_ATTRIBUTE_KEYS, promLabel, queries, type ProtocolEra, type QueryScope } from '@mcp-conservation/semconv';
 import { verifyChain } from '@mcp-conservation/semconv/audit';
 import { startStack, phase, waitFor, readArchive, auditRecords, isAuditRecord, type Stack, type PrometheusService } from '@mcp-conservation/e2e/harness';
 import { SCALED_RULES, WINDOW, WINDOW_S } from './scaled-rules.ts';
-import { SyntheticService, SHOP, CALM, SERVER, TOOL, truthOf } from './synthetic-workload.ts';
+import { SyntheticService, SHOP, CALM, SERVER, TOOL, ERAS, truthOf } from './synthetic-workload.ts';
 
 const TICKS = 20;
 const TICK_MS = 1000;
@@ -133,6 +133,25 @@ describe('pipeline: synthetic SDK workload through agent, gateway, Prometheus an
           },
           { what: `${service} figures on ${path.name}`, timeoutMs: 60_000, intervalMs: 500 },
         ).catch(() => assert.deepEqual(got, want, `${service} on ${path.name}`));
+      }
+    });
+
+    test(`${path.name}: both protocol eras' series hold their own exact figures (tool calls, rendered tokens, sessions ended)`, async () => {
+      const prom = path.prom();
+      const era = (e: ProtocolEra) => `${promLabel(ATTR_PROTOCOL_ERA)}="${e}"`;
+      for (const [service, truth] of [['shop', shop], ['calm', calm]] as const) {
+        const scope = L({ service });
+        const got: Record<string, unknown> = {};
+        const want: Record<string, unknown> = {};
+        for (const e of ERAS) {
+          got[e] = [
+            await prom.value(queries.sumIncrease(METRIC_TOOL_CALLS, scope, [`${LABELS.outcome}!="cancelled"`, era(e)])),
+            await prom.value(queries.sumIncrease(METRIC_CONTEXT_TOKENS, scope, [era(e)])),
+            (await prom.value(`sum (${queries.series(METRIC_SESSION_REQUESTS, scope, [era(e)], '_count')})`)) ?? 0,
+          ];
+          want[e] = [truth.toolCallsByEra[e], truth.renderedTokensByEra[e], truth.sessionsEndedByEra[e]];
+        }
+        assert.deepEqual(got, want, `${service} by era on ${path.name}`);
       }
     });
 

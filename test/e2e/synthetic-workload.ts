@@ -3,6 +3,9 @@
  * metrics (named and shaped from semconv) with known values, plus audit
  * records sealed with semconv's `sealRecord`, so every figure downstream has
  * a ground truth. Two services: `shop` carries the faults, `calm` is healthy.
+ * Both protocol eras are mixed: every `MODERN_EVERY`th tick's operations carry
+ * the modern era (2026-07-28), the others the legacy era, and each service's
+ * session has one era (shop legacy, calm modern). Totals are era-blind.
  */
 import type { Counter, Histogram, Meter } from '@opentelemetry/api';
 import { OTLPLogExporter } from '@opentelemetry/exporter-logs-otlp-http';
@@ -19,6 +22,7 @@ import {
   ATTR_MCP_METHOD_NAME,
   ATTR_OBSERVER,
   ATTR_OUTCOME,
+  ATTR_PROTOCOL_ERA,
   ATTR_SERVER_NAME,
   ATTR_TOKEN_DISPOSITION,
   ATTR_CONTEXT_SOURCE,
@@ -38,7 +42,9 @@ import {
   METRIC_SESSION_REQUESTS,
   METRIC_TOOL_CALLS,
   INSTRUMENTATION_SCOPE_NAME,
+  PROTOCOL_ERA_VALUES,
   type MetricDefinition,
+  type ProtocolEra,
 } from '@mcp-conservation/semconv';
 import { sealRecord, type AuditRecord } from '@mcp-conservation/semconv/audit';
 import { freePort } from '@mcp-conservation/e2e/harness';
@@ -64,10 +70,19 @@ export interface Profile {
   readonly auditPerTick: number;
   /** Ordinary application log records (not audit records) per tick, on the same logs pipeline. */
   readonly appLogsPerTick: number;
+  /** The era of the service's session (its requests histogram and over-limit counter). */
+  readonly sessionEra: ProtocolEra;
 }
 
-export const SHOP: Profile = { service: 'shop', success: 9, toolError: 1, cancelledCalls: 0, meaningful: 300, redundant: 100, unused: 100, expected: 10, cancelledResponses: 0, lostTimeout: 1, overLimit: 1, dropped: 1, sessionRequests: 120, auditPerTick: 3, appLogsPerTick: 2 };
-export const CALM: Profile = { service: 'calm', success: 10, toolError: 0, cancelledCalls: 1, meaningful: 1000, redundant: 0, unused: 0, expected: 11, cancelledResponses: 1, lostTimeout: 0, overLimit: 0, dropped: 0, sessionRequests: 50, auditPerTick: 2, appLogsPerTick: 1 };
+/** Every `MODERN_EVERY`th tick (i % MODERN_EVERY === MODERN_EVERY - 1) is in the modern era, the rest legacy. */
+export const MODERN_EVERY = 4;
+export function eraOfTick(i: number): ProtocolEra {
+  return i % MODERN_EVERY === MODERN_EVERY - 1 ? PROTOCOL_ERA_VALUES.modern : PROTOCOL_ERA_VALUES.legacy;
+}
+export const ERAS: readonly ProtocolEra[] = [PROTOCOL_ERA_VALUES.legacy, PROTOCOL_ERA_VALUES.modern];
+
+export const SHOP: Profile = { service: 'shop', success: 9, toolError: 1, cancelledCalls: 0, meaningful: 300, redundant: 100, unused: 100, expected: 10, cancelledResponses: 0, lostTimeout: 1, overLimit: 1, dropped: 1, sessionRequests: 120, auditPerTick: 3, appLogsPerTick: 2, sessionEra: PROTOCOL_ERA_VALUES.legacy };
+export const CALM: Profile = { service: 'calm', success: 10, toolError: 0, cancelledCalls: 1, meaningful: 1000, redundant: 0, unused: 0, expected: 11, cancelledResponses: 1, lostTimeout: 0, overLimit: 0, dropped: 0, sessionRequests: 50, auditPerTick: 2, appLogsPerTick: 1, sessionEra: PROTOCOL_ERA_VALUES.modern };
 
 export const SERVER = 'catalog';
 export const TOOL = 'search';
@@ -85,9 +100,17 @@ export interface ServiceTruth {
   sessionsEnded: number;
   auditRecords: number;
   appLogs: number;
+  /** Tool calls (cancelled excluded) by era. */
+  toolCallsByEra: Record<ProtocolEra, number>;
+  /** Rendered tokens by era. */
+  renderedTokensByEra: Record<ProtocolEra, number>;
+  /** Sessions ended by era. */
+  sessionsEndedByEra: Record<ProtocolEra, number>;
 }
 
 export function truthOf(p: Profile, ticks: number): ServiceTruth {
+  const modernTicks = Array.from({ length: ticks }, (_, i) => eraOfTick(i)).filter((e) => e === PROTOCOL_ERA_VALUES.modern).length;
+  const byEra = (perTick: number): Record<ProtocolEra, number> => ({ legacy: perTick * (ticks - modernTicks), modern: perTick * modernTicks });
   return {
     toolCalls: (p.success + p.toolError) * ticks,
     toolSuccess: p.success * ticks,
@@ -102,6 +125,9 @@ export function truthOf(p: Profile, ticks: number): ServiceTruth {
     // the warm-up session's one record, then operations plus the session_end record
     auditRecords: 1 + p.auditPerTick * ticks + 1,
     appLogs: p.appLogsPerTick * ticks,
+    toolCallsByEra: byEra(p.success + p.toolError),
+    renderedTokensByEra: byEra(p.meaningful + p.redundant + p.unused),
+    sessionsEndedByEra: { legacy: 0, modern: 0, [p.sessionEra]: 1 },
   };
 }
 
@@ -171,6 +197,29 @@ export class SyntheticService {
     return { [ATTR_SERVER_NAME]: SERVER, [ATTR_OBSERVER]: 'sdk' };
   }
 
+  /** What the session's own series carry: the common attributes and the session's era. */
+  private sessionAttributes() {
+    return { ...this.common(), [ATTR_PROTOCOL_ERA]: this.profile.sessionEra };
+  }
+
+  /** One tick's operation counters in `era`, each profile figure times `k` (0 creates the series). */
+  private operations(era: ProtocolEra, k: number): void {
+    const p = this.profile;
+    const c = this.c;
+    const base = { ...this.common(), [ATTR_PROTOCOL_ERA]: era, [ATTR_GEN_AI_TOOL_NAME]: TOOL };
+    c.tools.add(p.success * k, { ...base, [ATTR_OUTCOME]: 'success' });
+    if (p.toolError) c.tools.add(p.toolError * k, { ...base, [ATTR_OUTCOME]: 'tool_error' });
+    if (p.cancelledCalls) c.tools.add(p.cancelledCalls * k, { ...base, [ATTR_OUTCOME]: 'cancelled' });
+    const tokenBase = { ...base, [ATTR_MCP_METHOD_NAME]: 'tools/call', [ATTR_CONTEXT_SOURCE]: 'tool_result' };
+    c.tokens.add(p.meaningful * k, { ...tokenBase, [ATTR_TOKEN_DISPOSITION]: 'meaningful' });
+    if (p.redundant) c.tokens.add(p.redundant * k, { ...tokenBase, [ATTR_TOKEN_DISPOSITION]: 'redundant' });
+    if (p.unused) c.tokens.add(p.unused * k, { ...tokenBase, [ATTR_TOKEN_DISPOSITION]: 'unused' });
+    const respBase = { ...base, [ATTR_MCP_METHOD_NAME]: 'tools/call' };
+    c.expected.add(p.expected * k, respBase);
+    c.cancelled.add(p.cancelledResponses * k, respBase);
+    if (p.lostTimeout) c.lost.add(p.lostTimeout * k, { ...respBase, [ATTR_LOSS_CAUSE]: 'timeout' });
+  }
+
   /**
    * Creates every series before the workload, so its increments count as
    * increases: counters at zero, and a one-record audit session, so that the
@@ -180,7 +229,9 @@ export class SyntheticService {
    */
   warmUp(): void {
     const c = this.c;
-    c.overLimit.add(0, this.common());
+    // Both eras' per-operation series, at zero: the same attribute sets the ticks add to.
+    for (const era of ERAS) this.operations(era, 0);
+    c.overLimit.add(0, this.sessionAttributes());
     c.dropped.add(0, { [ATTR_DROP_REASON]: 'export_failed' });
     this.emitAudit({ [AUDIT_FIELDS.kind]: AUDIT_KIND_VALUES.sessionEnd, [AUDIT_FIELDS.outcome]: 'success', [AUDIT_FIELDS.sessionRequests]: 0, [AUDIT_FIELDS.sessionRecords]: 1 }, EVENT_AUDIT_SESSION_END);
     this.sessionId = this.sessionIds[1];
@@ -214,20 +265,9 @@ export class SyntheticService {
   tick(i: number): void {
     const p = this.profile;
     const c = this.c;
-    const base = { ...this.common(), [ATTR_GEN_AI_TOOL_NAME]: TOOL };
-    c.tools.add(p.success, { ...base, [ATTR_OUTCOME]: 'success' });
-    if (p.toolError) c.tools.add(p.toolError, { ...base, [ATTR_OUTCOME]: 'tool_error' });
-    if (p.cancelledCalls) c.tools.add(p.cancelledCalls, { ...base, [ATTR_OUTCOME]: 'cancelled' });
-    const tokenBase = { ...base, [ATTR_MCP_METHOD_NAME]: 'tools/call', [ATTR_CONTEXT_SOURCE]: 'tool_result' };
-    c.tokens.add(p.meaningful, { ...tokenBase, [ATTR_TOKEN_DISPOSITION]: 'meaningful' });
-    if (p.redundant) c.tokens.add(p.redundant, { ...tokenBase, [ATTR_TOKEN_DISPOSITION]: 'redundant' });
-    if (p.unused) c.tokens.add(p.unused, { ...tokenBase, [ATTR_TOKEN_DISPOSITION]: 'unused' });
-    const respBase = { ...base, [ATTR_MCP_METHOD_NAME]: 'tools/call' };
-    c.expected.add(p.expected, respBase);
-    c.cancelled.add(p.cancelledResponses, respBase);
-    if (p.lostTimeout) c.lost.add(p.lostTimeout, { ...respBase, [ATTR_LOSS_CAUSE]: 'timeout' });
+    this.operations(eraOfTick(i), 1);
     if (i === 5) {
-      if (p.overLimit) c.overLimit.add(p.overLimit, this.common());
+      if (p.overLimit) c.overLimit.add(p.overLimit, this.sessionAttributes());
       if (p.dropped) c.dropped.add(p.dropped, { [ATTR_DROP_REASON]: 'export_failed' });
     }
     for (let k = 0; k < p.appLogsPerTick; k++) {
@@ -244,7 +284,7 @@ export class SyntheticService {
 
   /** Ends the session: histogram sample and the session_end record. */
   end(): void {
-    this.c.sessionRequests.record(this.profile.sessionRequests, this.common());
+    this.c.sessionRequests.record(this.profile.sessionRequests, this.sessionAttributes());
     this.emitAudit(
       { [AUDIT_FIELDS.kind]: AUDIT_KIND_VALUES.sessionEnd, [AUDIT_FIELDS.outcome]: 'success', [AUDIT_FIELDS.sessionRequests]: this.profile.sessionRequests, [AUDIT_FIELDS.sessionRecords]: this.seq + 1 },
       EVENT_AUDIT_SESSION_END,
