@@ -16,6 +16,9 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import {
+  ATTR_PROTOCOL_ERA,
+  PROTOCOL_ERA_VALUES,
+  promLabel,
   METRIC_AUDIT_RECORDS,
   METRIC_CONTEXT_TOKENS,
   METRIC_RESPONSES_EXPECTED,
@@ -31,7 +34,10 @@ import {
   type PrometheusService,
   type Stack,
 } from '@mcp-conservation/e2e/harness';
-import { SERVICE, Workload, type SessionScript, type Totals } from './workload.ts';
+import { SERVICE, Workload, eraOf, requestsOf, type SessionScript, type Totals } from './workload.ts';
+
+const ERA = promLabel(ATTR_PROTOCOL_ERA);
+const ERAS = [PROTOCOL_ERA_VALUES.legacy, PROTOCOL_ERA_VALUES.modern];
 import { Truth, labelKey, type Expected } from './truth.ts';
 
 interface Row {
@@ -44,13 +50,22 @@ interface Row {
 
 const table = JSON.parse(readFileSync(new URL('./shipped-queries.json', import.meta.url), 'utf8')) as { rows: Row[] };
 
-/** Touches every series the load touches (the over-limit counter included), so each has a sample before the load. */
-const WARM_UP: SessionScript = { search: 101, flaky: 1, slow: 1 };
-/** The load: 37, 106 and 11 requests per session (one in the 30-100 band, one over 100, one under). */
+/**
+ * Touches every series the load touches (the over-limit counter included), so each has a sample
+ * before the load: once in each protocol era.
+ */
+const WARM_UP: SessionScript[] = [
+  { search: 101, flaky: 1, slow: 1, era: 'legacy' },
+  { search: 101, flaky: 1, slow: 1, era: 'modern' },
+];
+/**
+ * The load: 37, 106 and 11 requests per session (one in the 30-100 band, one over 100, one under),
+ * the first in the modern era (2026-07-28), the others legacy.
+ */
 const LOAD: SessionScript[] = [
-  { search: 34, flaky: 1, slow: 1 },
-  { search: 104, flaky: 1, slow: 0 },
-  { search: 10, flaky: 0, slow: 0 },
+  { search: 34, flaky: 1, slow: 1, era: 'modern' },
+  { search: 104, flaky: 1, slow: 0, era: 'legacy' },
+  { search: 10, flaky: 0, slow: 0, era: 'legacy' },
 ];
 
 let stack: Stack;
@@ -159,7 +174,9 @@ describe('shipped PromQL against a real Prometheus and a real instrumented workl
     stack = await startStack({ interval: '1s' });
     prom = stack.promScrape;
     workload = new Workload(stack.otlpUrl);
-    await workload.session(WARM_UP, 'warm-up');
+    for (const [i, s] of WARM_UP.entries()) {
+      await workload.session(s, `warm-up-${i}`);
+    }
     await workload.flush();
     const start = await workload.snapshot();
     const t0 = await settledSampleTime(start, 'a scrape showing the warm-up');
@@ -177,6 +194,30 @@ describe('shipped PromQL against a real Prometheus and a real instrumented workl
     console.table(report);
     await workload?.shutdown();
     await stack?.stop();
+  });
+
+  test('both protocol eras: tool calls, client requests and sessions by era equal the scripts exactly', async () => {
+    const scope: QueryScope = { service: SERVICE, window };
+    const byEra = (q: string) => `sum by (${ERA}) (${q})`;
+    const got = async (q: string) =>
+      Object.fromEntries((await prom.query(byEra(q), evalAt)).map((s) => [s.metric[ERA], s.value]).sort());
+    const want = (f: (s: SessionScript) => number) =>
+      Object.fromEntries(ERAS.map((e) => [e, LOAD.filter((s) => eraOf(s) === e).reduce((n, s) => n + f(s), 0)]));
+    assert.deepEqual(
+      await got(queries.increase(queries.series(METRIC_TOOL_CALLS, scope), scope)),
+      want((s) => s.search + s.flaky + s.slow),
+      'tool calls by era'
+    );
+    assert.deepEqual(
+      await got(queries.increase(queries.series(METRIC_SESSION_REQUESTS, scope, [], '_sum'), scope)),
+      want(requestsOf),
+      'requests of the ended sessions by era'
+    );
+    assert.deepEqual(
+      await got(queries.increase(queries.series(METRIC_SESSION_REQUESTS, scope, [], '_count'), scope)),
+      want(() => 1),
+      'sessions ended by era'
+    );
   });
 
   for (const row of table.rows) {
