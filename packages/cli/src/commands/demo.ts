@@ -65,7 +65,8 @@ Options:
   --serve <seconds>   keep serving /metrics this long after the agents stop
                       (default: until Ctrl-C after one round on a terminal, 0 otherwise)
   --audit-file <f>    where to write the audit trail (OTLP/JSON lines)
-  --json              print the scorecard as JSON
+  --json              print the scorecard as JSON (live: when it stops; meanwhile
+                      one progress line a round on stderr)
   --no-color          plain output
   -h, --help          this help`;
 
@@ -301,7 +302,10 @@ async function runSdkDemo(ctx: SdkDemoContext): Promise<number> {
       rate: ctx.rate,
       reprintMs: REPRINT_MS,
       ...(ctx.duration !== undefined ? { durationSeconds: ctx.duration } : {}),
-      ...(values.json ? {} : { block: async (p: LiveProgress) => `${cumulativeHeading(since, p.rounds, p.sessions, true)}\n\n${renderScorecard(await scorecardNow(), color)}` }),
+      ...(values.json
+        ? // stdout holds only the JSON result; progress goes to stderr, one line a round.
+          { onRound: (p: LiveProgress) => process.stderr.write(`live: round ${p.rounds} done (${p.sessions} sessions)\n`) }
+        : { block: async (p: LiveProgress) => `${cumulativeHeading(since, p.rounds, p.sessions, true)}\n\n${renderScorecard(await scorecardNow(), color)}` }),
     });
     rounds = run.rounds;
     sessions = run.sessions;

@@ -89,6 +89,8 @@ export interface LiveOptions {
   readonly reprintMs: number;
   /** The text reprinted every `reprintMs`; none without it. */
   readonly block?: (progress: LiveProgress) => Promise<string>;
+  /** Told after each complete round: progress for a caller that prints no block. */
+  readonly onRound?: (progress: LiveProgress) => void;
 }
 
 /** Runs rounds of the agents until a stop is requested; the session in progress is finished first. */
@@ -113,7 +115,9 @@ export async function runLive(opts: LiveOptions): Promise<LiveProgress & { reado
         await opts.runSession(agent, pace);
         sessions++;
       }
-      rounds = Math.floor(sessions / opts.agents.length);
+      const complete = Math.floor(sessions / opts.agents.length);
+      if (complete > rounds) opts.onRound?.({ rounds: complete, sessions });
+      rounds = complete;
     }
   } finally {
     clearInterval(ticker);
