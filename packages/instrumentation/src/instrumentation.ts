@@ -157,8 +157,9 @@ export class McpInstrumentation extends InstrumentationBase<McpInstrumentationCo
   }
 
   /** Waits for pending token counts and audit records. Wire it before the providers' shutdown (AuditLogRecordProcessor does). */
-  forceFlush(): Promise<void> {
-    return this.core.forceFlush();
+  /** Waits for the pending analyses and accounting of clients, and the definition prices and result counts of servers. */
+  async forceFlush(): Promise<void> {
+    await Promise.all([this.core.forceFlush(), this.serverObserver?.forceFlush()]);
   }
 
   private clientPrototype(moduleExports: ClientModule): ClientPrototype | undefined {

@@ -169,8 +169,34 @@ test('modern era: McpInstrumentation instruments the in-process server too, one 
     assert.equal(parent.traceId, s.traceId);
   }
   assert.equal(new Set(server.map((s) => s.parent)).size, server.length, 'one server span per client leg');
-  // One server record per request it answered (each MRTR leg is its own request on the server side today).
-  assert.equal(raw.auto.audit.filter(isServerRecord).length, 5);
+  // The server's view of the multi-round-trip call: three legs of one logical call, decided on the last.
+  const deployLegs = server.filter((s) => s.name === 'tools/call deploy').sort((a, b) => Number(a.attributes['mcp_conservation.leg.index']) - Number(b.attributes['mcp_conservation.leg.index']));
+  assert.deepEqual(
+    deployLegs.map((s) => [s.attributes['mcp_conservation.leg.index'], s.attributes['mcp_conservation.result.type'], s.attributes['mcp_conservation.outcome']]),
+    [
+      [1, 'input_required', undefined],
+      [2, 'input_required', undefined],
+      [3, 'complete', 'success'],
+    ],
+  );
+  assert.equal(new Set(deployLegs.map((s) => s.attributes['mcp_conservation.call.id'])).size, 1, 'one call id on every leg');
+  const serverSum = (name: string, filter: Record<string, unknown> = {}) => sum({ ...raw.auto, points: raw.auto.points.filter((p) => SERVER_METRIC_NAMES.has(p.name)) }, name, filter);
+  assert.equal(serverSum('mcp_conservation.server.tool.calls', { 'gen_ai.tool.name': 'deploy' }), 1);
+  assert.equal(serverSum('mcp_conservation.server.tool.calls', { 'gen_ai.tool.name': 'deploy', 'mcp_conservation.outcome': 'success' }), 1);
+  const legs = raw.auto.points.filter((p) => p.name === 'mcp_conservation.server.call.legs' && p.attributes['mcp.method.name'] === 'tools/call');
+  assert.deepEqual(legs.map((p) => p.value), [{ count: 1, sum: 3 }]);
+  // Every leg is a request the server answered: three duration points.
+  assert.equal(serverSum('mcp.server.operation.duration', { 'mcp.method.name': 'tools/call' }), 3);
+  // The final result's rendered tokens; the interim answers render nothing.
+  assert.equal(serverSum('mcp_conservation.server.result.tokens', { 'gen_ai.tool.name': 'deploy', 'mcp_conservation.context.source': 'tool_result' }), resultTokens);
+  assert.equal(serverSum('mcp_conservation.server.result.tokens'), resultTokens);
+  // One server record per logical call: the probe, the listing and the deploy call (its legs on it).
+  const serverRecords = raw.auto.audit.filter(isServerRecord).map((a) => a.attributes);
+  assert.deepEqual(serverRecords.map((a) => [a[F.method], a[F.legs] ?? null, a[F.outcome]]).sort(), [
+    ['server/discover', null, 'success'],
+    ['tools/call', 3, 'success'],
+    ['tools/list', null, 'success'],
+  ]);
   // instrumentClient leaves the server alone.
   assert.equal(raw.explicit.spans.filter((s) => s.kind === SpanKind.SERVER).length, 0);
   assert.equal(raw.explicit.audit.filter(isServerRecord).length, 0);

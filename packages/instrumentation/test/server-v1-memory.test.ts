@@ -115,6 +115,15 @@ test('v1 in memory: joined trace, classification, bounded names, hostile context
   assert.deepEqual([...toolNames].sort(), ['_OTHER', 'fail', 'ok']);
   assert.equal(sumOf(rm, 'mcp_conservation.server.listings', { 'mcp.method.name': 'tools/list' }), 1);
   assert.equal(sumOf(rm, 'mcp.server.operation.duration', { 'mcp.method.name': 'tools/call', 'gen_ai.tool.name': 'ok' }), 1);
+  // Result tokens, rendered as a host renders them: the results sent, a tool error's included; an error answer renders nothing.
+  const resultTokens = (filter: Record<string, string>) => sumOf(rm, 'mcp_conservation.server.result.tokens', filter);
+  assert.equal(resultTokens({ 'gen_ai.tool.name': 'ok', 'mcp_conservation.context.source': 'tool_result' }), countTokens('fine'));
+  assert.equal(resultTokens({ 'gen_ai.tool.name': '_OTHER' }), countTokens('nope'));
+  assert.equal(resultTokens({}), countTokens('fine') + countTokens('nope'));
+  // Legacy calls are one leg each.
+  const legs = rm.scopeMetrics.flatMap((sm) => sm.metrics).filter((m) => m.descriptor.name === 'mcp_conservation.server.call.legs').flatMap((m) => m.dataPoints as { value: { count: number; sum: number } }[]);
+  const callCount = 1 + 1 + 1 + CALLER_ERROR_CODES.length + 2 + 10_000;
+  assert.deepEqual(legs.map((dp) => [dp.value.count, dp.value.sum]), [[callCount, callCount]]);
 
   const records = auditRecords(tel.logs).map((r) => r.attributes as AuditRecord).filter((r) => r[F.direction] === 'server');
   assert.equal(records.length, serverSpans.length, 'one server audit record per answered request');

@@ -61,7 +61,7 @@ const MAX_PROTOCOL_VERSIONS = 16;
 export const DEFAULT_ACCOUNTING_BUDGET_BYTES = 4 * 1024 * 1024;
 
 /** The budget from `MCP_CONSERVATION_ACCOUNTING_BUDGET`: bytes, or `unlimited`; the default when unset or unreadable. */
-function budgetFromEnv(): number {
+export function budgetFromEnv(): number {
   const raw = (process.env.MCP_CONSERVATION_ACCOUNTING_BUDGET ?? '').trim().toLowerCase();
   if (raw === 'unlimited' || raw === 'infinity') return Infinity;
   const n = Number(raw);

@@ -33,12 +33,17 @@ export function coreTelemetry(providers: TelemetryProviders): CoreTelemetry {
     tracer: memo(providers.tracerProvider, (p) => p.getTracer(PACKAGE_NAME, PACKAGE_VERSION, SCOPE)),
     logger: memo(providers.loggerProvider, (p) => p.getLogger(PACKAGE_NAME, PACKAGE_VERSION, SCOPE)),
     instruments: memo(providers.meterProvider, (p) => createInstruments(p.getMeter(PACKAGE_NAME, PACKAGE_VERSION, SCOPE))),
-    metricsRecorded: memo(providers.meterProvider, (p) => Object.getPrototypeOf(p.getMeter(PACKAGE_NAME, PACKAGE_VERSION, SCOPE)) !== NOOP_METER),
+    metricsRecorded: memo(providers.meterProvider, (p) => meterRecords(p.getMeter(PACKAGE_NAME, PACKAGE_VERSION, SCOPE))),
   };
 }
 
 /** The API's no-op meter, what a meter provider gives when none is registered. */
 const NOOP_METER: unknown = Object.getPrototypeOf(createNoopMeter());
+
+/** False for the API's no-op meter: its points go nowhere, so nothing should be computed for them. */
+export function meterRecords(meter: object): boolean {
+  return Object.getPrototypeOf(meter) !== NOOP_METER;
+}
 
 /** Derives a value from a provider once, again only when the provider changes (a late global registration). */
 function memo<P, T>(provider: () => P, derive: (p: P) => T): () => T {

@@ -4,14 +4,16 @@
  * schema), counted with the exact tokenizer once per distinct version, and
  * observed as a gauge per server, kind and name. A changed definition shows
  * as a step. Counting runs on the server's thread, once per version (a
- * listing of unchanged definitions costs a digest per definition).
+ * listing of unchanged definitions costs a digest per definition), with the
+ * tokenizer the observer was given (o200k_base by default).
  */
 import { hash } from 'node:crypto';
 import { diag, type Attributes, type Meter, type ObservableResult } from '@opentelemetry/api';
-import { ATTR_DEFINITION_KIND, ATTR_DEFINITION_NAME, DEFINITION_KIND_VALUES, METRIC_SERVER_DEFINITION_TOKENS, type DefinitionKind } from '@mcp-conservation/semconv';
+import { ATTR_DEFINITION_KIND, ATTR_DEFINITION_NAME, ATTR_SERVER_NAME, DEFINITION_KIND_VALUES, METRIC_SERVER_DEFINITION_TOKENS, type DefinitionKind } from '@mcp-conservation/semconv';
 import { isObject } from '../core/json.js';
 import { renderResult } from '../core/render.js';
-import { exactCounter } from '../core/tokenizer.js';
+import { loadTokenizer } from '../core/analysis.js';
+import type { TokenizerSpec } from '../types.js';
 
 /** Most priced definitions kept per observer: a server registers a bounded set; beyond, new names are not priced. */
 const MAX_DEFINITIONS = 2000;
@@ -50,6 +52,8 @@ export class DefinitionPrices {
   private loading: Promise<void> | undefined;
   private readonly registered = new WeakSet<Meter>();
 
+  constructor(private readonly tokenizer?: TokenizerSpec) {}
+
   /** Registers the gauge on a meter once (a late meter provider gets it too). */
   observeOn(meter: Meter): void {
     if (this.registered.has(meter)) return;
@@ -69,7 +73,7 @@ export class DefinitionPrices {
       if (!isObject(item)) continue;
       const def = renderDefinition(method, item);
       if (!def) continue;
-      const key = `${String(base['mcp_conservation.server.name'] ?? '')}\u0000${info.kind}\u0000${def.name}`;
+      const key = `${String(base[ATTR_SERVER_NAME] ?? '')}\u0000${info.kind}\u0000${def.name}`;
       const digest = hash('sha256', def.text, 'base64url');
       const known = this.priced.get(key);
       if (known?.digest === digest) continue;
@@ -86,7 +90,7 @@ export class DefinitionPrices {
       entry.tokens = this.count(text);
       return;
     }
-    this.loading ??= exactCounter('o200k_base').then(
+    this.loading ??= loadTokenizer(this.tokenizer).then(
       (count) => {
         this.count = count;
       },

@@ -8,12 +8,14 @@
 import { randomUUID } from 'node:crypto';
 import { context as api, diag, propagation, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Link, type Logger, type Meter, type Span, type Tracer } from '@opentelemetry/api';
 import {
+  ATTR_CALL_ID,
   ATTR_ERROR_ORIGIN,
   ATTR_ERROR_TYPE,
   ATTR_GEN_AI_OPERATION_NAME,
   ATTR_GEN_AI_PROMPT_NAME,
   ATTR_GEN_AI_TOOL_NAME,
   ATTR_JSONRPC_REQUEST_ID,
+  ATTR_LEG_INDEX,
   ATTR_MCP_METHOD_NAME,
   ATTR_MCP_PROTOCOL_VERSION,
   ATTR_MCP_SESSION_ID,
@@ -21,6 +23,7 @@ import {
   ATTR_OBSERVER,
   ATTR_OUTCOME,
   ATTR_PROTOCOL_ERA,
+  ATTR_RESULT_TYPE,
   ATTR_RPC_RESPONSE_STATUS_CODE,
   ATTR_SERVER_NAME,
   ERROR_ORIGIN_VALUES,
@@ -43,14 +46,23 @@ import { AUDIT_FIELDS as F, AUDIT_KIND_VALUES, canonicalJson, digest } from '@mc
 import { AuditWriter } from '../core/audit-writer.js';
 import { CappedValues } from '../core/bounded.js';
 import { isObject } from '../core/json.js';
+import type { LogicalCall } from '../core/model.js';
+import { meterRecords } from '../core/telemetry.js';
 import { createServerInstruments, type ServerInstruments } from './instruments.js';
 import { DefinitionPrices } from './definitions.js';
+import { ResultTokens } from './result-tokens.js';
+import { InterimCalls } from './rounds.js';
 import { extractFromMeta } from './trace-context.js';
 import type { ServerInfoForUser, ServerObserverOptions } from './types.js';
 
 /** Methods that open a stream rather than answer: kept out of the operation duration. */
 const STREAMS = new Set(['subscriptions/listen']);
 const LISTINGS = new Set(['tools/list', 'prompts/list', 'resources/list', 'resources/templates/list']);
+/** The methods whose answer may be `input_required` (basic/patterns/mrtr): each request is a leg of a logical call. */
+const MULTI_ROUND = new Set(['tools/call', 'prompts/get', 'resources/read']);
+const INPUT_REQUIRED = 'input_required';
+/** How long an interim answer waits for the client's retry before its call counts as abandoned (as the client side's late window). */
+const LATE_WINDOW_MS = 60_000;
 /** Most requests one connection keeps open at once; beyond, new ones go unobserved (and are not hurt). */
 const MAX_PENDING = 4096;
 
@@ -78,6 +90,8 @@ interface Pending {
   readonly tool?: string;
   readonly prompt?: string;
   readonly startPerf: number;
+  /** The logical call a multi-round method's request is a leg of. */
+  readonly call?: LogicalCall;
   readonly params: unknown;
   readonly user?: string;
   readonly protocolVersion?: string;
@@ -89,7 +103,10 @@ export class ServerObserver {
   private readonly audit: AuditWriter;
   private readonly auditKey: string | undefined;
   private inst: { meter: Meter; instruments: ServerInstruments } | undefined;
-  private readonly definitions = new DefinitionPrices();
+  private readonly definitions: DefinitionPrices;
+  private readonly results: ResultTokens;
+  /** Interim answers waiting for their next leg; a call no leg followed is decided abandoned, with its connection. */
+  private readonly interims: InterimCalls<{ c: Connection; p: Pending }>;
   readonly chainId = `server-${randomUUID()}`;
 
   constructor(
@@ -99,6 +116,9 @@ export class ServerObserver {
     private readonly options: ServerObserverOptions,
   ) {
     this.tools = new CappedValues(options.maxDistinctValues ?? 200, OTHER_VALUE);
+    this.results = new ResultTokens(options);
+    this.definitions = new DefinitionPrices(options.tokenizer);
+    this.interims = new InterimCalls(options.lateWindowMs ?? LATE_WINDOW_MS, (_call, { c, p }) => this.finish(c, p, OUT.inputUnresolved, undefined, undefined, false));
     const key = options.auditKey ?? process.env.MCP_CONSERVATION_AUDIT_KEY;
     this.auditKey = key ? key : undefined;
     this.audit = new AuditWriter({ logger: this.logger, key: this.auditKey, sessionId: this.chainId, observer: OBSERVER_VALUES.sdk, onEmit: () => undefined });
@@ -149,6 +169,8 @@ export class ServerObserver {
     const era = protocolEra(version);
     const sessionId = era !== 'modern' ? c.sessionId() : undefined;
     const boundedName = tool ?? prompt;
+    const startPerf = performance.now();
+    const call = MULTI_ROUND.has(method) ? this.interims.legOf(method, tool ?? prompt ?? uriOf(params), params, startPerf) : undefined;
     const attributes: Attributes = {
       [ATTR_MCP_METHOD_NAME]: method,
       [ATTR_JSONRPC_REQUEST_ID]: String(id),
@@ -158,10 +180,11 @@ export class ServerObserver {
       ...(sessionId ? { [ATTR_MCP_SESSION_ID]: sessionId } : {}),
       ...(tool !== undefined ? { [ATTR_GEN_AI_TOOL_NAME]: tool.slice(0, 128), [ATTR_GEN_AI_OPERATION_NAME]: GEN_AI_OPERATION_EXECUTE_TOOL } : {}),
       ...(prompt !== undefined ? { [ATTR_GEN_AI_PROMPT_NAME]: prompt.slice(0, 128) } : {}),
+      ...(call ? { [ATTR_CALL_ID]: call.id, [ATTR_LEG_INDEX]: call.legs } : {}),
     };
     const span = this.tracer().startSpan(spanName(method, boundedName?.slice(0, 128)), { kind: SpanKind.SERVER, attributes, links }, parent);
     if (c.pending.size < MAX_PENDING) {
-      c.pending.set(String(id), { span, method, startPerf: performance.now(), params, protocolVersion: version, user: this.user(extra, parent), ...(tool !== undefined ? { tool } : {}), ...(prompt !== undefined ? { prompt } : {}) });
+      c.pending.set(String(id), { span, method, startPerf, params, protocolVersion: version, user: this.user(extra, parent), ...(call ? { call } : {}), ...(tool !== undefined ? { tool } : {}), ...(prompt !== undefined ? { prompt } : {}) });
     } else {
       span.end();
     }
@@ -204,6 +227,8 @@ export class ServerObserver {
       const code = message.error.code as number | string | undefined;
       const origin = isCallerErrorCode(code) ? ERROR_ORIGIN_VALUES.caller : ERROR_ORIGIN_VALUES.server;
       this.finish(c, p, OUT.protocolError, { errorType: String(code), statusCode: String(code), origin }, message);
+    } else if (p.call && result?.resultType === INPUT_REQUIRED) {
+      this.interim(c, p, result);
     } else if (p.method === 'tools/call' && result?.isError === true) {
       this.finish(c, p, OUT.toolError, { errorType: ERROR_TYPE_TOOL_ERROR, origin: ERROR_ORIGIN_VALUES.server }, message);
     } else {
@@ -224,41 +249,72 @@ export class ServerObserver {
     }
   }
 
-  private finish(c: Connection, p: Pending, outcome: Outcome, error: { errorType: string; statusCode?: string; origin: ErrorOrigin } | undefined, message: Record<string, unknown> | undefined): void {
+  /** An `input_required` answer: a leg of its call, which waits for the client's retry. */
+  private interim(c: Connection, p: Pending, result: Record<string, unknown>): void {
     const now = performance.now();
+    p.span.setAttribute(ATTR_RESULT_TYPE, INPUT_REQUIRED);
+    p.span.end();
+    this.recordDuration(c, p, now, undefined, false);
+    this.interims.park(p.call!, p.method, p.tool ?? p.prompt ?? uriOf(p.params), result.requestState, now, { c, p });
+  }
+
+  private recordDuration(c: Connection, p: Pending, now: number, error: { errorType: string; statusCode?: string } | undefined, failed: boolean): void {
+    if (STREAMS.has(p.method)) return;
+    const tool = this.boundedTool(p.tool, c.server);
+    this.instruments().operationDuration.record((now - p.startPerf) / 1000, {
+      ...this.base(c, p.protocolVersion),
+      [ATTR_MCP_METHOD_NAME]: p.method,
+      [ATTR_NETWORK_TRANSPORT]: c.networkTransport,
+      ...(p.protocolVersion ? { [ATTR_MCP_PROTOCOL_VERSION]: p.protocolVersion } : {}),
+      ...(tool ? { [ATTR_GEN_AI_TOOL_NAME]: tool, [ATTR_GEN_AI_OPERATION_NAME]: GEN_AI_OPERATION_EXECUTE_TOOL } : {}),
+      ...(p.prompt !== undefined ? { [ATTR_GEN_AI_PROMPT_NAME]: this.boundedPrompt(p.prompt) } : {}),
+      ...(failed && error ? { [ATTR_ERROR_TYPE]: boundedCode(error.errorType) } : {}),
+      ...(error?.statusCode ? { [ATTR_RPC_RESPONSE_STATUS_CODE]: boundedCode(error.statusCode) } : {}),
+    });
+  }
+
+  /**
+   * The call `p` is the final leg of is decided: its span (unless the leg
+   * already ended, as an abandoned call's last interim answer has), its
+   * duration, its call metrics and its audit record.
+   */
+  private finish(c: Connection, p: Pending, outcome: Outcome, error: { errorType: string; statusCode?: string; origin: ErrorOrigin } | undefined, message: Record<string, unknown> | undefined, legOpen = true): void {
+    const now = performance.now();
+    if (legOpen) {
+      const span = p.span;
+      span.setAttribute(ATTR_OUTCOME, outcome);
+      // semconv (semantic-conventions-genai #389, #404): a caller's mistake keeps its status code but sets neither error.type nor ERROR.
+      const failed = error !== undefined && (error.statusCode !== undefined ? isSpanError(SPAN_KIND_VALUES.server, { errorCode: error.statusCode }) : error.origin === ERROR_ORIGIN_VALUES.server);
+      if (error?.statusCode) span.setAttribute(ATTR_RPC_RESPONSE_STATUS_CODE, error.statusCode);
+      if (failed) {
+        span.setAttribute(ATTR_ERROR_TYPE, error.errorType);
+        span.setStatus({ code: SpanStatusCode.ERROR });
+      }
+      const resultType = message && isObject(message.result) ? message.result.resultType : undefined;
+      if (typeof resultType === 'string') span.setAttribute(ATTR_RESULT_TYPE, resultType.slice(0, 32));
+      span.end();
+      this.recordDuration(c, p, now, error, failed);
+    }
+    this.callDecided(c, p, outcome, error?.origin, message);
+    this.writeAudit(p, now, outcome, error?.errorType, message);
+  }
+
+  /** A logical call's figures: one tool call, its legs, its result tokens, the definitions of a listing. */
+  private callDecided(c: Connection, p: Pending, outcome: Outcome, origin: ErrorOrigin | undefined, message: Record<string, unknown> | undefined): void {
     const inst = this.instruments();
     const base = this.base(c, p.protocolVersion);
     const tool = this.boundedTool(p.tool, c.server);
-    const span = p.span;
-    span.setAttribute(ATTR_OUTCOME, outcome);
-    // semconv (semantic-conventions-genai #389, #404): a caller's mistake keeps its status code but sets neither error.type nor ERROR.
-    const failed = error !== undefined && (error.statusCode !== undefined ? isSpanError(SPAN_KIND_VALUES.server, { errorCode: error.statusCode }) : error.origin === ERROR_ORIGIN_VALUES.server);
-    if (error?.statusCode) span.setAttribute(ATTR_RPC_RESPONSE_STATUS_CODE, error.statusCode);
-    if (failed) {
-      span.setAttribute(ATTR_ERROR_TYPE, error.errorType);
-      span.setStatus({ code: SpanStatusCode.ERROR });
-    }
-    span.end();
-    if (!STREAMS.has(p.method)) {
-      inst.operationDuration.record((now - p.startPerf) / 1000, {
-        ...base,
-        [ATTR_MCP_METHOD_NAME]: p.method,
-        [ATTR_NETWORK_TRANSPORT]: c.networkTransport,
-        ...(p.protocolVersion ? { [ATTR_MCP_PROTOCOL_VERSION]: p.protocolVersion } : {}),
-        ...(tool ? { [ATTR_GEN_AI_TOOL_NAME]: tool, [ATTR_GEN_AI_OPERATION_NAME]: GEN_AI_OPERATION_EXECUTE_TOOL } : {}),
-        ...(p.prompt !== undefined ? { [ATTR_GEN_AI_PROMPT_NAME]: this.boundedPrompt(p.prompt) } : {}),
-        ...(failed ? { [ATTR_ERROR_TYPE]: boundedCode(error.errorType) } : {}),
-        ...(error?.statusCode ? { [ATTR_RPC_RESPONSE_STATUS_CODE]: boundedCode(error.statusCode) } : {}),
-      });
-    }
-    if (p.method === 'tools/call') {
-      inst.toolCalls.add(1, { ...base, [ATTR_GEN_AI_TOOL_NAME]: tool ?? OTHER_VALUE, [ATTR_OUTCOME]: outcome, ...(error ? { [ATTR_ERROR_ORIGIN]: error.origin } : {}) });
-      inst.callLegs.record(1, { ...base, [ATTR_MCP_METHOD_NAME]: p.method });
+    if (p.method === 'tools/call') inst.toolCalls.add(1, { ...base, [ATTR_GEN_AI_TOOL_NAME]: tool ?? OTHER_VALUE, [ATTR_OUTCOME]: outcome, ...(origin ? { [ATTR_ERROR_ORIGIN]: origin } : {}) });
+    if (p.call) inst.callLegs.record(p.call.legs, { ...base, [ATTR_MCP_METHOD_NAME]: p.method });
+    if (message && (outcome === OUT.success || outcome === OUT.toolError) && meterRecords(this.meter())) {
+      const attributes = { ...base, [ATTR_MCP_METHOD_NAME]: p.method, ...(tool ? { [ATTR_GEN_AI_TOOL_NAME]: tool } : {}) };
+      this.results.count(p.method, message, inst.resultTokens, attributes, c.server.name(), tool);
     }
     if (LISTINGS.has(p.method) && outcome === OUT.success) {
       inst.listings.add(1, { ...base, [ATTR_MCP_METHOD_NAME]: p.method });
       const result = message && isObject(message.result) ? message.result : undefined;
-      if (result) {
+      // Priced only where a gauge would report them, as result tokens are.
+      if (result && this.options.tokens !== false && meterRecords(this.meter())) {
         try {
           this.definitions.listed(p.method, result, base);
         } catch (error) {
@@ -266,12 +322,11 @@ export class ServerObserver {
         }
       }
     }
-    this.writeAudit(p, now, outcome, error?.errorType, message);
   }
 
-  /** Resolves once the definitions listed so far are priced. */
-  forceFlush(): Promise<void> {
-    return this.definitions.flush();
+  /** Resolves once the definitions listed and the results sent so far are priced and counted. */
+  async forceFlush(): Promise<void> {
+    await Promise.all([this.definitions.flush(), this.results.flush()]);
   }
 
   private readonly prompts = new CappedValues(200, OTHER_VALUE);
@@ -293,7 +348,9 @@ export class ServerObserver {
           [F.protocolVersion]: p.protocolVersion,
           [F.outcome]: outcome,
           [F.errorType]: errorType,
-          [F.durationUs]: Math.round(Math.max(0, now - p.startPerf) * 1000),
+          [F.durationUs]: Math.round(Math.max(0, now - (p.call?.startPerf ?? p.startPerf)) * 1000),
+          [F.callId]: p.call?.id,
+          [F.legs]: p.call?.legs,
           [F.contextValid]: outcome === OUT.success || outcome === OUT.toolError,
           // Keyed only: an unkeyed digest of a short payload is guessable.
           [F.payloadDigest]: key !== undefined ? digest(canonicalJson({ params: p.params ?? null, result: message?.result ?? null, error: message?.error ?? null }), key) : undefined,
@@ -310,6 +367,11 @@ export class ServerObserver {
 const codes = new CappedValues(32, OTHER_VALUE, 32);
 function boundedCode(code: string): string {
   return codes.get(code) ?? OTHER_VALUE;
+}
+
+/** The `uri` of a resources/read: its target among parked interim answers (never on metrics). */
+function uriOf(params: unknown): string | undefined {
+  return isObject(params) && typeof params.uri === 'string' ? params.uri.slice(0, 1024) : undefined;
 }
 
 /** The version a 2025-era HTTP client sends in its `mcp-protocol-version` header (v1: requestInfo.headers; v2: a web Request). */

@@ -1,11 +1,20 @@
 /** Public options of the server-side observer. */
+import type { ConservationOptions } from '../types.js';
 
 /** What a server-side user is resolved from: the SDK's `authInfo` of the request, when the transport had one. */
 export interface ServerInfoForUser {
   readonly authInfo?: Readonly<Record<string, unknown>>;
 }
 
-export interface ServerObserverOptions {
+/**
+ * Options shared with the client side (McpInstrumentation passes its one
+ * config to both): the tokenizer and thread that count result tokens,
+ * `tokens: false` to count none, the accounting budget past which a result
+ * is estimated from its bytes, and the late window, here how long an
+ * `input_required` answer waits for the client's retry before its call
+ * counts as abandoned (`input_unresolved`).
+ */
+export interface ServerObserverOptions extends Pick<ConservationOptions, 'tokenizer' | 'useWorker' | 'tokens' | 'accountingBudgetBytes' | 'lateWindowMs'> {
   /** Key for the audit trail (as on the client side). Default: `MCP_CONSERVATION_AUDIT_KEY`. */
   auditKey?: string;
   /** Names the caller of a request from its `authInfo`; becomes `enduser.id` in audit records only (never on metrics). */
