@@ -19,7 +19,7 @@ const facts = (message: Record<string, unknown>, keepPayload = false) => readWir
 
 test('wire facts are read when the response arrives; the payload is kept only when asked', () => {
   const message = { jsonrpc: '2.0', id: 1, result: { content: [], isError: true, nextCursor: 'p2' } };
-  assert.deepEqual(facts(message), { hasResult: true, isError: true, lastPage: false });
+  assert.deepEqual(facts(message), { hasResult: true, isError: true, lastPage: false, nextCursor: 'p2' });
   assert.deepEqual(facts(message, true).payload, { result: message.result, error: undefined });
   assert.deepEqual(facts({ id: 2, result: { tools: [] } }), { hasResult: true, isError: false, lastPage: true });
   assert.deepEqual(facts({ id: 3, error: { code: -32602, message: 'bad params' } }), {

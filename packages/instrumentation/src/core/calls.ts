@@ -4,7 +4,10 @@
  * client retries the same method under a new id with `inputResponses` and
  * the echoed `requestState`: each retry is a leg of the call that was
  * answered so. A `tools/call` answered `-32020` HeaderMismatch is re-listed
- * and retried by the v2 client: the listing and the retry are its legs. A parked call waits for its next leg up to the late window;
+ * and retried by the v2 client: the listing and the retry are its legs. A
+ * listing page answered with a `nextCursor` is a leg, and the request that
+ * echoes the cursor is the call's next page, whether the SDK or the host
+ * walks the pages. A parked call waits for its next leg up to the late window;
  * one that gets none is unresolved. Holds no payload: a `requestState`
  * (which may be megabytes) is remembered by its length and ends only.
  */
@@ -20,6 +23,9 @@ export function newCall(startPerf: number): LogicalCall {
   return { id: `${PROCESS_PREFIX}-${(++minted).toString(36)}`, legs: 1, startPerf };
 }
 
+/** The methods whose results are pages of a listing: a `nextCursor` asks for the next leg. */
+export const LISTING_METHODS: ReadonlySet<string> = new Set(['tools/list', 'prompts/list', 'resources/list', 'resources/templates/list']);
+
 /** The methods whose results may be `input_required` (basic/patterns/mrtr). */
 const MULTI_ROUND_METHODS = new Set(['tools/call', 'prompts/get', 'resources/read']);
 
@@ -30,12 +36,13 @@ export function isInputRetry(method: string, params: Record<string, unknown> | u
 
 /**
  * What a call is waiting for: the next round of a multi-round-trip call
- * (`input`), or the SDK's re-listing and retry after a `-32020`
+ * (`input`), the SDK's re-listing and retry after a `-32020`
  * HeaderMismatch (`header`, whose decision, should no retry come, is the
- * error the host then got).
+ * error the host then got), or the next page of a listing (`page`: a walk
+ * the host stops is decided on its last page).
  */
 export interface Parked {
-  readonly kind: 'input' | 'header';
+  readonly kind: 'input' | 'header' | 'page';
   readonly last: Pending;
   readonly target: string;
   readonly state: string | undefined;
@@ -87,6 +94,47 @@ export class CallAssembler {
     const [oldestId, oldest] = this.parked.entries().next().value as [string, Parked];
     this.parked.delete(oldestId);
     return oldest;
+  }
+
+  /** The listing leg `p` was answered with `cursor` as its `nextCursor`: the request that echoes it is the next page. */
+  parkPage(p: Pending, cursor: string, facts: WireFacts, now: number): Parked | undefined {
+    return this.add({ kind: 'page', last: p, target: targetOf(p), state: fingerprint(cursor), expires: now + this.waitMs, facts });
+  }
+
+  /** A listing request with `cursor`: the next page of the walk that was answered with it, if one waits. */
+  nextPage(method: string, cursor: string): LogicalCall | undefined {
+    const target = targetOf({ method });
+    const echoed = fingerprint(cursor);
+    for (const [id, p] of this.parked) {
+      if (p.kind !== 'page' || p.target !== target || p.state !== echoed) continue;
+      this.parked.delete(id);
+      p.last.call.legs++;
+      return p.last.call;
+    }
+    return undefined;
+  }
+
+  /** A fresh listing of `method` (no cursor): the walks of it still waiting have ended on their last page. */
+  walksEnded(method: string): Parked[] {
+    const target = targetOf({ method });
+    const out: Parked[] = [];
+    for (const [id, p] of this.parked) {
+      if (p.kind !== 'page' || p.target !== target) continue;
+      this.parked.delete(id);
+      out.push(p);
+    }
+    return out;
+  }
+
+  /** Takes `call` out of its wait (a page that turned out to decide the call). */
+  unpark(call: LogicalCall): void {
+    this.parked.delete(call.id);
+  }
+
+  /** A call waits for the SDK's re-listing after a `-32020`. */
+  waitsForRelisting(): boolean {
+    for (const p of this.parked.values()) if (p.kind === 'header') return true;
+    return false;
   }
 
   /** A `tools/list` while a call waits for its header retry: the SDK's re-listing, a leg of that call. */

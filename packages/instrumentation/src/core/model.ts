@@ -23,6 +23,12 @@ export function emptyTally(): TokenTally {
   return { meaningful: 0, redundant: 0, unused: 0, lost: 0 };
 }
 
+/** The sum of two tallies (the pages of one listing), as a new tally. */
+export function addTally(a: TokenTally | undefined, b: TokenTally): TokenTally {
+  if (!a) return { ...b };
+  return { meaningful: a.meaningful + b.meaningful, redundant: a.redundant + b.redundant, unused: a.unused + b.unused, lost: a.lost + b.lost, ...(a.estimated || b.estimated ? { estimated: true } : {}) };
+}
+
 /**
  * What the SDK decided about one request above the transport, filled in by
  * the hooks watching its promise. It is the one route by which the SDK's
@@ -54,6 +60,10 @@ export interface LogicalCall {
   unlinked?: boolean;
   /** Set when the SDK's promise for the call is watched: its verdict covers the call, whichever leg ends it. */
   verdict?: Verdict;
+  /** The tokens of a listing's pages accounted so far, before its last: the call's audit record sums every page. */
+  pages?: TokenTally;
+  /** Set once the call's operation is recorded: a leg accounted later changes nothing. */
+  decided?: boolean;
 }
 
 /** One request sent and not yet decided. */
@@ -107,6 +117,8 @@ export interface WireFacts {
   readonly isError: boolean;
   /** No `nextCursor`: the last page of a listing. */
   readonly lastPage: boolean;
+  /** The `nextCursor` of a listing page, which the next page's request echoes (fingerprinted when parked). */
+  readonly nextCursor?: string;
   /** The result's `resultType` when it is a string (2026-07-28). */
   readonly resultType?: string;
   /** An `input_required` interim result: its `requestState`, which the next leg echoes (read at arrival, never kept). */

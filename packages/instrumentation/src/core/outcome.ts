@@ -30,6 +30,7 @@ export function readWireFacts(message: Record<string, unknown>, keepPayload: boo
     hasResult: result !== undefined,
     isError: result?.isError === true,
     lastPage: typeof result?.nextCursor !== 'string',
+    ...(typeof result?.nextCursor === 'string' ? { nextCursor: result.nextCursor } : {}),
     ...(resultType !== undefined ? { resultType } : {}),
     ...(resultType === 'input_required' ? { interim: { state: result?.requestState, ...inputKeys(result?.inputRequests) } } : {}),
     ...(keepPayload ? { payload: { result: message.result, error: message.error } } : {}),

@@ -38,11 +38,11 @@ import type { AccountingQueue, Lane } from './accounting-queue.js';
 import { renderedJob, type Analysis } from './analysis.js';
 import type { Analyzer } from './analyzer.js';
 import { Tombstones } from './bounded.js';
-import { CallAssembler, isInputRetry, newCall, type Parked } from './calls.js';
+import { CallAssembler, isInputRetry, LISTING_METHODS, newCall, type Parked } from './calls.js';
 import { jsonSize } from './json-size.js';
 import { LISTEN_METHOD, ListenStreams } from './listens.js';
 import { isObject } from './json.js';
-import { emptyTally, type Decision, type LogicalCall, type Pending, type SessionDirection, type SessionIdentity, type Settled, type TokenTally, type Tombstone, type Verdict, type WireFacts } from './model.js';
+import { addTally, emptyTally, type Decision, type LogicalCall, type Pending, type SessionDirection, type SessionIdentity, type Settled, type TokenTally, type Tombstone, type Verdict, type WireFacts } from './model.js';
 import * as decide from './outcome.js';
 import { IdentityLearner, sessionIdentity } from './identity.js';
 import { Recorder, type RecorderContext, type TransportInfo } from './recorder.js';
@@ -155,8 +155,9 @@ export class McpSession {
     if (isInputRetry(method, params)) {
       resumed = this.calls.resume({ method, tool, prompt, uri }, params?.requestState, params?.inputResponses);
       [continued, reason] = [resumed === 'unlinked' ? undefined : resumed, LEG.inputRound];
-    } else if (method === 'tools/list') [continued, reason] = [this.calls.relisting(), LEG.relist];
+    } else if (method === 'tools/list' && this.calls.waitsForRelisting()) [continued, reason] = [this.calls.relisting(), LEG.relist];
     else if (method === 'tools/call') [continued, reason] = [this.calls.headerRetry({ method, tool }), LEG.headerRetry];
+    else if (LISTING_METHODS.has(method)) [continued, reason] = [this.listingLeg(method, params?.cursor, now), LEG.nextPage];
     const call = continued ?? newCall(now);
     if (resumed === 'unlinked') call.unlinked = true;
     call.lastLeg = id;
@@ -176,7 +177,7 @@ export class McpSession {
       fresh: params?.cursor === undefined,
       startPerf: now,
       span,
-      ...(continued && method === 'tools/list' ? { relist: true } : {}),
+      ...(continued && reason === LEG.relist ? { relist: true } : {}),
       params: this.core.auditKey !== undefined ? (params ?? null) : undefined,
       mcpSessionId,
     };
@@ -198,6 +199,17 @@ export class McpSession {
     const span = this.core.tracer().startSpan(spanName(LISTEN_METHOD), { kind: SpanKind.CLIENT, attributes }, parent);
     this.listens.opened(id, span);
     return this.inject(message, params, trace.setSpan(parent, span));
+  }
+
+  /**
+   * A listing request: the next page of the walk whose `nextCursor` it
+   * echoes. A fresh one (no cursor) ends the walks of the same method still
+   * waiting: the host stopped walking them.
+   */
+  private listingLeg(method: string, cursor: unknown, now: number): LogicalCall | undefined {
+    if (typeof cursor === 'string') return this.calls.nextPage(method, cursor);
+    if (cursor === undefined) for (const walk of this.calls.walksEnded(method)) this.decideParked(walk, now);
+    return undefined;
   }
 
   /** One more logical call in the session's volume; the one past the limit is counted live. */
@@ -342,6 +354,12 @@ export class McpSession {
       this.legEnded(p, message, now, facts, wireBytes, SRC.toolDefinition, facts.error ? decide.decideResponse(p.method, facts, undefined) : undefined);
       return;
     }
+    if (facts.nextCursor !== undefined && LISTING_METHODS.has(p.method)) {
+      // Parked now, not once accounted: the SDK asks for the next page as soon as this one arrives.
+      const evicted = this.calls.parkPage(p, facts.nextCursor, facts, now);
+      if (evicted) this.decideParked(evicted, now);
+      this.scheduleSweep();
+    }
     if (p.method === 'tools/call' && p.tool !== undefined && !p.call.verdict) this.unbound.set(p.tool, p);
     let analysis: Analysis | undefined;
     this.queueAnalyzed(message, p.method, wireBytes, p.call.verdict, (a) => (analysis = a), () => {
@@ -389,10 +407,21 @@ export class McpSession {
     });
   }
 
-  /** A parked call that no leg followed: an unresolved multi-round-trip call, or the `-32020` the host then got. */
+  /** A parked call that no leg followed: an unresolved multi-round-trip call, the `-32020` the host then got, or a walk stopped on its last page. */
   private decideParked(parked: Parked, now: number): void {
-    const d = parked.kind === 'header' && parked.decision ? parked.decision : decide.inputUnresolved();
-    this.lane.enqueue(() => this.recorder.operation(parked.last, now, d, emptyTally(), parked.facts, true));
+    const call = parked.last.call;
+    this.lane.enqueue(() => {
+      if (call.decided) return;
+      call.decided = true;
+      if (parked.kind === 'page' && parked.facts) {
+        // Run after the page's own accounting (the lane keeps order): its tokens are in the call's tally.
+        const d = decide.decideResponse(parked.last.method, parked.facts, call.verdict?.invalidReason);
+        this.recorder.operation(parked.last, now, d, call.pages ?? emptyTally(), parked.facts, true);
+        return;
+      }
+      const d = parked.kind === 'header' && parked.decision ? parked.decision : decide.inputUnresolved();
+      this.recorder.operation(parked.last, now, d, emptyTally(), parked.facts, true);
+    });
   }
 
   /** Queues `run`, ready once the response's analysis (if it has one) is back. */
@@ -434,13 +463,22 @@ export class McpSession {
   }
 
   /**
-   * Every decided operation passes here on its way to the recorder: the one
-   * place where the wire legs of one logical call will be assembled (a
-   * paginated listing, a retried or multi-round-trip request). Today each
-   * request is a call of its own.
+   * Every decided leg passes here on its way to the recorder. A listing
+   * page with more to come is a leg: its tokens join the call's tally and
+   * the call waits for its next page. Any other leg decides its call, once.
    */
   private decided(p: Pending, now: number, d: Decision, tally: TokenTally, facts: WireFacts | undefined): void {
-    this.recorder.operation(p, now, d, tally, facts);
+    const call = p.call;
+    if (call.decided) return;
+    const morePages = facts?.nextCursor !== undefined && LISTING_METHODS.has(p.method);
+    if (morePages && d.outcome === OUT.success) {
+      call.pages = addTally(call.pages, tally);
+      this.recorder.legEnded(p, now, facts, 0, undefined, undefined);
+      return;
+    }
+    if (morePages) this.calls.unpark(call);
+    call.decided = true;
+    this.recorder.operation(p, now, d, call.pages ? addTally(call.pages, tally) : tally, facts);
   }
 
   /** Queues the record of an operation decided without an answer. */
