@@ -156,10 +156,23 @@ export class McpInstrumentation extends InstrumentationBase<McpInstrumentationCo
     return [byName, v2, ...byPath];
   }
 
-  /** Waits for pending token counts and audit records. Wire it before the providers' shutdown (AuditLogRecordProcessor does). */
-  /** Waits for the pending analyses and accounting of clients, and the definition prices and result counts of servers. */
+  /**
+   * Waits for the pending analyses and accounting of clients, and the
+   * definition prices and result counts of servers. Wire it before the
+   * providers' shutdown (AuditLogRecordProcessor's `flushFirst` does).
+   */
   async forceFlush(): Promise<void> {
     await Promise.all([this.core.forceFlush(), this.serverObserver?.forceFlush()]);
+  }
+
+  /**
+   * As `forceFlush()`, and closes the servers' audit chain with its
+   * `session_end` record (a server answering per request has no session to
+   * end it). Call it before `NodeSDK.shutdown()`: a LoggerProvider whose
+   * shutdown has begun takes no record.
+   */
+  async shutdown(): Promise<void> {
+    await Promise.all([this.core.forceFlush(), this.serverObserver?.shutdown()]);
   }
 
   private clientPrototype(moduleExports: ClientModule): ClientPrototype | undefined {

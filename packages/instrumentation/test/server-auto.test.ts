@@ -17,15 +17,15 @@ interface S {
   parent: string | null;
 }
 
-function run(...args: string[]): S[] {
+function run(...args: string[]): { spans: S[]; audit: [string, string][] } {
   const r = spawnSync(process.execPath, [fileURLToPath(new URL('./fixtures/server-auto.cjs', import.meta.url)), ...args], { encoding: 'utf8', timeout: 60_000 });
   assert.equal(r.status, 0, r.stderr);
-  return JSON.parse(r.stdout.trim().split('\n').pop() as string) as S[];
+  return JSON.parse(r.stdout.trim().split('\n').pop() as string) as { spans: S[]; audit: [string, string][] };
 }
 
 for (const sdk of ['v1', 'v2']) {
   test(`auto (${sdk}, default config): a SERVER span per request, joined to the client's, the tool's work under it`, () => {
-    const spans = run(sdk);
+    const { spans, audit } = run(sdk);
     const server = spans.find((s) => s.kind === 1 && s.name === 'tools/call echo');
     const client = spans.find((s) => s.kind === 2 && s.name === 'tools/call echo');
     assert.ok(server && client, JSON.stringify(spans));
@@ -33,10 +33,13 @@ for (const sdk of ['v1', 'v2']) {
     assert.equal(server.parent, client.spanId);
     assert.equal(spans.find((s) => s.name === 'tool work')?.parent, server.spanId);
     assert.ok(spans.some((s) => s.kind === 1 && s.name === 'initialize'));
+    // instrumentation.shutdown() closed the server's chain: initialize and the call, then its end.
+    assert.deepEqual(audit.filter(([direction]) => direction === 'server').map(([, kind]) => kind), ['operation', 'operation', 'session_end']);
   });
 
   test(`auto (${sdk}): servers: false leaves servers alone`, () => {
-    const spans = run(sdk, 'off');
+    const { spans, audit } = run(sdk, 'off');
+    assert.equal(audit.filter(([direction]) => direction === 'server').length, 0);
     assert.equal(spans.filter((s) => s.kind === 1).length, 0);
     assert.ok(spans.some((s) => s.kind === 2 && s.name === 'tools/call echo'), 'the client side still works');
   });

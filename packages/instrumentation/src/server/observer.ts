@@ -29,6 +29,7 @@ import {
   ERROR_ORIGIN_VALUES,
   ERROR_TYPE_TOOL_ERROR,
   EVENT_AUDIT_OPERATION,
+  EVENT_AUDIT_SESSION_END,
   GEN_AI_OPERATION_EXECUTE_TOOL,
   isCallerErrorCode,
   isSpanError,
@@ -100,14 +101,15 @@ interface Pending {
 export class ServerObserver {
   private readonly tools: CappedValues;
   private readonly names = new Set<string>();
-  private readonly audit: AuditWriter;
+  private audit: AuditWriter;
   private readonly auditKey: string | undefined;
   private inst: { meter: Meter; instruments: ServerInstruments } | undefined;
   private readonly definitions: DefinitionPrices;
   private readonly results: ResultTokens;
   /** Interim answers waiting for their next leg; a call no leg followed is decided abandoned, with its connection. */
   private readonly interims: InterimCalls<{ c: Connection; p: Pending }>;
-  readonly chainId = `server-${randomUUID()}`;
+  /** The current audit chain: its id, when it began, the calls it recorded. */
+  private chain = { id: `server-${randomUUID()}`, startPerf: performance.now(), calls: 0 };
 
   constructor(
     private readonly tracer: () => Tracer,
@@ -121,7 +123,52 @@ export class ServerObserver {
     this.interims = new InterimCalls(options.lateWindowMs ?? LATE_WINDOW_MS, (_call, { c, p }) => this.finish(c, p, OUT.inputUnresolved, undefined, undefined, false));
     const key = options.auditKey ?? process.env.MCP_CONSERVATION_AUDIT_KEY;
     this.auditKey = key ? key : undefined;
-    this.audit = new AuditWriter({ logger: this.logger, key: this.auditKey, sessionId: this.chainId, observer: OBSERVER_VALUES.sdk, onEmit: () => undefined });
+    this.audit = this.writerFor(this.chain.id);
+  }
+
+  /** The id of the audit chain records are written to now. */
+  get chainId(): string {
+    return this.chain.id;
+  }
+
+  private writerFor(chainId: string): AuditWriter {
+    return new AuditWriter({ logger: this.logger, key: this.auditKey, sessionId: chainId, observer: OBSERVER_VALUES.sdk, onEmit: () => undefined });
+  }
+
+  /**
+   * Closes the current audit chain with its `session_end` record, so that
+   * `audit verify` finds it complete, and begins a new one. A chain with no
+   * record needs no end. Called at rotation and by `shutdown()`.
+   */
+  endChain(now = performance.now()): void {
+    const { id, startPerf, calls } = this.chain;
+    const audit = this.audit;
+    this.chain = { id: `server-${randomUUID()}`, startPerf: now, calls: 0 };
+    this.audit = this.writerFor(this.chain.id);
+    if (audit.records === 0) return;
+    try {
+      audit.write(EVENT_AUDIT_SESSION_END, undefined, performance.timeOrigin + now, () => ({
+        fields: {
+          [F.kind]: AUDIT_KIND_VALUES.sessionEnd,
+          [F.direction]: 'server',
+          [F.outcome]: OUT.success,
+          [F.durationUs]: Math.round(Math.max(0, now - startPerf) * 1000),
+          [F.sessionRequests]: calls,
+          [F.sessionRecords]: audit.records + 1,
+          [F.contextValid]: true,
+        },
+        summary: `server audit chain ${id} end: ${calls} calls`,
+      }));
+    } catch (error) {
+      diag.warn(`mcp-conservation: a server audit chain could not be closed: ${String(error)}`);
+    }
+  }
+
+  /** Ends the audit chain and waits for what is in flight: call it before shutting the providers down. */
+  async shutdown(): Promise<void> {
+    this.interims.decideAll();
+    this.endChain();
+    await this.forceFlush();
   }
 
   private instruments(): ServerInstruments {
@@ -336,6 +383,8 @@ export class ServerObserver {
 
   private writeAudit(p: Pending, now: number, outcome: Outcome, errorType: string | undefined, message: Record<string, unknown> | undefined): void {
     const key = this.auditKey;
+    if (now - this.chain.startPerf >= (this.options.auditChainMaxAgeMs ?? CHAIN_MAX_AGE_MS)) this.endChain(now);
+    this.chain.calls++;
     try {
       this.audit.write(EVENT_AUDIT_OPERATION, p.span, performance.timeOrigin + now, () => ({
         fields: {
@@ -362,6 +411,9 @@ export class ServerObserver {
     }
   }
 }
+
+/** A server's audit chain is closed and a new one begun after an hour by default. */
+const CHAIN_MAX_AGE_MS = 3_600_000;
 
 /** Distinct error codes on metrics: JSON-RPC and MCP define about a dozen, a server may invent more. */
 const codes = new CappedValues(32, OTHER_VALUE, 32);

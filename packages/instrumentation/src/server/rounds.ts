@@ -68,6 +68,13 @@ export class InterimCalls<T> {
     this.schedule();
   }
 
+  /** Decides every parked call abandoned now (the observer shuts down). */
+  decideAll(): void {
+    for (const p of [...this.parked.values()]) this.decide(p);
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
   get size(): number {
     return this.parked.size;
   }
