@@ -36,6 +36,9 @@ export const ATTR_NETWORK_TRANSPORT = 'network.transport';
 export const ATTR_NETWORK_PROTOCOL_NAME = 'network.protocol.name';
 export const ATTR_SERVER_ADDRESS = 'server.address';
 export const ATTR_SERVER_PORT = 'server.port';
+/** On SERVER spans: the caller's address as the request's forwarding headers give it (semconv `client.address`). */
+export const ATTR_CLIENT_ADDRESS = 'client.address';
+export const ATTR_CLIENT_PORT = 'client.port';
 export const ATTR_ENDUSER_ID = 'enduser.id';
 
 /** `gen_ai.operation.name` for `tools/call`; not set on other methods. */

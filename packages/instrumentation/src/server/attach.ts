@@ -75,15 +75,30 @@ export function attachServerTransport(observer: ServerObserver, transport: Serve
       if (ctx) api.with(ctx, handler, t, message, extra);
       else handler.call(t, message, extra);
     };
-  let current = wrap(t.onmessage?.bind(t));
-  Object.defineProperty(t, 'onmessage', {
-    configurable: true,
-    enumerable: true,
-    get: () => current,
-    set: (handler: OnMessage | undefined) => {
-      current = wrap(handler);
-    },
-  });
+  const inherited = accessorOf(t, 'onmessage');
+  if (inherited?.set) {
+    // The transport forwards its handler (v1's StreamableHTTPServerTransport hands it to the
+    // web-standard transport it wraps): keep forwarding, wrapped, or no message would be dispatched.
+    const forward = inherited.set;
+    const initial = t.onmessage;
+    Object.defineProperty(t, 'onmessage', {
+      configurable: true,
+      enumerable: true,
+      get: () => inherited.get?.call(t),
+      set: (handler: OnMessage | undefined) => forward.call(t, wrap(handler)),
+    });
+    if (initial) t.onmessage = initial;
+  } else {
+    let current = wrap(t.onmessage?.bind(t));
+    Object.defineProperty(t, 'onmessage', {
+      configurable: true,
+      enumerable: true,
+      get: () => current,
+      set: (handler: OnMessage | undefined) => {
+        current = wrap(handler);
+      },
+    });
+  }
 
   // Wrapped once, not through an accessor: the SDK's Protocol chains to the handler it finds, so ours runs first.
   const onclose = t.onclose;
@@ -91,6 +106,15 @@ export function attachServerTransport(observer: ServerObserver, transport: Serve
     guard('observing a close', () => observer.closed(c));
     onclose?.call(t);
   };
+}
+
+/** The accessor that defines `name` on `target` or a prototype of it, if `name` is an accessor there. */
+function accessorOf(target: object, name: string): PropertyDescriptor | undefined {
+  for (let o: object | null = target; o; o = Object.getPrototypeOf(o)) {
+    const d = Object.getOwnPropertyDescriptor(o, name);
+    if (d) return d.get || d.set ? d : undefined;
+  }
+  return undefined;
 }
 
 /** What can be read of an SDK Server (v1 or v2), or of the McpServer that owns it. */

@@ -9,6 +9,8 @@ import { randomUUID } from 'node:crypto';
 import { context as api, diag, propagation, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Link, type Logger, type Meter, type Span, type Tracer } from '@opentelemetry/api';
 import {
   ATTR_CALL_ID,
+  ATTR_CLIENT_ADDRESS,
+  ATTR_CLIENT_PORT,
   ATTR_ERROR_ORIGIN,
   ATTR_ERROR_TYPE,
   ATTR_GEN_AI_OPERATION_NAME,
@@ -54,6 +56,7 @@ import { DefinitionPrices } from './definitions.js';
 import { ResultTokens } from './result-tokens.js';
 import { InterimCalls } from './rounds.js';
 import { extractFromMeta } from './trace-context.js';
+import { forwardedClient, requestHeader } from './request-headers.js';
 import type { ServerInfoForUser, ServerObserverOptions } from './types.js';
 
 /** Methods that open a stream rather than answer: kept out of the operation duration. */
@@ -218,6 +221,7 @@ export class ServerObserver {
     const boundedName = tool ?? prompt;
     const startPerf = performance.now();
     const call = MULTI_ROUND.has(method) ? this.interims.legOf(method, tool ?? prompt ?? uriOf(params), params, startPerf) : undefined;
+    const client = forwardedClient(extra);
     const attributes: Attributes = {
       [ATTR_MCP_METHOD_NAME]: method,
       [ATTR_JSONRPC_REQUEST_ID]: String(id),
@@ -228,6 +232,7 @@ export class ServerObserver {
       ...(tool !== undefined ? { [ATTR_GEN_AI_TOOL_NAME]: tool.slice(0, 128), [ATTR_GEN_AI_OPERATION_NAME]: GEN_AI_OPERATION_EXECUTE_TOOL } : {}),
       ...(prompt !== undefined ? { [ATTR_GEN_AI_PROMPT_NAME]: prompt.slice(0, 128) } : {}),
       ...(call ? { [ATTR_CALL_ID]: call.id, [ATTR_LEG_INDEX]: call.legs } : {}),
+      ...(client ? { [ATTR_CLIENT_ADDRESS]: client.address, ...(client.port !== undefined ? { [ATTR_CLIENT_PORT]: client.port } : {}) } : {}),
     };
     const span = this.tracer().startSpan(spanName(method, boundedName?.slice(0, 128)), { kind: SpanKind.SERVER, attributes, links }, parent);
     if (c.pending.size < MAX_PENDING) {
@@ -426,18 +431,7 @@ function uriOf(params: unknown): string | undefined {
   return isObject(params) && typeof params.uri === 'string' ? params.uri.slice(0, 1024) : undefined;
 }
 
-/** The version a 2025-era HTTP client sends in its `mcp-protocol-version` header (v1: requestInfo.headers; v2: a web Request). */
+/** The version a 2025-era HTTP client sends in its `mcp-protocol-version` header. */
 function headerVersion(extra: unknown): string | undefined {
-  if (!isObject(extra)) return undefined;
-  const info = isObject(extra.requestInfo) ? extra.requestInfo : undefined;
-  const headers = info && isObject(info.headers) ? info.headers : undefined;
-  const v1 = headers?.['mcp-protocol-version'];
-  if (typeof v1 === 'string') return v1;
-  const request = extra.request as { headers?: { get?: (name: string) => string | null } } | undefined;
-  try {
-    const v2 = request?.headers?.get?.('mcp-protocol-version');
-    return typeof v2 === 'string' ? v2 : undefined;
-  } catch {
-    return undefined;
-  }
+  return requestHeader(extra, 'mcp-protocol-version');
 }
