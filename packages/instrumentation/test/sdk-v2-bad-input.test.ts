@@ -6,6 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { diag, DiagLogLevel } from '@opentelemetry/api';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
@@ -68,8 +69,10 @@ async function session(rewrite: (method: string, message: Json) => Json, body: (
 
 const result = (m: Json) => m.result as Json;
 
-test('modern: a result without resultType, and one with an unknown resultType, are invalid results, lost as invalid', async () => {
+test('modern: a result without resultType, and one with an unknown resultType, are invalid results, lost as invalid, with one diagnostic', async () => {
   const rejected: string[] = [];
+  const warnings: string[] = [];
+  diag.setLogger({ verbose() {}, debug() {}, info() {}, warn: (m: string) => warnings.push(m), error() {} }, DiagLogLevel.WARN);
   const r = await session(
     (method, m) => {
       if (method !== 'tools/call') return m;
@@ -91,6 +94,11 @@ test('modern: a result without resultType, and one with an unknown resultType, a
   ]);
   assert.equal(sumOf(r.metrics, 'mcp_conservation.responses.lost', { 'mcp_conservation.loss.cause': 'invalid' }), 2);
   assert.equal(sumOf(r.metrics, 'mcp_conservation.tool.calls', { 'mcp_conservation.outcome': 'invalid_result' }), 2);
+  diag.disable();
+  // One message names the call, the server and the verdict; the second fault of the same kind is counted silently.
+  const invalid = warnings.filter((w) => w.includes('the client rejected the result'));
+  assert.equal(invalid.length, 1, warnings.join('\n'));
+  assert.match(invalid[0]!, /^mcp-conservation: tools\/call plain from hostile: the client rejected the result \(.+\); counted as invalid_result/);
 });
 
 test('modern: a server that answers input_required forever is one unresolved call, not a loss; the host gets the SDK rejection', async () => {

@@ -61,6 +61,9 @@ const MAX_PROTOCOL_VERSIONS = 16;
 export const DEFAULT_ACCOUNTING_BUDGET_BYTES = 4 * 1024 * 1024;
 
 /** The budget from `MCP_CONSERVATION_ACCOUNTING_BUDGET`: bytes, or `unlimited`; the default when unset or unreadable. */
+/** Distinct once-only diagnostics per process: past it, faults are counted in metrics only. */
+const MAX_WARNED = 256;
+
 export function budgetFromEnv(): number {
   const raw = (process.env.MCP_CONSERVATION_ACCOUNTING_BUDGET ?? '').trim().toLowerCase();
   if (raw === 'unlimited' || raw === 'infinity') return Infinity;
@@ -163,6 +166,13 @@ export class MeasuringCore implements SessionContext {
 
   warn(message: string): void {
     diag.warn(`mcp-conservation: ${message}`);
+  }
+
+  private readonly warned = new Set<string>();
+  warnOnce(key: string, message: string): void {
+    if (this.warned.has(key) || this.warned.size >= MAX_WARNED) return;
+    this.warned.add(key);
+    this.warn(message);
   }
 
   /** What every data point of a session carries: its server (capped), the observer and the era once known. */

@@ -84,6 +84,8 @@ export interface RecorderContext {
   /** What every data point of a session carries: server, observer, era. */
   baseAttributes(serverName: string | undefined, era: ProtocolEra | undefined): Attributes;
   warn(message: string): void;
+  /** Warns once per `key` (bounded): a hostile server repeating a fault gets counted, not a flood of messages. */
+  warnOnce(key: string, message: string): void;
 }
 
 /**
@@ -304,6 +306,10 @@ export class Recorder implements TokenSink {
       const errorType = d.statusCode !== undefined && d.errorType === d.statusCode ? this.core.capErrorCode(d.errorType) : d.errorType;
       inst.operationDuration.record(Math.max(0, now - p.startPerf) / 1000, this.durationAttrs(p, errorType, this.core.capErrorCode(d.statusCode)));
       this.endSpan(p, now, d, facts);
+    }
+    if (d.outcome === OUT.invalidResult) {
+      const server = this.identity.serverName ?? 'unnamed server';
+      this.core.warnOnce(`invalid\u0000${server}\u0000${p.method}`, `${spanName(p.method, p.tool ?? p.prompt)} from ${server}: the client rejected the result (${(d.statusMessage ?? 'invalid').slice(0, 200)}); counted as invalid_result and lost as invalid. Further ones of this method from this server are counted without a message.`);
     }
     this.writeOperation(p, now, d.outcome, d.auditCause, d.contextValid, tally, facts, d.errorType);
   }
