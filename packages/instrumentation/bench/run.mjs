@@ -7,7 +7,8 @@
 // uninstrumented side of the same round, so drift on a noisy machine hits
 // all sides alike. Figures: median ratio of calls per second with its
 // spread, process CPU per call (worker threads included), main-thread CPU
-// per call (process.threadCpuUsage), and the issue's targets as verdicts.
+// per call (process.threadCpuUsage), and the issue's targets as verdicts;
+// then the server-side rows and the host's stall on one huge response.
 // Usage: npm run bench [-- --rounds 9 --calls 1000 --transport stdio --workload dense --inline --peer-content]
 //        npm run bench -- --memory   (heap slope over many calls; bytes per open session)
 import { cpus } from 'node:os';
@@ -140,4 +141,6 @@ printVerdicts(groups);
 printBounds(groups, cpus().length);
 // Server-side rows (bench/server-side.mjs), same run.
 await (await import('./server-side.mjs')).runServerSide({ rounds: ROUNDS, calls: CALLS, transports: TRANSPORTS });
+// The host's stall on one huge response (bench/stall.mjs), same run; in memory, where the host's own cost shows most.
+if (TRANSPORTS.includes('in-memory')) await (await import('./stall.mjs')).runStall({ rounds: Math.min(ROUNDS, 5) });
 console.log(`\nbench time ${((performance.now() - started) / 1000).toFixed(0)} s`);
