@@ -6,7 +6,7 @@ export { startStack, prepare, type Stack, type StackOptions } from './stack.js';
 export { createCollector, CollectorService, type CollectorOptions } from './collector.js';
 export { createPrometheus, PrometheusService, type PrometheusOptions, type PromSample, type PromRule, type ScrapeTarget } from './prometheus.js';
 export { createAlertmanager, AlertmanagerService, type ReceivedAlert } from './alertmanager.js';
-export { createOtlpBackend, OtlpBackend } from './otlp-backend.js';
+export { createOtlpBackend, OtlpBackend, type ReceivedSpan } from './otlp-backend.js';
 export { readArchive, auditRecords, isAuditRecord, type ArchivedLogRecord } from './audit-archive.js';
 export { ManagedProcess } from './process.js';
 export { freePort } from './ports.js';

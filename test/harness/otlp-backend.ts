@@ -6,6 +6,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import { gunzipSync } from 'node:zlib';
+import type { OtlpJsonKeyValue } from '@mcp-conservation/semconv/audit';
 import { freePort } from './ports.js';
 
 export interface OtlpJsonLogs {
@@ -15,6 +16,21 @@ export interface OtlpJsonLogs {
 /** An OTLP/JSON AnyValue (only the string form is read here). */
 export interface OtlpJsonAnyValue {
   stringValue?: string;
+}
+
+interface OtlpJsonTraces {
+  resourceSpans?: { resource?: { attributes?: OtlpJsonKeyValue[] }; scopeSpans?: { spans?: Omit<ReceivedSpan, 'resource'>[] }[] }[];
+}
+
+/** One span as the backend received it (OTLP/JSON: hex ids, `kind` as the proto enum: 2 server, 3 client), with its resource's attributes. */
+export interface ReceivedSpan {
+  traceId: string;
+  spanId: string;
+  parentSpanId?: string;
+  name: string;
+  kind: number;
+  attributes?: OtlpJsonKeyValue[];
+  resource: OtlpJsonKeyValue[];
 }
 
 export class OtlpBackend {
@@ -64,6 +80,13 @@ export class OtlpBackend {
     this.server = undefined;
     server.closeAllConnections();
     await new Promise<void>((r) => server.close(() => r()));
+  }
+
+  /** Every span received, in arrival order (a span delivered twice appears twice). */
+  spans(): ReceivedSpan[] {
+    return (this.traces as OtlpJsonTraces[]).flatMap((b) =>
+      (b.resourceSpans ?? []).flatMap((rs) => (rs.scopeSpans ?? []).flatMap((ss) => (ss.spans ?? []).map((span) => ({ ...span, resource: rs.resource?.attributes ?? [] })))),
+    );
   }
 
   /** Log records received, with their attributes (OTLP/JSON key-values) and body. */
