@@ -97,9 +97,13 @@ export function cancelled(reason: unknown): Decision {
   return { outcome: OUT.cancelled, errorType: 'cancelled', statusMessage: String(reason ?? 'cancelled'), contextValid: false };
 }
 
-/** The transport closed, or failed to send, with the request pending. */
-export function transportClosed(statusMessage: string): Decision {
-  return { outcome: OUT.transportError, lostNow: CAUSE.transportClosed, auditCause: CAUSE.transportClosed, errorType: 'transport_error', statusMessage, contextValid: false };
+/**
+ * The transport closed, or failed to send, with the request pending.
+ * `errorType`: what the transport knows better than `transport_error`, such
+ * as the HTTP status of an answer with no JSON-RPC body ("401", "503").
+ */
+export function transportClosed(statusMessage: string, errorType = 'transport_error'): Decision {
+  return { outcome: OUT.transportError, lostNow: CAUSE.transportClosed, auditCause: CAUSE.transportClosed, errorType, statusMessage, contextValid: false };
 }
 
 /** The request ended unanswered after an unparseable message that was most likely its answer. */

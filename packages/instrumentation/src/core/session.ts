@@ -228,14 +228,19 @@ export class McpSession {
     return { ...message, params: { ...(params ?? {}), _meta: { ...meta, ...carrier } } };
   }
 
-  /** The transport failed to send a message. */
-  sendFailed(message: unknown, error: unknown): void {
+  /**
+   * The transport failed to send a message. `errorType` names the failure
+   * where the transport knows it, bounded by the caller (an HTTP status
+   * code as a string, per the HTTP conventions' error.type); else
+   * `transport_error`.
+   */
+  sendFailed(message: unknown, error: unknown, errorType?: string): void {
     if (this.closed || !isObject(message) || message.id === undefined) return;
     const id = String(message.id);
     const p = this.pending.get(id);
     if (!p) return;
     this.pending.delete(id);
-    this.finish(p, performance.now(), decide.transportClosed(String((error as Error)?.message ?? error)));
+    this.finish(p, performance.now(), decide.transportClosed(String((error as Error)?.message ?? error), errorType));
   }
 
   // --- The SDK's promise for it is bound --------------------------------------------
