@@ -21,7 +21,17 @@ p(`Follows the OpenTelemetry semantic conventions ${sc.SEMCONV_VERSION} (MCP and
 p();
 p('## Spans');
 p();
-p(`Span name: ${code('{mcp.method.name} {target}')}, target being the tool or prompt name, else the method alone (e.g. ${code(sc.spanName('tools/call', 'search'))}, ${code(sc.spanName('resources/read'))}). Kind: CLIENT. Trace context is injected into ${code('params._meta')} (${code('traceparent')}, ${code('tracestate')}; ${code('baggage')} only when opted in).`);
+p(`Span name: ${code('{mcp.method.name} {target}')}, target being the tool or prompt name, else the method alone (e.g. ${code(sc.spanName('tools/call', 'search'))}, ${code(sc.spanName('resources/read'))}). Kind: CLIENT on the client side, which injects trace context into ${code('params._meta')} (${code('traceparent')}, ${code('tracestate')}; ${code('baggage')} only when opted in); SERVER on the server side, whose parent is the context found there (an ambient HTTP server span becomes a link).`);
+p();
+p('### Errors on spans, by span kind');
+p();
+p(`A CLIENT span is an error for every JSON-RPC error it receives and for a tool result with ${code('isError')}. A SERVER span is an error for ${code('isError')} and for every JSON-RPC error except the caller's mistakes below, which set ${code('rpc.response.status_code')} but neither ${code('error.type')} nor an error status, as semantic-conventions-genai ${sc.SEMCONV_GENAI_VERSION} defines for MCP server spans. Rows marked ours are the 2026-07-28 codes, on which the conventions are silent.`);
+p();
+p('| Code | Meaning | Classified by |');
+p('| --- | --- | --- |');
+for (const c of sc.CALLER_ERROR_CLASSIFICATION) p(`| ${code(c.code)} | ${c.name} | ${c.source === 'semconv' ? 'semconv' : 'ours'} |`);
+p();
+p(`With a JSON-RPC error code, ${code('error.type')} is its decimal text. Without one, it names what failed: ${Object.values(sc.ERROR_TYPE_VALUES).map(code).join(', ')}, or the HTTP status code of an answer that carries no JSON-RPC body (the proxy; ${code('"401"')}, ${code('"503"')}), as semantic-conventions-genai PR #458 proposes.`);
 p();
 p('## Log events (audit records)');
 p();

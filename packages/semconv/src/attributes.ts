@@ -43,8 +43,28 @@ export const ATTR_ENDUSER_ID = 'enduser.id';
 
 /** `gen_ai.operation.name` for `tools/call`; not set on other methods. */
 export const GEN_AI_OPERATION_EXECUTE_TOOL = 'execute_tool';
+/**
+ * `error.type` of a failure that carries no JSON-RPC error code (with one,
+ * `error.type` is the code's decimal text; an HTTP answer with no JSON-RPC
+ * body gives its status code).
+ */
+export const ERROR_TYPE_VALUES = {
+  /** A CallToolResult with `isError: true`. */
+  toolError: 'tool_error',
+  timeout: 'timeout',
+  cancelled: 'cancelled',
+  transportError: 'transport_error',
+  /** The client rejected the result (schema, resultType). */
+  invalidResult: 'invalid_result',
+  /** The answer could not be parsed. */
+  unparseable: 'unparseable',
+  /** An `input_required` answer no retry followed. */
+  inputUnresolved: 'input_unresolved',
+  /** A JSON-RPC error without a code. */
+  protocolError: 'protocol_error',
+} as const;
 /** `error.type` when a CallToolResult carries `isError: true`. */
-export const ERROR_TYPE_TOOL_ERROR = 'tool_error';
+export const ERROR_TYPE_TOOL_ERROR = ERROR_TYPE_VALUES.toolError;
 /** Fallback `error.type`, and the overflow value of capped attributes. */
 export const OTHER_VALUE = '_OTHER';
 

@@ -4,7 +4,7 @@
  * its loss and whether the context it delivered is valid. Pure functions:
  * no session, no telemetry.
  */
-import { ERROR_TYPE_TOOL_ERROR, LOSS_CAUSE_VALUES as CAUSE, OUTCOME_VALUES as OUT } from '@mcp-conservation/semconv';
+import { ERROR_TYPE_TOOL_ERROR, ERROR_TYPE_VALUES as ERR, LOSS_CAUSE_VALUES as CAUSE, OUTCOME_VALUES as OUT } from '@mcp-conservation/semconv';
 import type { Decision, Tombstone, WireFacts } from './model.js';
 import { isObject } from './json.js';
 
@@ -51,10 +51,10 @@ export function inputKeys(requests: unknown): { keys?: string } {
 export function decideResponse(method: string, facts: WireFacts, invalidReason: string | undefined): Decision {
   if (facts.error) {
     const code = facts.error.code;
-    return { outcome: OUT.protocolError, errorType: code || 'protocol_error', statusCode: code, statusMessage: facts.error.message, contextValid: true };
+    return { outcome: OUT.protocolError, errorType: code || ERR.protocolError, statusCode: code, statusMessage: facts.error.message, contextValid: true };
   }
   if (invalidReason !== undefined) {
-    return { outcome: OUT.invalidResult, lostNow: CAUSE.invalid, auditCause: CAUSE.invalid, errorType: 'invalid_result', statusMessage: invalidReason, contextValid: false };
+    return { outcome: OUT.invalidResult, lostNow: CAUSE.invalid, auditCause: CAUSE.invalid, errorType: ERR.invalidResult, statusMessage: invalidReason, contextValid: false };
   }
   if (method === 'tools/call' && facts.isError) return { outcome: OUT.toolError, errorType: ERROR_TYPE_TOOL_ERROR, contextValid: true };
   return { outcome: OUT.success, contextValid: true };
@@ -84,17 +84,17 @@ export function isParseError(error: unknown): boolean {
  * the call did not succeed.
  */
 export function inputUnresolved(): Decision {
-  return { outcome: OUT.inputUnresolved, errorType: OUT.inputUnresolved, contextValid: true };
+  return { outcome: OUT.inputUnresolved, errorType: ERR.inputUnresolved, contextValid: true };
 }
 
 /** The caller gave up waiting: its loss is decided later (a late answer, or none within the late window). */
 export function timedOut(reason: unknown): Decision {
-  return { outcome: OUT.timeout, auditCause: CAUSE.timeout, errorType: 'timeout', statusMessage: String(reason), contextValid: false };
+  return { outcome: OUT.timeout, auditCause: CAUSE.timeout, errorType: ERR.timeout, statusMessage: String(reason), contextValid: false };
 }
 
 /** The caller cancelled: nobody waits for the answer, so nothing is lost. */
 export function cancelled(reason: unknown): Decision {
-  return { outcome: OUT.cancelled, errorType: 'cancelled', statusMessage: String(reason ?? 'cancelled'), contextValid: false };
+  return { outcome: OUT.cancelled, errorType: ERR.cancelled, statusMessage: String(reason ?? 'cancelled'), contextValid: false };
 }
 
 /**
@@ -102,13 +102,13 @@ export function cancelled(reason: unknown): Decision {
  * `errorType`: what the transport knows better than `transport_error`, such
  * as the HTTP status of an answer with no JSON-RPC body ("401", "503").
  */
-export function transportClosed(statusMessage: string, errorType = 'transport_error'): Decision {
+export function transportClosed(statusMessage: string, errorType: string = ERR.transportError): Decision {
   return { outcome: OUT.transportError, lostNow: CAUSE.transportClosed, auditCause: CAUSE.transportClosed, errorType, statusMessage, contextValid: false };
 }
 
 /** The request ended unanswered after an unparseable message that was most likely its answer. */
 export function unparseable(statusMessage: string | undefined): Decision {
-  return { outcome: OUT.protocolError, lostNow: CAUSE.unparseable, auditCause: CAUSE.unparseable, errorType: 'unparseable', statusMessage, contextValid: false };
+  return { outcome: OUT.protocolError, lostNow: CAUSE.unparseable, auditCause: CAUSE.unparseable, errorType: ERR.unparseable, statusMessage, contextValid: false };
 }
 
 /**

@@ -41,6 +41,7 @@ import {
   OUTCOME_VALUES as OUT,
   protocolEra,
   SPAN_KIND_VALUES,
+  ERROR_TYPE_VALUES,
   spanName,
   type ErrorOrigin,
   type Outcome,
@@ -262,7 +263,7 @@ export class ServerObserver {
     const p = c.pending.get(String(requestId));
     if (!p) return;
     c.pending.delete(String(requestId));
-    this.finish(c, p, OUT.cancelled, { errorType: 'cancelled', origin: ERROR_ORIGIN_VALUES.caller }, undefined);
+    this.finish(c, p, OUT.cancelled, { errorType: ERROR_TYPE_VALUES.cancelled, origin: ERROR_ORIGIN_VALUES.caller }, undefined);
   }
 
   /** An answer is sent. */
@@ -290,7 +291,7 @@ export class ServerObserver {
 
   /** The transport closed with requests unanswered: the caller went away. */
   closed(c: Connection): void {
-    for (const p of c.pending.values()) this.finish(c, p, OUT.transportError, { errorType: 'transport_error', origin: ERROR_ORIGIN_VALUES.caller }, undefined);
+    for (const p of c.pending.values()) this.finish(c, p, OUT.transportError, { errorType: ERROR_TYPE_VALUES.transportError, origin: ERROR_ORIGIN_VALUES.caller }, undefined);
     c.pending.clear();
     if (c.sessionId() !== undefined && protocolEra(c.protocolVersion) !== 'modern') {
       this.instruments().sessionDuration.record((performance.now() - c.openedPerf) / 1000, {
