@@ -11,6 +11,7 @@
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import { diag } from '@opentelemetry/api';
 import type { TokenizerSpec } from '../types.js';
+import { BatchClaims, CLAIMED_BY_HOST } from './batch-claims.js';
 import { analyze, loadRenderer, loadTokenizer, MAX_EXACT_BLOCKS, type Analysis, type AnalysisJob, type CountTokens, type Render } from './analysis.js';
 import { estimateAnalysis } from './estimate.js';
 import { TokenEstimator } from './estimator.js';
@@ -255,6 +256,18 @@ export class InlineAnalyzer extends BatchingAnalyzer {
     if (this.loaded) go(this.loaded);
     else this.ready.then(go, done);
   }
+
+  /** Calls `then` once the tokenizer and renderer are loaded (now, if they are); never if they fail to load. */
+  whenLoaded(then: () => void): void {
+    if (this.loaded) then();
+    else this.ready.then(then, () => undefined);
+  }
+
+  /** Counts jobs now, on this thread, with no batching; only once loaded (see whenLoaded). */
+  countNow(jobs: readonly AnalysisJob[]): Analysis[] {
+    const [count, render] = this.loaded as [CountTokens, Render];
+    return jobs.map((j) => analyze(j, count, render));
+  }
   async close(): Promise<void> {}
 }
 
@@ -262,17 +275,22 @@ interface Reply {
   readonly id: number;
   readonly results?: Analysis[];
   readonly error?: string;
+  /** The worker left the batch: this thread had claimed it. */
+  readonly skipped?: true;
 }
 
 export class WorkerAnalyzer extends BatchingAnalyzer {
   private worker: Worker | undefined;
   private port: MessagePort | undefined;
   private nextId = 1;
-  private readonly pending = new Map<number, { readonly jobs: AnalysisJob[]; readonly done: (results: readonly Analysis[] | unknown) => void }>();
+  private readonly pending = new Map<number, { readonly jobs: AnalysisJob[]; readonly slot: number; readonly done: (results: readonly Analysis[] | unknown) => void }>();
   private fallback: InlineAnalyzer | undefined;
-  /** Counts this thread took over from a worker that was slow during a flush; the worker's late answers are dropped. */
+  /** Counts this thread takes over from a worker that was slow during a flush. */
   private takeover: InlineAnalyzer | undefined;
   private takeoverTimer: NodeJS.Timeout | undefined;
+  private readonly claims = new BatchClaims();
+  /** Batches this thread took, by id: their slots are free once the worker has said it skipped them. */
+  private readonly taken = new Map<number, number>();
 
   constructor(
     private readonly tokenizer: TokenizerSpec | undefined,
@@ -287,7 +305,7 @@ export class WorkerAnalyzer extends BatchingAnalyzer {
       // A port of our own: poll() can read it synchronously (receiveMessageOnPort).
       const { port1, port2 } = new MessageChannel();
       const worker = new Worker(new URL('./core/analysis-worker.js', import.meta.url), {
-        workerData: { tokenizer: this.tokenizer, renderer: this.rendererPath, port: port2, nice: WORKER_NICE },
+        workerData: { tokenizer: this.tokenizer, renderer: this.rendererPath, port: port2, nice: WORKER_NICE, claims: this.claims.shared },
         transferList: [port2],
       });
       // Neither may keep the host alive; both are ref'd only while jobs are in flight.
@@ -308,17 +326,27 @@ export class WorkerAnalyzer extends BatchingAnalyzer {
   }
 
   private reply(reply: Reply): void {
+    const taken = this.taken.get(reply.id);
+    if (taken !== undefined) {
+      this.taken.delete(reply.id);
+      this.claims.release(taken);
+      return;
+    }
     const waiting = this.pending.get(reply.id);
     if (!waiting) return;
     this.pending.delete(reply.id);
+    this.claims.release(waiting.slot);
     waiting.done(reply.results ?? new Error(reply.error ?? 'worker error'));
   }
 
   /**
-   * A flush that still waits after FLUSH_TAKEOVER_MS counts the unanswered
-   * batches on this thread: the host asked to wait, and is better served
-   * by this thread's full priority than by a starved worker. Both count
-   * with the same tokenizer and renderer, so the results are the same.
+   * A flush that still waits after FLUSH_TAKEOVER_MS counts unanswered
+   * batches on this thread too: the host asked to wait, and is better
+   * served by this thread's full priority than by a starved worker. The
+   * worker goes on from the oldest batch, this thread from the newest, and
+   * a batch is counted by whichever claims it first (batch-claims), so no
+   * work is done twice. Both count with the same tokenizer and renderer,
+   * so the results are the same.
    */
   override idle(): Promise<void> {
     const idle = super.idle();
@@ -339,11 +367,21 @@ export class WorkerAnalyzer extends BatchingAnalyzer {
   private takeOver(): void {
     this.poll();
     if (!this.flushing || this.pending.size === 0) return;
-    diag.debug(`mcp-conservation: the analysis worker has not answered ${this.pending.size} batch(es) within ${FLUSH_TAKEOVER_MS} ms of a flush; counting them on this thread`);
+    diag.debug(`mcp-conservation: the analysis worker has not answered ${this.pending.size} batch(es) within ${FLUSH_TAKEOVER_MS} ms of a flush; counting the newest on this thread`);
     const inline = (this.takeover ??= new InlineAnalyzer(this.tokenizer, this.rendererPath));
-    for (const [id, { jobs, done }] of this.pending) {
+    inline.whenLoaded(() => this.shareBacklog(inline));
+  }
+
+  /** Counts unclaimed batches here, newest first, one at a time, taking in the worker's answers between them. */
+  private shareBacklog(inline: InlineAnalyzer): void {
+    if (!this.flushing) return;
+    for (const id of [...this.pending.keys()].reverse()) {
+      const batch = this.pending.get(id);
+      if (!batch || !this.claims.claim(batch.slot, CLAIMED_BY_HOST)) continue;
       this.pending.delete(id);
-      countWith(inline, jobs, done);
+      this.taken.set(id, batch.slot);
+      batch.done(inline.countNow(batch.jobs));
+      this.poll();
     }
   }
 
@@ -359,6 +397,7 @@ export class WorkerAnalyzer extends BatchingAnalyzer {
     this.worker = undefined;
     this.port = undefined;
     this.fallback ??= new InlineAnalyzer(this.tokenizer, this.rendererPath);
+    this.taken.clear();
     for (const [id, { done }] of this.pending) {
       this.pending.delete(id);
       done(error instanceof Error ? error : new Error(String(error)));
@@ -372,8 +411,9 @@ export class WorkerAnalyzer extends BatchingAnalyzer {
       return;
     }
     const id = this.nextId++;
-    this.pending.set(id, { jobs, done });
-    port.postMessage({ id, jobs });
+    const slot = this.claims.allocate();
+    this.pending.set(id, { jobs, slot, done });
+    port.postMessage({ id, slot, jobs });
   }
 
   protected override hold(on: boolean): void {
