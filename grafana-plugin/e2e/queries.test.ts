@@ -16,6 +16,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import {
+  ATTR_MCP_METHOD_NAME,
   ATTR_PROTOCOL_ERA,
   PROTOCOL_ERA_VALUES,
   promLabel,
@@ -24,6 +25,9 @@ import {
   METRIC_RESPONSES_EXPECTED,
   METRIC_TOOL_CALLS,
   METRIC_SESSION_REQUESTS,
+  METRIC_SERVER_OPERATION_DURATION,
+  METRIC_SERVER_RESULT_TOKENS,
+  METRIC_SERVER_TOOL_CALLS,
   queries,
   type QueryScope,
 } from '@mcp-conservation/semconv';
@@ -34,7 +38,7 @@ import {
   type PrometheusService,
   type Stack,
 } from '@mcp-conservation/e2e/harness';
-import { SERVICE, Workload, eraOf, requestsOf, type SessionScript, type Totals } from './workload.ts';
+import { SERVICE, Workload, callsOf, eraOf, requestsOf, type SessionScript, type Totals } from './workload.ts';
 
 const ERA = promLabel(ATTR_PROTOCOL_ERA);
 const ERAS = [PROTOCOL_ERA_VALUES.legacy, PROTOCOL_ERA_VALUES.modern];
@@ -55,17 +59,17 @@ const table = JSON.parse(readFileSync(new URL('./shipped-queries.json', import.m
  * before the load: once in each protocol era.
  */
 const WARM_UP: SessionScript[] = [
-  { search: 101, flaky: 1, slow: 1, era: 'legacy' },
-  { search: 101, flaky: 1, slow: 1, era: 'modern' },
+  { search: 101, flaky: 1, slow: 1, unknown: 1, era: 'legacy' },
+  { search: 101, flaky: 1, slow: 1, unknown: 1, era: 'modern' },
 ];
 /**
  * The load: 37, 106 and 11 requests per session (one in the 30-100 band, one over 100, one under),
  * the first in the modern era (2026-07-28), the others legacy.
  */
 const LOAD: SessionScript[] = [
-  { search: 34, flaky: 1, slow: 1, era: 'modern' },
-  { search: 104, flaky: 1, slow: 0, era: 'legacy' },
-  { search: 10, flaky: 0, slow: 0, era: 'legacy' },
+  { search: 33, flaky: 1, slow: 1, unknown: 1, era: 'modern' },
+  { search: 103, flaky: 1, slow: 0, unknown: 1, era: 'legacy' },
+  { search: 10, flaky: 0, slow: 0, unknown: 0, era: 'legacy' },
 ];
 
 let stack: Stack;
@@ -90,6 +94,12 @@ function settledChecks(t: Totals): Array<[string, number]> {
     [queries.responsesExpected(L()), sdkSum(t, METRIC_RESPONSES_EXPECTED.name)],
     [queries.sessionsEnded(L()), sdkSum(t, METRIC_SESSION_REQUESTS.name, 'count')],
     [queries.auditRecordsEmitted(L()), sdkSum(t, METRIC_AUDIT_RECORDS.name)],
+    [queries.sumIncrease(METRIC_SERVER_TOOL_CALLS, L()), sdkSum(t, METRIC_SERVER_TOOL_CALLS.name)],
+    [queries.sumIncrease(METRIC_SERVER_RESULT_TOKENS, L()), sdkSum(t, METRIC_SERVER_RESULT_TOKENS.name)],
+    [
+      `sum (${queries.series(METRIC_SERVER_OPERATION_DURATION, L(), [], '_count')})`,
+      sdkSum(t, METRIC_SERVER_OPERATION_DURATION.name, 'count'),
+    ],
   ];
 }
 
@@ -146,6 +156,8 @@ async function settledSampleTime(t: Totals, what: string): Promise<Date> {
 }
 
 function close(a: number, b: number): boolean {
+  // An empty histogram's quantile is NaN on both sides.
+  if (Number.isNaN(a) && Number.isNaN(b)) return true;
   return Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(a), Math.abs(b));
 }
 
@@ -205,7 +217,7 @@ describe('shipped PromQL against a real Prometheus and a real instrumented workl
       Object.fromEntries(ERAS.map((e) => [e, LOAD.filter((s) => eraOf(s) === e).reduce((n, s) => n + f(s), 0)]));
     assert.deepEqual(
       await got(queries.increase(queries.series(METRIC_TOOL_CALLS, scope), scope)),
-      want((s) => s.search + s.flaky + s.slow),
+      want(callsOf),
       'tool calls by era'
     );
     assert.deepEqual(
@@ -220,6 +232,25 @@ describe('shipped PromQL against a real Prometheus and a real instrumented workl
     );
   });
 
+  test("server operation duration: count and sum by method and era equal the SDK's totals exactly", async () => {
+    const scope: QueryScope = { service: SERVICE, window };
+    const groups = [ATTR_MCP_METHOD_NAME, ATTR_PROTOCOL_ERA];
+    for (const part of ['count', 'sum'] as const) {
+      const sel = queries.series(METRIC_SERVER_OPERATION_DURATION, scope, [], `_${part}`);
+      const samples = await prom.query(
+        `sum by (${groups.map(promLabel).join(', ')}) (${queries.increase(sel, scope)})`,
+        evalAt
+      );
+      const want = truth.sum(
+        METRIC_SERVER_OPERATION_DURATION.name,
+        () => true,
+        groups,
+        part === 'count' ? 'value' : 'sum'
+      );
+      assertExact(samples, want, `server operation duration ${part}`);
+    }
+  });
+
   for (const row of table.rows) {
     test(`${row.check.kind}: ${row.id}`, async () => {
       const expr = row.exprAtAll.replaceAll('$__rate_interval', window).replaceAll('$__range', window);
@@ -229,11 +260,15 @@ describe('shipped PromQL against a real Prometheus and a real instrumented workl
         report.push({ id: row.id, check: 'exact', result: JSON.stringify(samples.map((s) => s.value)) });
         assertExact(samples, want, row.id);
       } else {
-        report.push({ id: row.id, check: 'non-empty', result: JSON.stringify(samples.map((s) => s.value)) });
+        // A server latency row: not the true quantile, but the interpolation Prometheus must compute from the SDK's buckets.
+        const quantile = truth.quantileOf(row.id);
+        const check = quantile === undefined ? 'non-empty' : 'non-empty, quantile of the SDK buckets';
+        report.push({ id: row.id, check, result: JSON.stringify(samples.map((s) => s.value)) });
         assert.ok(
           samples.some((s) => Number.isFinite(s.value)),
           `${row.id}: empty result`
         );
+        if (quantile !== undefined) assertExact(samples, quantile, row.id);
       }
     });
   }

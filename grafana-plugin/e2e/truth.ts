@@ -1,12 +1,17 @@
 /**
  * The true value of every `exact` row of the query table, for the load
  * phase of the workload: from the session scripts where they fix it (tool
- * outcomes, sessions, requests per session), else from the SDK's own
+ * calls by outcome and origin on both sides, sessions, requests per
+ * session, listings served, tools never called), else from the SDK's own
  * cumulative totals (the difference between the end and the start of the
- * load), grouped the way the query groups.
+ * load: tokens, durations, definition prices), grouped the way the query
+ * groups.
  */
 import {
   ATTR_CONTEXT_SOURCE,
+  ATTR_DEFINITION_KIND,
+  ATTR_DEFINITION_NAME,
+  ATTR_ERROR_ORIGIN,
   ATTR_GEN_AI_TOOL_NAME,
   ATTR_LOSS_CAUSE,
   ATTR_MCP_METHOD_NAME,
@@ -18,21 +23,32 @@ import {
   METRIC_RESPONSES_CANCELLED,
   METRIC_RESPONSES_EXPECTED,
   METRIC_RESPONSES_LOST,
+  METRIC_SERVER_DEFINITION_TOKENS,
+  METRIC_SERVER_OPERATION_DURATION,
+  METRIC_SERVER_RESULT_TOKENS,
+  ATTR_OUTCOME,
+  DEFINITION_KIND_VALUES,
+  ERROR_ORIGIN_VALUES,
+  OTHER_VALUE,
   OUTCOME_VALUES,
+  PROTOCOL_ERA_VALUES,
+  type ProtocolEra,
   SESSION_REQUEST_BUCKETS,
   TARGET_REQUESTS_PER_SESSION,
   promLabel,
 } from '@mcp-conservation/semconv';
 import {
-  CALLER_ERRORS_PER_SESSION,
-  SERVER_DEFINITION_TOKENS,
+  NEVER_CALLED_TOOL,
   SERVER_NAME,
-  SERVER_RESULT_TOKENS,
+  SERVER_TOOLS,
+  UNKNOWN_TOOL,
+  eraOf,
   requestsOf,
   type Point,
   type SessionScript,
   type Totals,
 } from './workload.ts';
+import { histogramQuantile } from './histogram-quantile.ts';
 
 /** A single value, or values per label set (key: the result's labels, sorted, as JSON). */
 export type Expected = number | Map<string, number>;
@@ -54,7 +70,13 @@ function delta(end: Totals, start: Totals, metric: string): Point[] {
   const before = new Map((start.get(metric) ?? []).map((p) => [pointKey(p), p]));
   return (end.get(metric) ?? []).map((p) => {
     const s = before.get(pointKey(p));
-    return { ...p, value: p.value - (s?.value ?? 0), count: p.count - (s?.count ?? 0), sum: p.sum - (s?.sum ?? 0) };
+    return {
+      ...p,
+      value: p.value - (s?.value ?? 0),
+      count: p.count - (s?.count ?? 0),
+      sum: p.sum - (s?.sum ?? 0),
+      buckets: p.buckets.map(([le, n], i) => [le, n - (s?.buckets[i]?.[1] ?? 0)] as const),
+    };
   });
 }
 
@@ -69,20 +91,25 @@ export class Truth {
     this.start = start;
   }
 
-  /** Sum of a counter's load-phase increase, optionally filtered and grouped by attributes (as Prometheus labels). */
+  /**
+   * Sum of a counter's load-phase increase (or of a histogram's count, or with
+   * `part` its sum), optionally filtered and grouped by attributes (as
+   * Prometheus labels).
+   */
   sum(
     metric: string,
     filter: (a: Record<string, string>) => boolean = () => true,
-    groupBy?: readonly string[]
+    groupBy?: readonly string[],
+    part: 'value' | 'sum' = 'value'
   ): Expected {
     const points = delta(this.end, this.start, metric).filter((p) => filter(p.attributes));
     if (!groupBy) {
-      return points.reduce((t, p) => t + p.value, 0);
+      return points.reduce((t, p) => t + p[part], 0);
     }
     const out = new Map<string, number>();
     for (const p of points) {
       const key = labelKey(Object.fromEntries(groupBy.map((a) => [promLabel(a), p.attributes[a] ?? ''])));
-      out.set(key, (out.get(key) ?? 0) + p.value);
+      out.set(key, (out.get(key) ?? 0) + p[part]);
     }
     return out;
   }
@@ -125,74 +152,162 @@ export class Truth {
     return this.scripts.map(requestsOf);
   }
 
-  /** Calls per tool and outcome, from the scripts. */
+  /** Sum of `f` over the scripts of one era, or of all. */
+  private scripted(f: (x: SessionScript) => number, era?: ProtocolEra): number {
+    return this.scripts.filter((x) => era === undefined || eraOf(x) === era).reduce((t, x) => t + f(x), 0);
+  }
+
+  /**
+   * Calls per tool and outcome as the client sees them, from the scripts.
+   * The unknown tool: the v1 McpServer answers it with an `isError` result,
+   * the v2 one with the JSON-RPC error -32602.
+   */
   private calls(): Array<[string, string, number]> {
-    const s = (f: (x: SessionScript) => number) => this.scripts.reduce((t, x) => t + f(x), 0);
+    const s = (f: (x: SessionScript) => number, era?: ProtocolEra) => this.scripted(f, era);
+    const { legacy, modern } = PROTOCOL_ERA_VALUES;
     return [
       ['search', OUTCOME_VALUES.success, s((x) => x.search)],
       ['flaky', OUTCOME_VALUES.toolError, s((x) => x.flaky)],
       ['slow', OUTCOME_VALUES.timeout, s((x) => x.slow)],
+      [UNKNOWN_TOOL, OUTCOME_VALUES.toolError, s((x) => x.unknown, legacy)],
+      [UNKNOWN_TOOL, OUTCOME_VALUES.protocolError, s((x) => x.unknown, modern)],
     ];
   }
 
-  /** The synthetic server side's calls per tool, outcome and origin (workload.ts), from the scripts. */
+  /**
+   * Calls per tool, outcome and origin as the servers count them, from the
+   * scripts (origin '' on a success):
+   * - `slow`: the client gives up at 50 ms. In the legacy era it sends
+   *   `notifications/cancelled` (cancelled, by the caller); in the modern era
+   *   it aborts the HTTP request and the server sees the request's stream
+   *   close unanswered (transport_error, by the caller). The tool's late
+   *   answer is never sent, so never counted.
+   * - the unknown tool counts as `_OTHER` (a name no server registered). The
+   *   v2 server answers -32602, the caller's mistake; the v1 McpServer wraps
+   *   the same "Tool not found" in an `isError` result, which is all the
+   *   wire shows, so its server counts a tool error of its own.
+   */
   private serverCalls(): Array<[string, string, string, number]> {
-    const s = (f: (x: SessionScript) => number) => this.scripts.reduce((t, x) => t + f(x), 0);
+    const s = (f: (x: SessionScript) => number, era?: ProtocolEra) => this.scripted(f, era);
+    const { legacy, modern } = PROTOCOL_ERA_VALUES;
+    const { caller, server } = ERROR_ORIGIN_VALUES;
     return [
       ['search', OUTCOME_VALUES.success, '', s((x) => x.search)],
-      ['flaky', OUTCOME_VALUES.toolError, 'server', s((x) => x.flaky)],
-      ['slow', OUTCOME_VALUES.success, '', s((x) => x.slow)],
-      ['search', OUTCOME_VALUES.protocolError, 'caller', CALLER_ERRORS_PER_SESSION * this.scripts.length],
+      ['flaky', OUTCOME_VALUES.toolError, server, s((x) => x.flaky)],
+      ['slow', OUTCOME_VALUES.cancelled, caller, s((x) => x.slow, legacy)],
+      ['slow', OUTCOME_VALUES.transportError, caller, s((x) => x.slow, modern)],
+      [OTHER_VALUE, OUTCOME_VALUES.toolError, server, s((x) => x.unknown, legacy)],
+      [OTHER_VALUE, OUTCOME_VALUES.protocolError, caller, s((x) => x.unknown, modern)],
     ];
+  }
+
+  /**
+   * The current price of each tool definition, by tool: the gauge's value at
+   * the end of the load, the highest over the series that report it (one
+   * per era's server, as the queries take replicas once).
+   */
+  private definitionTokens(): Map<string, number> {
+    const out = new Map<string, number>();
+    for (const p of this.end.get(METRIC_SERVER_DEFINITION_TOKENS.name) ?? []) {
+      if (p.attributes[ATTR_DEFINITION_KIND] !== DEFINITION_KIND_VALUES.tool) continue;
+      const name = p.attributes[ATTR_DEFINITION_NAME]!;
+      out.set(name, Math.max(out.get(name) ?? 0, p.value));
+    }
+    const names = [...out.keys()].sort();
+    if (names.join() !== [...SERVER_TOOLS].sort().join()) {
+      throw new Error(`definition tokens for ${names.join(', ')}, registered ${SERVER_TOOLS.join(', ')}`);
+    }
+    return out;
+  }
+
+  /**
+   * A quantile of the servers' operation duration over the load, per group
+   * label: Prometheus's interpolation on the SDK's own bucket counts.
+   */
+  private durationQuantile(
+    q: number,
+    groupBy: string,
+    filter: (a: Record<string, string>) => boolean
+  ): Map<string, number> {
+    const groups = new Map<string, Map<number, number>>();
+    for (const p of delta(this.end, this.start, METRIC_SERVER_OPERATION_DURATION.name)) {
+      if (!filter(p.attributes)) continue;
+      const key = labelKey({ [promLabel(groupBy)]: p.attributes[groupBy] ?? '' });
+      const buckets = groups.get(key) ?? new Map<number, number>();
+      for (const [le, n] of p.buckets) buckets.set(le, (buckets.get(le) ?? 0) + n);
+      groups.set(key, buckets);
+    }
+    return new Map([...groups].map(([key, buckets]) => [key, histogramQuantile(q, [...buckets])]));
+  }
+
+  /**
+   * The truth of a latency row (`histogram_quantile` over the servers'
+   * operation duration), or undefined for any other row.
+   */
+  quantileOf(key: string): Expected | undefined {
+    const m = /(?:^|\/)(server|tool)-latency-p(\d+)\/A$/.exec(key.replace(/^(page|dashboard|alert):/, ''));
+    if (!m) return undefined;
+    const q = Number(m[2]) / 100;
+    return m[1] === 'server'
+      ? this.durationQuantile(q, ATTR_SERVER_NAME, () => true)
+      : this.durationQuantile(q, ATTR_GEN_AI_TOOL_NAME, (a) => a[ATTR_MCP_METHOD_NAME] === 'tools/call');
   }
 
   /** The truth of a Servers page key, or undefined. */
   private server(id: string): Expected | undefined {
     const server = promLabel(ATTR_SERVER_NAME);
     const tool = promLabel(ATTR_GEN_AI_TOOL_NAME);
-    const outcome = promLabel('mcp_conservation.outcome');
-    const origin = promLabel('mcp_conservation.error.origin');
-    const calls = this.serverCalls();
+    const outcome = promLabel(ATTR_OUTCOME);
+    const origin = promLabel(ATTR_ERROR_ORIGIN);
+    const calls = this.serverCalls().filter((c) => c[3] > 0);
+    const notCancelled = calls.filter((c) => c[1] !== OUTCOME_VALUES.cancelled);
+    // One tools/list per session, one page each.
     const listings = this.scripts.length;
-    const definitionTotal = Object.values(SERVER_DEFINITION_TOKENS).reduce((a, b) => a + b, 0);
-    const group = (key: (c: [string, string, string, number]) => Record<string, string> | undefined) => {
+    const group = (rows: typeof calls, key: (c: (typeof calls)[number]) => Record<string, string> | undefined) => {
       const out = new Map<string, number>();
-      for (const c of calls) {
+      for (const c of rows) {
         const k = key(c);
-        if (k && c[3] > 0) out.set(labelKey(k), (out.get(labelKey(k)) ?? 0) + c[3]);
+        if (k) out.set(labelKey(k), (out.get(labelKey(k)) ?? 0) + c[3]);
       }
       return out;
     };
-    const served = (tools: string[]) =>
-      new Map(tools.map((t) => [labelKey({ [server]: SERVER_NAME, [tool]: t }), SERVER_DEFINITION_TOKENS[t]! * listings]));
-    const called = new Set(calls.filter((c) => c[3] > 0).map((c) => c[0]));
+    const perServer = (n: number) => new Map([[labelKey({ [server]: SERVER_NAME }), n]]);
+    const definitions = () => this.definitionTokens();
+    const definitionTotal = () => [...definitions().values()].reduce((a, b) => a + b, 0);
+    const served = (tools: readonly string[]) =>
+      new Map(tools.map((t) => [labelKey({ [server]: SERVER_NAME, [tool]: t }), definitions().get(t)! * listings]));
+    const called = new Set(calls.map((c) => c[0]));
     const table: Record<string, () => Expected> = {
       'server-failure-rate/A': () =>
-        new Map([[labelKey({ [server]: SERVER_NAME }), calls.filter((c) => c[2] === 'server').reduce((t, c) => t + c[3], 0) / calls.reduce((t, c) => t + c[3], 0)]]),
-      'definition-tokens-per-server/A': () => new Map([[labelKey({ [server]: SERVER_NAME }), definitionTotal]]),
-      'mcpc-definition-tokens-over-budget/A': () => new Map([[labelKey({ [server]: SERVER_NAME }), definitionTotal]]),
-      'server-outcomes/A': () => group(([, o, g]) => ({ [server]: SERVER_NAME, [outcome]: o, [origin]: g })),
+        perServer(
+          notCancelled.filter((c) => c[2] === ERROR_ORIGIN_VALUES.server).reduce((t, c) => t + c[3], 0) /
+            notCancelled.reduce((t, c) => t + c[3], 0)
+        ),
+      'definition-tokens-per-server/A': () => perServer(definitionTotal()),
+      'mcpc-definition-tokens-over-budget/A': () => perServer(definitionTotal()),
+      'server-outcomes/A': () => group(calls, ([, o, g]) => ({ [server]: SERVER_NAME, [outcome]: o, [origin]: g })),
       'definition-tokens/A': () =>
         new Map(
-          Object.entries(SERVER_DEFINITION_TOKENS).map(([name, n]) => [
-            labelKey({ [server]: SERVER_NAME, [promLabel('mcp_conservation.definition.kind')]: 'tool', [promLabel('mcp_conservation.definition.name')]: name }),
+          [...definitions()].map(([name, n]) => [
+            labelKey({
+              [server]: SERVER_NAME,
+              [promLabel(ATTR_DEFINITION_KIND)]: DEFINITION_KIND_VALUES.tool,
+              [promLabel(ATTR_DEFINITION_NAME)]: name,
+            }),
             n,
           ])
         ),
-      'never-called-tools/A': () => served(Object.keys(SERVER_DEFINITION_TOKENS).filter((t) => !called.has(t))),
-      'definition-cost-vs-calls/A': () => served(Object.keys(SERVER_DEFINITION_TOKENS)),
-      'definition-cost-vs-calls/B': () => group(([t]) => ({ [server]: SERVER_NAME, [tool]: t })),
-      'tool-errors/A': () => group(([t, , g]) => (g ? { [tool]: t, [origin]: g } : undefined)),
-      'result-tokens/A': () => group(([t, , g]) => (g === 'caller' ? undefined : { [tool]: t })),
+      'never-called-tools/A': () => {
+        const never = SERVER_TOOLS.filter((t) => !called.has(t));
+        if (never.join() !== NEVER_CALLED_TOOL) throw new Error(`never called: ${never.join(', ')}`);
+        return served(never);
+      },
+      'definition-cost-vs-calls/A': () => served(SERVER_TOOLS),
+      'definition-cost-vs-calls/B': () => group(notCancelled, ([t]) => ({ [server]: SERVER_NAME, [tool]: t })),
+      'tool-errors/A': () => group(calls, ([t, , g]) => (g ? { [tool]: t, [origin]: g } : undefined)),
+      'result-tokens/A': () => this.sum(METRIC_SERVER_RESULT_TOKENS.name, () => true, [ATTR_GEN_AI_TOOL_NAME]),
     };
-    const f = table[id];
-    if (!f) return undefined;
-    const out = f();
-    if (id === 'result-tokens/A') {
-      // Tokens, not calls: each call of a tool sends that tool's result tokens.
-      return new Map([...(out as Map<string, number>)].map(([k, n]) => [k, n * SERVER_RESULT_TOKENS[(JSON.parse(k) as Record<string, string>)[tool]!]!]));
-    }
-    return out;
+    return table[id]?.();
   }
 
   /** The truth of a table key, or undefined when the row is not exact. */
@@ -205,12 +320,19 @@ export class Truth {
     const success = calls.filter(([, o]) => o === OUTCOME_VALUES.success).reduce((t, [, , n]) => t + n, 0);
     const r = this.requests;
     const tool = promLabel(ATTR_GEN_AI_TOOL_NAME);
-    const perTool = (f: (outcome: string, n: number) => number | undefined) =>
-      new Map(
-        calls.flatMap(([t, o, n]) =>
-          n > 0 && f(o, n) !== undefined ? [[labelKey({ [tool]: t }), f(o, n)!] as [string, number]] : []
-        )
-      );
+    // Per tool: the calls of the outcomes `counted` keeps, or their share of its calls. A listed
+    // tool the load never called has series of zeros on the client side: its share is 0/0.
+    const perTool = (counted: (outcome: string) => boolean, ratio: boolean) => {
+      const out = new Map<string, number>();
+      const called = calls.filter(([, , n]) => n > 0).map(([name]) => name);
+      for (const t of new Set([...called, ...(ratio ? SERVER_TOOLS : [])])) {
+        const rows = calls.filter(([name]) => name === t);
+        const kept = rows.filter(([, o]) => counted(o)).reduce((a, [, , n]) => a + n, 0);
+        const all = rows.reduce((a, [, , n]) => a + n, 0);
+        if (ratio || kept > 0) out.set(labelKey({ [tool]: t }), ratio ? (all > 0 ? kept / all : Number.NaN) : kept);
+      }
+      return out;
+    };
     const tokensBy = (attr: string) => this.sum(METRIC_CONTEXT_TOKENS.name, () => true, [attr, ATTR_TOKEN_DISPOSITION]);
     const table: Record<string, () => Expected> = {
       'token-efficiency/A': () => this.efficiency(),
@@ -229,13 +351,13 @@ export class Truth {
       'volumes/B': () => this.total(METRIC_RESPONSES_EXPECTED.name),
       'volumes/C': () => r.length,
       'sessions-ended/A': () => r.length,
-      'success-by-tool/A': () => perTool((o) => (o === OUTCOME_VALUES.success ? 1 : 0)),
-      'top-failing-tools/A': () => perTool((o, n) => (o === OUTCOME_VALUES.success ? undefined : n)),
+      'success-by-tool/A': () => perTool((o) => o === OUTCOME_VALUES.success, true),
+      'top-failing-tools/A': () => perTool((o) => o !== OUTCOME_VALUES.success, false),
       'outcomes-by-tool/A': () =>
         new Map(
           calls
             .filter(([, , n]) => n > 0)
-            .map(([t, o, n]) => [labelKey({ [tool]: t, [promLabel('mcp_conservation.outcome')]: o }), n])
+            .map(([t, o, n]) => [labelKey({ [tool]: t, [promLabel(ATTR_OUTCOME)]: o }), n])
         ),
       'requests-distribution/A': () =>
         new Map(
