@@ -15,7 +15,10 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { countTokens } from 'gpt-tokenizer/encoding/o200k_base';
+import { renderResult } from '@mcp-conservation/instrumentation/core';
 import {
+  ATTR_DEFINITION_NAME,
   ATTR_MCP_METHOD_NAME,
   ATTR_PROTOCOL_ERA,
   PROTOCOL_ERA_VALUES,
@@ -25,6 +28,7 @@ import {
   METRIC_RESPONSES_EXPECTED,
   METRIC_TOOL_CALLS,
   METRIC_SESSION_REQUESTS,
+  METRIC_SERVER_DEFINITION_TOKENS,
   METRIC_SERVER_OPERATION_DURATION,
   METRIC_SERVER_RESULT_TOKENS,
   METRIC_SERVER_TOOL_CALLS,
@@ -38,7 +42,16 @@ import {
   type PrometheusService,
   type Stack,
 } from '@mcp-conservation/e2e/harness';
-import { SERVICE, Workload, callsOf, eraOf, requestsOf, type SessionScript, type Totals } from './workload.ts';
+import {
+  SERVER_TOOLS,
+  SERVICE,
+  Workload,
+  callsOf,
+  eraOf,
+  requestsOf,
+  type SessionScript,
+  type Totals,
+} from './workload.ts';
 
 const ERA = promLabel(ATTR_PROTOCOL_ERA);
 const ERAS = [PROTOCOL_ERA_VALUES.legacy, PROTOCOL_ERA_VALUES.modern];
@@ -248,6 +261,23 @@ describe('shipped PromQL against a real Prometheus and a real instrumented workl
         part === 'count' ? 'value' : 'sum'
       );
       assertExact(samples, want, `server operation duration ${part}`);
+    }
+  });
+
+  test("definition tokens: each era's price of each listed tool equals o200k_base on its definition as listed and rendered", async () => {
+    const name = promLabel(ATTR_DEFINITION_NAME);
+    const listed = workload.listedTools();
+    assert.deepEqual([...listed.keys()].sort(), ERAS.slice().sort(), 'a listing in each era');
+    for (const [era, tools] of listed) {
+      assert.deepEqual(tools.map((t) => t.name).sort(), [...SERVER_TOOLS].sort(), `${era}: listed tools`);
+      const want = new Map(
+        tools.map((t) => [
+          labelKey({ [name]: t.name }),
+          countTokens(renderResult('tools/list', { tools: [t] }).blocks[0]!.text),
+        ])
+      );
+      const sel = queries.series(METRIC_SERVER_DEFINITION_TOKENS, L(), [`${ERA}="${era}"`]);
+      assertExact(await prom.query(`max by (${name}) (${sel})`, evalAt), want, `definition tokens (${era})`);
     }
   });
 

@@ -43,6 +43,12 @@ import { SlowCalls, UNKNOWN_TOOL, createLegacyServer, createModernServer } from 
 export { SERVER_NAME, SERVER_TOOLS, NEVER_CALLED_TOOL, UNKNOWN_TOOL } from './servers.ts';
 export const SERVICE = 'grafana-e2e-agent';
 
+/** A tool definition as a `tools/list` result carries it. */
+export interface ListedTool {
+  readonly name: string;
+  readonly [field: string]: unknown;
+}
+
 /** What one session does after connecting: `tools/list`, then these calls. */
 export interface SessionScript {
   readonly search: number;
@@ -117,6 +123,8 @@ export class Workload {
   private readonly servers = new Map<ProtocolEra, object>();
   private readonly slow = new SlowCalls();
   private slowCalls = 0;
+  /** The tool definitions each era's server listed, as the client received them. */
+  private readonly listed = new Map<ProtocolEra, ReadonlyArray<ListedTool>>();
 
   constructor(otlpUrl: string) {
     const resource = resourceFromAttributes({ 'service.name': SERVICE, 'service.instance.id': `${SERVICE}-1` });
@@ -197,7 +205,7 @@ export class Workload {
     if (client.getProtocolEra() !== PROTOCOL_ERA_VALUES.modern) {
       throw new Error(`negotiated ${client.getProtocolEra()}, not modern`);
     }
-    await client.listTools();
+    this.listed.set(eraOf(script), (await client.listTools()).tools);
     for (let k = 0; k < script.search; k++) {
       await client.callTool({ name: 'search', arguments: { query: `lamp ${tag}.${k}` } });
     }
@@ -235,7 +243,7 @@ export class Workload {
     });
     this.clients.push(client);
     await client.connect(clientSide);
-    await client.listTools();
+    this.listed.set(eraOf(script), (await client.listTools()).tools);
     for (let k = 0; k < script.search; k++) {
       await client.callTool({ name: 'search', arguments: { query: `lamp ${tag}.${k}` } });
     }
@@ -270,6 +278,11 @@ export class Workload {
     }
     await this.loggerProvider.forceFlush();
     await this.meterProvider.forceFlush();
+  }
+
+  /** The tool definitions the latest listing of each era's server gave its client. */
+  listedTools(): ReadonlyMap<ProtocolEra, ReadonlyArray<ListedTool>> {
+    return this.listed;
   }
 
   /** The SDK's cumulative totals now. */
