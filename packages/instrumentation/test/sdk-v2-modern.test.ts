@@ -40,9 +40,11 @@ function clientSide(r: Run): Run {
     ...r,
     spans: r.spans.filter((s) => s.kind !== SpanKind.SERVER),
     audit: r.audit.filter((a) => !isServerRecord(a)),
-    points: r.points.filter((p) => !SERVER_METRIC_NAMES.has(p.name)),
+    // Audit records emitted are counted by both sides on one counter: checked on the whole run below.
+    points: r.points.filter((p) => !SERVER_METRIC_NAMES.has(p.name) && p.name !== AUDIT_RECORDS),
   };
 }
+const AUDIT_RECORDS = 'mcp_conservation.audit.records';
 
 const raw = { auto: run('auto'), explicit: run('explicit') };
 const runs = { auto: clientSide(raw.auto), explicit: clientSide(raw.explicit) };
@@ -155,6 +157,12 @@ test('modern era: McpInstrumentation and instrumentClient give the same telemetr
       .sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b))),
   });
   assert.deepEqual(norm(runs.auto), norm(runs.explicit));
+});
+
+test('modern era: every audit record written, the client\'s and (auto) the server\'s, is counted as emitted', () => {
+  assert.equal(raw.explicit.audit.filter(isServerRecord).length, 0);
+  assert.ok(raw.auto.audit.filter(isServerRecord).length > 0);
+  for (const r of [raw.auto, raw.explicit]) assert.equal(sum(r, AUDIT_RECORDS), r.audit.length);
 });
 
 test('modern era: McpInstrumentation instruments the in-process server too, one SERVER span per wire leg, each the child of its client span', () => {

@@ -14,7 +14,8 @@ import { toNodeHandler } from '@modelcontextprotocol/node';
 import { InMemoryLogRecordExporter, LoggerProvider } from '@opentelemetry/sdk-logs';
 import { AUDIT_FIELDS as F, verifyChain, type AuditRecord } from '@mcp-conservation/semconv/audit';
 import { AuditLogRecordProcessor, instrumentServer, serverObserverOf, type InstrumentServerOptions } from '@mcp-conservation/instrumentation';
-import { createTelemetry } from './helpers.ts';
+import { ATTR_OBSERVER, ATTR_PROTOCOL_ERA, ATTR_SERVER_NAME, METRIC_AUDIT_RECORDS } from '@mcp-conservation/semconv';
+import { createTelemetry, sumOf } from './helpers.ts';
 
 /** Serves `calls` calls of tool `hello` to a real v2 client in the modern era; returns the last server instance. */
 async function serve(options: InstrumentServerOptions, calls: number): Promise<McpServer> {
@@ -61,6 +62,10 @@ test('the observer\'s shutdown closes the server\'s chain: one chain, its end co
   assert.equal(new Set(records.map((r) => r[F.session])).size, 1);
   assert.match(String(records[0]![F.session]), /^server-/);
   assert.deepEqual(verifyChain(records).problems, []);
+  // Every record the server wrote is counted as emitted, as the client side counts its own: the Collector's received count is checked against it.
+  const metrics = await tel.collect();
+  assert.equal(sumOf(metrics, METRIC_AUDIT_RECORDS.name, { [ATTR_SERVER_NAME]: 'chained', [ATTR_OBSERVER]: 'sdk', [ATTR_PROTOCOL_ERA]: 'modern' }), 5);
+  assert.equal(sumOf(metrics, METRIC_AUDIT_RECORDS.name), 5);
   await loggerProvider.shutdown();
   await tel.shutdown();
 });

@@ -1,6 +1,7 @@
 /** The server-side instruments, created from the semconv definitions and nothing else. */
 import type { Counter, Histogram, Meter } from '@opentelemetry/api';
 import {
+  METRIC_AUDIT_RECORDS,
   METRIC_SERVER_CALL_LEGS,
   METRIC_SERVER_LISTINGS,
   METRIC_SERVER_OPERATION_DURATION,
@@ -29,6 +30,8 @@ export interface ServerInstruments {
   readonly callLegs: Histogram;
   readonly resultTokens: Counter;
   readonly listings: Counter;
+  /** Audit records handed to the Logs SDK, as the client side counts its own: the gateway's received count is checked against it. */
+  readonly auditRecords: Counter;
 }
 
 export function createServerInstruments(meter: Meter): ServerInstruments {
@@ -39,5 +42,6 @@ export function createServerInstruments(meter: Meter): ServerInstruments {
     callLegs: histogram(meter, METRIC_SERVER_CALL_LEGS),
     resultTokens: counter(meter, METRIC_SERVER_RESULT_TOKENS),
     listings: counter(meter, METRIC_SERVER_LISTINGS),
+    auditRecords: counter(meter, METRIC_AUDIT_RECORDS),
   };
 }

@@ -114,6 +114,8 @@ export class ServerObserver {
   private readonly interims: InterimCalls<{ c: Connection; p: Pending }>;
   /** The current audit chain: its id, when it began, the calls it recorded. */
   private chain = { id: `server-${randomUUID()}`, startPerf: performance.now(), calls: 0 };
+  /** The metric attributes of the record being written (a chain's end takes its last call's). */
+  private recordAttrs: Attributes = { [ATTR_OBSERVER]: OBSERVER_VALUES.sdk };
 
   constructor(
     private readonly tracer: () => Tracer,
@@ -136,7 +138,7 @@ export class ServerObserver {
   }
 
   private writerFor(chainId: string): AuditWriter {
-    return new AuditWriter({ logger: this.logger, key: this.auditKey, sessionId: chainId, observer: OBSERVER_VALUES.sdk, onEmit: () => undefined });
+    return new AuditWriter({ logger: this.logger, key: this.auditKey, sessionId: chainId, observer: OBSERVER_VALUES.sdk, onEmit: () => this.instruments().auditRecords.add(1, this.recordAttrs) });
   }
 
   /**
@@ -349,7 +351,7 @@ export class ServerObserver {
       this.recordDuration(c, p, now, error, failed);
     }
     this.callDecided(c, p, outcome, error?.origin, message);
-    this.writeAudit(p, now, outcome, error?.errorType, message);
+    this.writeAudit(p, now, outcome, error?.errorType, message, this.base(c, p.protocolVersion));
   }
 
   /** A logical call's figures: one tool call, its legs, its result tokens, the definitions of a listing. */
@@ -387,9 +389,10 @@ export class ServerObserver {
     return this.prompts.get(name) ?? OTHER_VALUE;
   }
 
-  private writeAudit(p: Pending, now: number, outcome: Outcome, errorType: string | undefined, message: Record<string, unknown> | undefined): void {
+  private writeAudit(p: Pending, now: number, outcome: Outcome, errorType: string | undefined, message: Record<string, unknown> | undefined, attrs: Attributes): void {
     const key = this.auditKey;
     if (now - this.chain.startPerf >= (this.options.auditChainMaxAgeMs ?? CHAIN_MAX_AGE_MS)) this.endChain(now);
+    this.recordAttrs = attrs;
     this.chain.calls++;
     try {
       this.audit.write(EVENT_AUDIT_OPERATION, p.span, performance.timeOrigin + now, () => ({
