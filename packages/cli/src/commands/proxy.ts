@@ -30,6 +30,9 @@ export const STDIO_SIGNAL_GRACE_MS = 1500;
  */
 export const DEFAULT_SESSION_IDLE_S = 600;
 
+/** HTTP: a client that closes a response stream after waiting this long (ms) timed out; sooner, it cancelled. */
+export const DEFAULT_STREAM_TIMEOUT_MS = 60_000;
+
 export const PROXY_HELP = `Usage: mcp-conservation proxy [options] -- <server command> [args...]      (stdio)
        mcp-conservation proxy [options] --http <upstream url> --listen <host:port>
 
@@ -53,6 +56,9 @@ Options:
   --max-message-bytes <n>     larger messages are relayed unread (default ${DEFAULT_MAX_MESSAGE_BYTES})
   --session-idle <seconds>    HTTP: a session with no traffic and no open stream
                               this long has ended (default ${DEFAULT_SESSION_IDLE_S})
+  --stream-timeout <ms>       HTTP: a host that closes a response stream before
+                              its answer cancelled it, or timed out once it
+                              waited this long (default ${DEFAULT_STREAM_TIMEOUT_MS})
   --audit-key-file <file>     key for the audit trail's HMAC chain
                               (default: MCP_CONSERVATION_AUDIT_KEY)
   --quiet                     no progress on stderr (warnings still)
@@ -74,6 +80,7 @@ interface ProxyFlags {
   listen?: string;
   'max-message-bytes'?: string;
   'session-idle'?: string;
+  'stream-timeout'?: string;
   'audit-key-file'?: string;
   quiet?: boolean;
 }
@@ -103,6 +110,7 @@ export async function runProxy(argv: string[]): Promise<number> {
     listen: { type: 'string' },
     'max-message-bytes': { type: 'string' },
     'session-idle': { type: 'string' },
+    'stream-timeout': { type: 'string' },
     'audit-key-file': { type: 'string' },
     quiet: { type: 'boolean', short: 'q' },
   });
@@ -113,6 +121,7 @@ export async function runProxy(argv: string[]): Promise<number> {
   if (positionals.length) throw usageError(`proxy: put the server command after '--': mcp-conservation proxy -- ${positionals.join(' ')}\nRun \`mcp-conservation proxy --help\` for usage.`);
   const maxMessageBytes = positiveInt('--max-message-bytes', values['max-message-bytes'], DEFAULT_MAX_MESSAGE_BYTES);
   const sessionIdleMs = positiveInt('--session-idle', values['session-idle'], DEFAULT_SESSION_IDLE_S) * 1000;
+  const streamTimeoutMs = positiveInt('--stream-timeout', values['stream-timeout'], DEFAULT_STREAM_TIMEOUT_MS);
   const auditKey = resolveKey('proxy', undefined, values['audit-key-file']);
   const options: ConservationOptions = auditKey !== undefined ? { auditKey } : {};
   const quiet = values.quiet === true;
@@ -135,7 +144,7 @@ export async function runProxy(argv: string[]): Promise<number> {
     consoleToStderr();
     const { runHttpProxy } = await import('../proxy/http.js');
     const telemetry = startTelemetry(options);
-    return runHttpProxy({ upstream, listen, maxMessageBytes, sessionIdleMs, telemetry, note, step });
+    return runHttpProxy({ upstream, listen, maxMessageBytes, sessionIdleMs, streamTimeoutMs, telemetry, note, step });
   }
 
   if (values.listen !== undefined) throw usageError('proxy: --listen needs --http <upstream url>');

@@ -12,9 +12,10 @@ import zlib from 'node:zlib';
 import { NETWORK_TRANSPORT_VALUES } from '@mcp-conservation/semconv';
 import type { McpSession } from '@mcp-conservation/instrumentation/core';
 import { EXIT } from '../command-line/exit-codes.js';
-import { observeIncoming, observeOutgoing, observeUnparseable, parseJson, type Carrier } from './observe.js';
+import { isJsonRpcMessage, observeIncoming, observeOutgoing, observeUnparseable, parseJson, type Carrier, type Parsed } from './observe.js';
 import { spliceTraceContext } from './meta-splice.js';
 import { SseReader } from './sse.js';
+import { ExchangeBook, type Exchange } from './exchange.js';
 import { headerDisagreement, readMcpHeaders } from './mcp-headers.js';
 import { isObject } from '../json.js';
 import { META_PROTOCOL_VERSION } from '@mcp-conservation/semconv';
@@ -26,6 +27,8 @@ export interface HttpProxyOptions {
   readonly maxMessageBytes: number;
   /** A session with no traffic and no open exchange this long has ended. */
   readonly sessionIdleMs: number;
+  /** A client that closes a response stream after waiting this long timed out; before, it cancelled. */
+  readonly streamTimeoutMs: number;
   readonly telemetry: ProxyTelemetry;
   readonly note: (message: string) => void;
   readonly step: (message: string) => void;
@@ -101,32 +104,31 @@ export function upstreamTarget(requestUrl: string | undefined, upstream: URL): U
   return target;
 }
 
-/** A request as the proxy sends it on: its body, its session, and the JSON-RPC requests it carries. */
+/** A request as the proxy sends it on: its body, its session, and the exchange its requests belong to. */
 interface Observed {
   readonly out: Buffer;
   readonly slot: SessionSlot | undefined;
-  readonly sent: unknown[];
+  readonly exchange: Exchange | undefined;
 }
 
 interface SessionSlot {
   id: string | undefined;
   readonly session: McpSession;
+  /** The session's requests in flight, by the exchange that carries each. */
+  readonly book: ExchangeBook;
   /** Exchanges (a request and its answer, an SSE stream) open now. */
   exchanges: number;
   /** performance.now() of the last byte either way. */
   lastActive: number;
 }
 
-/** Requests of a host message that expect a response (for sendFailed when the upstream does not answer). */
-function requestsIn(value: unknown): unknown[] {
-  const list = Array.isArray(value) ? value : [value];
-  return list.filter((m) => typeof m === 'object' && m !== null && 'method' in m && 'id' in m);
-}
-
 function hasInitialize(value: unknown): boolean {
   const list = Array.isArray(value) ? value : [value];
   return list.some((m) => typeof m === 'object' && m !== null && (m as { method?: unknown }).method === 'initialize');
 }
+
+/** How an exchange ended without an answer for some of its requests. */
+type ExchangeEnd = { readonly kind: 'failed'; readonly error: Error } | { readonly kind: 'broken' } | { readonly kind: 'status'; readonly status: number } | { readonly kind: 'abandoned' };
 
 /** Diagnostics of one kind said at most this many times, then counted: hostile traffic must not flood stderr. */
 const MAX_NOTES_PER_KIND = 10;
@@ -167,6 +169,7 @@ export class HttpRelay {
   private open(id: string | undefined): SessionSlot {
     const slot: SessionSlot = {
       id,
+      book: new ExchangeBook(),
       exchanges: 0,
       lastActive: performance.now(),
       session: this.o.telemetry.core.openSession({
@@ -203,6 +206,7 @@ export class HttpRelay {
   private closeSlot(slot: SessionSlot, endedAt?: number): void {
     if (slot.id) this.byId.delete(slot.id);
     if (this.sessionless === slot) this.sessionless = undefined;
+    slot.book.clear();
     try {
       slot.session.close(endedAt);
     } catch (error) {
@@ -237,7 +241,8 @@ export class HttpRelay {
       chunks.push(c);
       if (size > this.o.maxMessageBytes) {
         this.o.note(`a request body over --max-message-bytes ${this.o.maxMessageBytes} is relayed unread`);
-        streaming = this.forward(req, res, target, undefined, isMcp && sessionId ? this.slotFor(sessionId, false) : undefined, []);
+        const slot = isMcp && sessionId ? this.slotFor(sessionId, false) : undefined;
+        streaming = this.forward(req, res, target, undefined, slot, slot?.book.open());
         for (const part of chunks) streaming.write(part);
         chunks = [];
       }
@@ -249,15 +254,15 @@ export class HttpRelay {
         return;
       }
       const body = Buffer.concat(chunks);
-      let observed: Observed = { out: body, slot: undefined, sent: [] };
+      let observed: Observed = { out: body, slot: undefined, exchange: undefined };
       try {
         observed = this.observeRequest(req, body, isMcp, sessionId);
       } catch (error) {
         // Whatever went wrong in here, the request still goes on as it came.
         this.o.note(`a request could not be observed (${String(error)}): relayed unread`);
       }
-      const { out, slot, sent } = observed;
-      this.forward(req, res, target, out !== body ? out.length : undefined, slot, sent).end(out);
+      const { out, slot, exchange } = observed;
+      this.forward(req, res, target, out !== body ? out.length : undefined, slot, exchange).end(out);
     });
   }
 
@@ -290,7 +295,7 @@ export class HttpRelay {
   private observeRequest(req: IncomingMessage, body: Buffer, isMcp: boolean, sessionId: string | undefined): Observed {
     let out = body;
     let slot: SessionSlot | undefined;
-    let sent: unknown[] = [];
+    let exchange: Exchange | undefined;
     if (isMcp && req.method === 'POST' && body.length > 0) {
       const encoding = header(req, 'content-encoding');
       const decoded = decodeSync(encoding, body, this.o.maxMessageBytes);
@@ -304,8 +309,8 @@ export class HttpRelay {
           const v = header(req, k);
           if (v) carrier[k] = v;
         }
-        const changed = observeOutgoing(slot.session, parsed.value, carrier);
-        sent = requestsIn(changed ?? parsed.value);
+        exchange = slot.book.open();
+        const changed = observeOutgoing(slot.session, exchange.requests(parsed.value), carrier);
         // A compressed body is relayed as it came (observed, without trace context).
         if (changed !== undefined && decoded === body) {
           out = spliceTraceContext(body, parsed.value, changed) ?? body;
@@ -315,37 +320,46 @@ export class HttpRelay {
     } else if (isMcp && sessionId) {
       slot = this.slotFor(sessionId, false);
     }
-    return { out, slot, sent };
+    // A GET stream, or a body not read, is an exchange too: answers on it are paired through the session's book.
+    if (slot && !exchange) exchange = slot.book.open();
+    return { out, slot, exchange };
   }
 
   /**
    * Starts the upstream request and relays its answer; the caller writes the
    * body and ends it. `newLength`: the length of a body the proxy changed.
+   * How the exchange's requests end when no answer ends them: see ended().
    */
-  private forward(req: IncomingMessage, res: ServerResponse, target: URL, newLength: number | undefined, slot: SessionSlot | undefined, sent: unknown[]): http.ClientRequest {
+  private forward(req: IncomingMessage, res: ServerResponse, target: URL, newLength: number | undefined, slot: SessionSlot | undefined, exchange: Exchange | undefined): http.ClientRequest {
     const headers = forwardable(req.rawHeaders, new Set(['host', ...(newLength !== undefined ? ['content-length'] : [])]));
     headers.push('Host', target.host);
     if (newLength !== undefined) headers.push('Content-Length', String(newLength));
     const upstream = this.client.request(target, { method: req.method ?? 'GET', headers: headers as unknown as http.OutgoingHttpHeaders, agent: this.agent });
+    const end = (how: ExchangeEnd) => {
+      if (slot && exchange) this.ended(slot.session, exchange, how);
+    };
     let answered = false;
-    const failed = (error: Error) => {
+    let relayed = false;
+    upstream.on('error', (error: Error) => {
       if (answered) return;
       answered = true;
-      for (const m of sent) slot?.session.sendFailed(m, error);
+      end({ kind: 'failed', error });
       this.o.note(`upstream ${req.method} ${target.pathname}: ${error.message}`);
       if (!res.headersSent) {
         res.writeHead(502, { 'content-type': 'text/plain' });
         res.end(`mcp-conservation proxy: upstream unreachable: ${error.message}\n`);
       } else res.destroy();
-    };
-    upstream.on('error', failed);
+    });
     if (slot) {
       slot.exchanges++;
       slot.lastActive = performance.now();
     }
     // The host went away: so does our request upstream (an SSE stream ends there too).
     res.on('close', () => {
-      if (!res.writableFinished) upstream.destroy();
+      if (!res.writableFinished) {
+        if (!relayed) end({ kind: 'abandoned' });
+        upstream.destroy();
+      }
       if (slot) {
         slot.exchanges--;
         slot.lastActive = performance.now();
@@ -354,19 +368,16 @@ export class HttpRelay {
     upstream.on('response', (up) => {
       answered = true;
       const status = up.statusCode ?? 502;
+      const ok = status >= 200 && status < 300;
       const newId = up.headers['mcp-session-id'];
       if (slot) this.named(slot, Array.isArray(newId) ? newId[0] : newId);
       res.writeHead(status, up.statusMessage, forwardable(up.rawHeaders));
       res.flushHeaders();
-      const observe = slot && status >= 200 && status < 300;
-      if (slot && !observe && sent.length) {
-        // The SDK client rejects the send on a non-2xx answer: its requests are lost.
-        for (const m of sent) slot.session.sendFailed(m, new Error(`HTTP ${status}`));
-      }
-      if (slot && req.method === 'DELETE' && status >= 200 && status < 300) this.closeSlot(slot);
+      if (slot && req.method === 'DELETE' && ok) this.closeSlot(slot);
       else if (slot && status === 404 && header(req, 'mcp-session-id')) this.closeSlot(slot);
       const type = String(up.headers['content-type'] ?? '').toLowerCase();
-      const sink = observe ? this.observer(slot.session, type, up.headers['content-encoding'] as string | undefined) : undefined;
+      // A non-2xx body is read too: a JSON-RPC error in it that names a request is that request's answer.
+      const sink = slot && exchange ? this.observer(slot.session, exchange, type, up.headers['content-encoding'] as string | undefined, ok) : undefined;
       up.on('data', (c: Buffer) => {
         if (slot) slot.lastActive = performance.now();
         if (!res.write(c)) {
@@ -376,32 +387,74 @@ export class HttpRelay {
         sink?.push(c);
       });
       up.on('end', () => {
-        sink?.end();
+        relayed = true;
+        const observed = () => {
+          if (!ok) end({ kind: 'status', status });
+        };
+        if (sink) sink.end(observed);
+        else observed();
         res.end();
       });
-      up.on('error', () => res.destroy());
-      up.on('aborted', () => res.destroy());
+      const broken = () => {
+        if (relayed) return;
+        relayed = true;
+        end({ kind: 'broken' });
+        res.destroy();
+      };
+      up.on('error', broken);
+      up.on('aborted', broken);
+      up.on('close', () => {
+        if (!up.complete) broken();
+      });
     });
     return upstream;
   }
 
-  /** What observes a response body: SSE events or one JSON body, decoded when compressed. */
-  private observer(session: McpSession, type: string, encoding: string | undefined): { push(c: Buffer): void; end(): void } | undefined {
+  /**
+   * An exchange's requests that no answer ended, by how the exchange ended:
+   * the upstream unreachable or breaking the stream mid-answer (lost,
+   * transport_closed), a status with no JSON-RPC answer for them (lost, the
+   * status as error.type), or the client closing the stream first
+   * (cancelled, or a timeout past --stream-timeout). A stream that ends
+   * cleanly leaves them pending: their answer may still come on another
+   * stream of the session (a legacy GET stream, a resumed stream).
+   */
+  private ended(session: McpSession, exchange: Exchange, how: ExchangeEnd): void {
+    try {
+      if (how.kind === 'failed') exchange.failed(session, how.error);
+      else if (how.kind === 'broken') exchange.failed(session, new Error('the upstream broke the response stream before the answer'));
+      else if (how.kind === 'status') exchange.failed(session, new Error(`HTTP ${how.status} with no JSON-RPC answer`), String(how.status));
+      else exchange.abandoned(session, this.o.streamTimeoutMs);
+    } catch (error) {
+      this.o.note(`ending an exchange's requests failed: ${String(error)}`);
+    }
+  }
+
+  /**
+   * What observes a response body: SSE events or one JSON body, decoded
+   * when compressed, its answers paired within `exchange`. `strict` (a 2xx
+   * answer): what does not parse is the client's problem too, so it is
+   * reported; a non-2xx body is read only for the JSON-RPC answers it
+   * may carry. `end(done)` calls `done` once the body is observed.
+   */
+  private observer(session: McpSession, exchange: Exchange, type: string, encoding: string | undefined, strict: boolean): BodySink | undefined {
     const max = this.o.maxMessageBytes;
+    const seen = (parsed: Parsed, bytes: number) => {
+      if (parsed.ok && (strict || isAnswer(parsed.value))) observeIncoming(session, exchange.answers(parsed.value), bytes);
+      else if (!parsed.ok && strict) observeUnparseable(session, parsed.error);
+    };
+    const tooBig = (what: string, bytes: number) => {
+      this.o.note(`a ${bytes}-byte ${what} exceeds --max-message-bytes ${max}: relayed unread`);
+      if (strict) observeUnparseable(session, new SyntaxError(`a ${bytes}-byte ${what} exceeded the proxy's limit and was not parsed`));
+    };
     let consume: { push(c: Buffer): void; end(): void };
     if (type.startsWith('text/event-stream')) {
       const reader = new SseReader(
         max,
         (data, event) => {
-          if (event !== 'message') return;
-          const parsed = parseJson(data);
-          if (parsed.ok) observeIncoming(session, parsed.value, Buffer.byteLength(data));
-          else observeUnparseable(session, parsed.error);
+          if (event === 'message') seen(parseJson(data), Buffer.byteLength(data));
         },
-        (bytes) => {
-          this.o.note(`a ${bytes}-byte SSE event exceeds --max-message-bytes ${max}: relayed unread`);
-          observeUnparseable(session, new SyntaxError(`a ${bytes}-byte event exceeded the proxy's limit and was not parsed`));
-        },
+        (bytes) => tooBig('SSE event', bytes),
       );
       consume = { push: (c) => reader.push(c), end: () => reader.end() };
     } else if (type.startsWith('application/json')) {
@@ -413,16 +466,9 @@ export class HttpRelay {
           if (size <= max) parts.push(c);
         },
         end: () => {
-          if (size > max) {
-            this.o.note(`a ${size}-byte response exceeds --max-message-bytes ${max}: relayed unread`);
-            observeUnparseable(session, new SyntaxError(`a ${size}-byte response exceeded the proxy's limit and was not parsed`));
-            return;
-          }
+          if (size > max) return tooBig('response', size);
           const text = Buffer.concat(parts);
-          if (text.length === 0) return;
-          const parsed = parseJson(text.toString('utf8'));
-          if (parsed.ok) observeIncoming(session, parsed.value, text.length);
-          else observeUnparseable(session, parsed.error);
+          if (text.length > 0) seen(parseJson(text.toString('utf8')), text.length);
         },
       };
     } else return undefined;
@@ -431,12 +477,42 @@ export class HttpRelay {
       this.o.note(`content-encoding ${encoding} is not known: the response is relayed unread`);
       return undefined;
     }
-    if (z === undefined) return consume;
+    if (z === undefined) return { push: (c) => consume.push(c), end: (done) => (consume.end(), done()) };
+    let finish = () => {};
+    const once = () => {
+      const f = finish;
+      finish = () => {};
+      f();
+    };
     z.on('data', (c: Buffer) => consume.push(c));
-    z.on('end', () => consume.end());
-    z.on('error', (error) => this.o.note(`cannot decode a ${encoding} response for observing: ${error.message}`));
-    return { push: (c) => z.write(c), end: () => z.end() };
+    z.on('end', () => {
+      consume.end();
+      once();
+    });
+    z.on('error', (error) => {
+      this.o.note(`cannot decode a ${encoding} response for observing: ${error.message}`);
+      once();
+    });
+    return {
+      push: (c) => z.write(c),
+      end: (done) => {
+        finish = done;
+        z.end();
+      },
+    };
   }
+}
+
+/** Observes a response body as it passes. */
+interface BodySink {
+  push(c: Buffer): void;
+  end(done: () => void): void;
+}
+
+/** A JSON-RPC response (or a batch holding one): what a non-2xx body is read for. */
+function isAnswer(value: unknown): boolean {
+  const list = Array.isArray(value) ? value : [value];
+  return list.some((m) => isObject(m) && m.method === undefined && isJsonRpcMessage(m));
 }
 
 /** Request headers the proxy accepts in all (Node's default is 16 KiB). */
