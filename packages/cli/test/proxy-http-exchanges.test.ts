@@ -17,12 +17,15 @@ import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/cli
 import { Server, createMcpHandler } from '@modelcontextprotocol/server';
 import { toNodeHandler } from '@modelcontextprotocol/node';
 import {
+  ATTR_CALL_ID,
   ATTR_ERROR_TYPE,
   ATTR_GEN_AI_TOOL_NAME,
   ATTR_JSONRPC_REQUEST_ID,
+  ATTR_LEG_REASON,
   ATTR_LOSS_CAUSE,
   ATTR_MCP_METHOD_NAME,
   ATTR_OUTCOME,
+  METRIC_CALL_LEGS,
   METRIC_CLIENT_OPERATION_DURATION,
   METRIC_RESPONSES_CANCELLED,
   METRIC_RESPONSES_LOST,
@@ -114,6 +117,42 @@ test('modern HTTP: two v2 clients sharing the proxy send id 1 at once; each answ
     assert.equal(rx.total(METRIC_TOOL_CALLS.name, { [ATTR_GEN_AI_TOOL_NAME]: 'bad', [ATTR_OUTCOME]: 'tool_error' }), 1);
     assert.equal(rx.total(METRIC_RESPONSES_LOST.name), 0);
     assert.equal(histogramCount(rx, METRIC_CLIENT_OPERATION_DURATION.name, { [ATTR_MCP_METHOD_NAME]: 'tools/call' }), 2);
+  } finally {
+    await rx.stop();
+    await new Promise<void>((r) => http.close(() => r()));
+  }
+});
+
+test('modern HTTP: a listing walk over several POSTs is one call; each request echoing a page\'s nextCursor is its next_page leg', { timeout: 60_000 }, async () => {
+  const names = ['alpha', 'beta', 'gamma', 'delta', 'epsilon'];
+  const http = createServer(
+    toNodeHandler(
+      createMcpHandler(() => {
+        const s = new Server({ name: 'paged', version: '2.0.0' }, { capabilities: { tools: {} } });
+        s.setRequestHandler('tools/list', (req) => {
+          const from = typeof req.params?.cursor === 'string' ? Number(req.params.cursor) : 0;
+          const tools = names.slice(from, from + 2).map((name) => ({ name, inputSchema: { type: 'object' as const } }));
+          return { tools, ...(from + 2 < names.length ? { nextCursor: String(from + 2) } : {}) };
+        });
+        return s;
+      }),
+    ),
+  );
+  await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
+  const rx = new OtlpReceiver();
+  const proxy = await startProxy(`http://127.0.0.1:${(http.address() as AddressInfo).port}/mcp`, rx.env(await rx.start()));
+  try {
+    const client = new Client({ name: 'walking-host', version: '1' }, { versionNegotiation: { mode: 'auto', probe: { timeoutMs: 5_000 } } });
+    await client.connect(new StreamableHTTPClientTransport(new URL(proxy.url)));
+    assert.deepEqual((await client.listTools()).tools.map((t) => t.name), names);
+    await client.close();
+    assert.equal(await proxy.stop(), 0);
+    await until('the three pages', () => rx.spans.filter((s) => s.name === 'tools/list').length === 3);
+    const pages = rx.spans.filter((s) => s.name === 'tools/list');
+    assert.deepEqual(pages.map((s) => s.attributes[ATTR_LEG_REASON]).sort(), ['initial', 'next_page', 'next_page']);
+    assert.equal(new Set(pages.map((s) => s.attributes[ATTR_CALL_ID])).size, 1);
+    await until('the legs point', () => histogramCount(rx, METRIC_CALL_LEGS.name, { [ATTR_MCP_METHOD_NAME]: 'tools/list' }) === 1);
+    assert.equal(histogramCount(rx, METRIC_CLIENT_OPERATION_DURATION.name, { [ATTR_MCP_METHOD_NAME]: 'tools/list' }), 3);
   } finally {
     await rx.stop();
     await new Promise<void>((r) => http.close(() => r()));

@@ -49,10 +49,6 @@ export class ExchangeBook {
     return new Exchange(this, ++this.opened);
   }
 
-  get size(): number {
-    return this.inFlight.size;
-  }
-
   /** A request enters the session: its key is its own id unless that is in flight already. */
   admit(message: Msg & { id: Id }, exchange: number): InFlight {
     const wireId = String(message.id);
