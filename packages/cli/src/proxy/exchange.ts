@@ -95,10 +95,13 @@ export class Exchange {
   readonly startedAt = performance.now();
   private readonly mine: InFlight[] = [];
 
-  constructor(
-    private readonly book: ExchangeBook,
-    private readonly seq: number,
-  ) {}
+  private readonly book: ExchangeBook;
+  private readonly seq: number;
+
+  constructor(book: ExchangeBook, seq: number) {
+    this.book = book;
+    this.seq = seq;
+  }
 
   /**
    * The host's value (a message or a batch) as the core observes it: its
