@@ -5,6 +5,7 @@ import {
   AUDIT_KIND_VALUES,
   EVENT_AUDIT_OPERATION,
   EVENT_AUDIT_SESSION_END,
+  EVENT_AUDIT_CHAIN_END,
   TARGET_REQUESTS_PER_SESSION,
 } from '@mcp-conservation/semconv';
 import { AUDIT_KEYS, EVENT_KINDS, auditRecords, auditRecordsByOutcome, metadataKey, sessionsOverLimit } from './logql';
@@ -82,11 +83,12 @@ describe('audit LogQL', () => {
     ]);
   });
 
-  it('selects both audit events by their kind', () => {
+  it('selects every audit event by its kind', () => {
     expect(EVENT_KINDS[EVENT_AUDIT_OPERATION]).toBe(AUDIT_KIND_VALUES.operation);
     expect(EVENT_KINDS[EVENT_AUDIT_SESSION_END]).toBe(AUDIT_KIND_VALUES.sessionEnd);
+    expect(EVENT_KINDS[EVENT_AUDIT_CHAIN_END]).toBe(AUDIT_KIND_VALUES.chainEnd);
     expect(auditRecords()).toContain(
-      `${AUDIT_KEYS.kind}=~"${AUDIT_KIND_VALUES.operation}|${AUDIT_KIND_VALUES.sessionEnd}"`
+      `${AUDIT_KEYS.kind}=~"${AUDIT_KIND_VALUES.operation}|${AUDIT_KIND_VALUES.sessionEnd}|${AUDIT_KIND_VALUES.chainEnd}"`
     );
   });
 

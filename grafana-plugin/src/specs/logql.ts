@@ -8,11 +8,12 @@
  * The OTLP event name is not reliably kept by Loki's mapping, so records are
  * selected by their own `kind` field, which is part of the chained record:
  * `operation` for EVENT_AUDIT_OPERATION, `session_end` for
- * EVENT_AUDIT_SESSION_END.
+ * EVENT_AUDIT_SESSION_END, `chain_end` for EVENT_AUDIT_CHAIN_END.
  */
 import {
   AUDIT_FIELDS,
   AUDIT_KIND_VALUES,
+  EVENT_AUDIT_CHAIN_END,
   EVENT_AUDIT_OPERATION,
   EVENT_AUDIT_SESSION_END,
   TARGET_REQUESTS_PER_SESSION,
@@ -48,6 +49,7 @@ export const AUDIT_KEYS = {
 export const EVENT_KINDS: Readonly<Record<string, string>> = {
   [EVENT_AUDIT_OPERATION]: AUDIT_KIND_VALUES.operation,
   [EVENT_AUDIT_SESSION_END]: AUDIT_KIND_VALUES.sessionEnd,
+  [EVENT_AUDIT_CHAIN_END]: AUDIT_KIND_VALUES.chainEnd,
 };
 
 const STREAM = `{${LOKI_SERVICE_LABEL}=~".+"}`;

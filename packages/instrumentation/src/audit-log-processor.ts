@@ -1,7 +1,7 @@
 import { diag, metrics, type Counter, type MeterProvider } from '@opentelemetry/api';
 import { BindOnceFuture, callWithTimeout, ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import type { LogRecordExporter, LogRecordProcessor, ReadableLogRecord, ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
-import { ATTR_DROP_REASON, DROP_REASON_VALUES, EVENT_AUDIT_OPERATION, EVENT_AUDIT_SESSION_END, METRIC_AUDIT_DROPPED, SCHEMA_URL, type DropReason } from '@mcp-conservation/semconv';
+import { ATTR_DROP_REASON, DROP_REASON_VALUES, AUDIT_EVENT_NAMES, METRIC_AUDIT_DROPPED, SCHEMA_URL, type DropReason } from '@mcp-conservation/semconv';
 import { PACKAGE_NAME, PACKAGE_VERSION } from './version.js';
 
 export interface AuditLogRecordProcessorOptions {
@@ -26,7 +26,7 @@ export interface AuditLogRecordProcessorOptions {
   flushFirst?: readonly { forceFlush(): Promise<void> }[];
 }
 
-const AUDIT_EVENTS = new Set([EVENT_AUDIT_OPERATION, EVENT_AUDIT_SESSION_END]);
+const AUDIT_EVENTS = new Set(AUDIT_EVENT_NAMES);
 
 function auditCount(records: readonly ReadableLogRecord[]): number {
   let n = 0;

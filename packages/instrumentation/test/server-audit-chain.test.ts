@@ -1,6 +1,6 @@
 /**
  * A server answering per request (v2 createMcpHandler over Streamable HTTP)
- * has no session: its observer's audit chain is closed by a `session_end`
+ * has no session: its observer's audit chain is closed by a `chain_end`
  * record at the observer's shutdown (exported by the AuditLogRecordProcessor), and is
  * rotated once it is older than `auditChainMaxAgeMs`. `verifyChain` (what
  * `audit verify` runs) finds every chain complete.
@@ -57,7 +57,7 @@ test('the observer\'s shutdown closes the server\'s chain: one chain, its end co
     ['operation', 'tools/call', 2, null, null],
     ['operation', 'tools/call', 3, null, null],
     ['operation', 'tools/call', 4, null, null],
-    ['session_end', null, 5, 4, 5],
+    ['chain_end', null, 5, 4, 5],
   ]);
   assert.equal(new Set(records.map((r) => r[F.session])).size, 1);
   assert.match(String(records[0]![F.session]), /^server-/);
@@ -83,11 +83,11 @@ test('a chain older than auditChainMaxAgeMs is closed at the next record and a n
   const records = tel.logs.getFinishedLogRecords().map((r) => r.attributes as AuditRecord);
   assert.deepEqual(shape(records), [
     ['operation', 'server/discover', 1, null, null],
-    ['session_end', null, 2, 1, 2],
+    ['chain_end', null, 2, 1, 2],
     ['operation', 'tools/call', 1, null, null],
-    ['session_end', null, 2, 1, 2],
+    ['chain_end', null, 2, 1, 2],
     ['operation', 'tools/call', 1, null, null],
-    ['session_end', null, 2, 1, 2],
+    ['chain_end', null, 2, 1, 2],
   ]);
   assert.equal(new Set(records.map((r) => r[F.session])).size, 3);
   assert.equal(records[5]![F.session], before);

@@ -34,7 +34,7 @@ for (const sdk of ['v1', 'v2']) {
     assert.equal(spans.find((s) => s.name === 'tool work')?.parent, server.spanId);
     assert.ok(spans.some((s) => s.kind === 1 && s.name === 'initialize'));
     // instrumentation.shutdown() closed the server's chain: initialize and the call, then its end.
-    assert.deepEqual(audit.filter(([direction]) => direction === 'server').map(([, kind]) => kind), ['operation', 'operation', 'session_end']);
+    assert.deepEqual(audit.filter(([direction]) => direction === 'server').map(([, kind]) => kind), ['operation', 'operation', 'chain_end']);
   });
 
   test(`auto (${sdk}): servers: false leaves servers alone`, () => {

@@ -35,7 +35,7 @@ p(`With a JSON-RPC error code, ${code('error.type')} is its decimal text. Withou
 p();
 p('## Log events (audit records)');
 p();
-p(`| Event name | When |\n| --- | --- |\n| ${code(sc.EVENT_AUDIT_OPERATION)} | after each request completes, is lost or is cancelled |\n| ${code(sc.EVENT_AUDIT_SESSION_END)} | when a session closes |`);
+p(`| Event name | When |\n| --- | --- |\n| ${code(sc.EVENT_AUDIT_OPERATION)} | after each request completes, is lost or is cancelled |\n| ${code(sc.EVENT_AUDIT_SESSION_END)} | when a session closes |\n| ${code(sc.EVENT_AUDIT_CHAIN_END)} | when a chain that covers a stretch of time, not a session, is closed or rotated: a server process's chain, the proxy's chain of stateless (2026-07-28) HTTP traffic. It carries the chain's counts but is no session: nothing per session is recorded for it |`);
 p();
 p('## Metrics');
 p();
@@ -92,7 +92,7 @@ for (const r of sc.ALERT_RULES) {
 }
 p('## Audit record fields');
 p();
-p(`Format version ${sc.AUDIT_FORMAT_VERSION}. Records are log records with event name ${code(sc.EVENT_AUDIT_OPERATION)} or ${code(sc.EVENT_AUDIT_SESSION_END)}; these attributes are the record. The link is the hex HMAC-SHA256 under the audit key (or SHA-256 without one) of the RFC 8785 canonical JSON of every field but ${code(AUDIT_FIELDS.link)}; ${code(AUDIT_FIELDS.prev)} is the previous record's link (64 zeros for the first). Test vectors: ${code('packages/semconv/test-vectors/audit-chain.json')}.`);
+p(`Format version ${sc.AUDIT_FORMAT_VERSION}. Records are log records with event name ${code(sc.EVENT_AUDIT_OPERATION)}, ${code(sc.EVENT_AUDIT_SESSION_END)} or ${code(sc.EVENT_AUDIT_CHAIN_END)}; these attributes are the record. The link is the hex HMAC-SHA256 under the audit key (or SHA-256 without one) of the RFC 8785 canonical JSON of every field but ${code(AUDIT_FIELDS.link)}; ${code(AUDIT_FIELDS.prev)} is the previous record's link (64 zeros for the first). Test vectors: ${code('packages/semconv/test-vectors/audit-chain.json')}.`);
 p();
 p('| Field | Attribute | Required | Type |');
 p('| --- | --- | --- | --- |');

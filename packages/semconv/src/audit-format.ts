@@ -91,7 +91,13 @@ export type AuditValue = string | number | boolean;
 /** An audit record: attribute key to value. Absent fields are omitted, never null. */
 export type AuditRecord = Readonly<Record<string, AuditValue>>;
 
-export const AUDIT_KIND_VALUES = { operation: 'operation', sessionEnd: 'session_end' } as const;
+/**
+ * What a record is: one operation; the end of a session's chain; or the end
+ * of a chain that covers a stretch of time, not a session (a server
+ * process's chain, the proxy's chain of stateless HTTP traffic), which has
+ * no per-session measures.
+ */
+export const AUDIT_KIND_VALUES = { operation: 'operation', sessionEnd: 'session_end', chainEnd: 'chain_end' } as const;
 export type AuditKind = (typeof AUDIT_KIND_VALUES)[keyof typeof AUDIT_KIND_VALUES];
 
 /** Chain algorithms: HMAC under the audit key, or plain SHA-256 without one. */

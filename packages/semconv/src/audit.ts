@@ -301,20 +301,20 @@ export function verifyChain(records: Iterable<AuditRecord>, options: VerifyOptio
       if (prevKnown && !equalHex(String(record[AUDIT_FIELDS.prev]), prevLink)) {
         problems.push({ kind: 'broken_link', session, seq, detail: 'prev does not match the link of the record before it' });
       }
-      if (record[AUDIT_FIELDS.kind] === AUDIT_KIND_VALUES.sessionEnd) end = record;
+      if (record[AUDIT_FIELDS.kind] === AUDIT_KIND_VALUES.sessionEnd || record[AUDIT_FIELDS.kind] === AUDIT_KIND_VALUES.chainEnd) end = record;
       prevLink = link;
       prevKnown = true;
       expectedSeq = seq + 1;
     }
     const last = ordered[ordered.length - 1] ?? 0;
     if (end && end[AUDIT_FIELDS.sessionRecords] !== end[AUDIT_FIELDS.seq]) {
-      problems.push({ kind: 'gap', session, seq: last, detail: 'session_end record count does not match its sequence number' });
+      problems.push({ kind: 'gap', session, seq: last, detail: `${end[AUDIT_FIELDS.kind]} record count does not match its sequence number` });
     }
     if (end && end[AUDIT_FIELDS.seq] !== last) {
-      problems.push({ kind: 'altered', session, seq: Number(end[AUDIT_FIELDS.seq]), detail: 'records follow the session_end record' });
+      problems.push({ kind: 'altered', session, seq: Number(end[AUDIT_FIELDS.seq]), detail: `records follow the ${end[AUDIT_FIELDS.kind]} record` });
     }
     if (!end && options.requireEnd !== false) {
-      problems.push({ kind: 'incomplete', session, seq: last + 1, detail: 'no session_end record: the tail of the session may be missing' });
+      problems.push({ kind: 'incomplete', session, seq: last + 1, detail: 'no session_end or chain_end record: the tail of the chain may be missing' });
     }
     const first = seqs.get(ordered[0] ?? 1);
     sessions.push({

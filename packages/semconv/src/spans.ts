@@ -46,6 +46,13 @@ export function spanName(method: string, target?: string): string {
 export const EVENT_AUDIT_OPERATION = 'mcp_conservation.audit.operation';
 /** Log event name of the audit record written when a session ends. */
 export const EVENT_AUDIT_SESSION_END = 'mcp_conservation.audit.session_end';
+/**
+ * Log event name of the audit record that closes a chain which is not a
+ * session: a per-request server's chain, the proxy's stateless-HTTP chain.
+ */
+export const EVENT_AUDIT_CHAIN_END = 'mcp_conservation.audit.chain_end';
+/** Every audit event name, for code that picks audit records out of a log stream. */
+export const AUDIT_EVENT_NAMES: readonly string[] = [EVENT_AUDIT_OPERATION, EVENT_AUDIT_SESSION_END, EVENT_AUDIT_CHAIN_END];
 
 /** Name of the instrumentation scope (tracer, meter, logger). */
 export const INSTRUMENTATION_SCOPE_NAME = '@mcp-conservation/instrumentation';

@@ -109,6 +109,39 @@ test('verifyChain finds a removed record, an altered record and a missing key', 
   assert.equal(dup.duplicates, 1);
 });
 
+test('a chain that covers a stretch of time ends with chain_end, checked as a session_end is', () => {
+  const chain = (kinds: readonly string[], endCount?: number): AuditRecord[] => {
+    const out: AuditRecord[] = [];
+    let prev = GENESIS_LINK;
+    kinds.forEach((kind, i) => {
+      const end = kind !== 'operation';
+      const record = sealRecord(
+        {
+          [F.version]: 2,
+          [F.kind]: kind,
+          [F.session]: 'proxy-window',
+          [F.seq]: i + 1,
+          [F.time]: `2026-12-07T00:00:0${i}.000Z`,
+          [F.observer]: 'proxy',
+          [F.outcome]: 'success',
+          [F.contextValid]: true,
+          ...(end ? { [F.sessionRecords]: endCount ?? i + 1, [F.sessionRequests]: i } : {}),
+        },
+        prev,
+      );
+      prev = String(record[F.link]);
+      out.push(record);
+    });
+    return out;
+  };
+  const whole = verifyChain(chain(['operation', 'operation', 'chain_end']));
+  assert.equal(whole.ok, true);
+  assert.deepEqual(whole.sessions.map((s) => [s.session, s.records, s.ended, s.requests]), [['proxy-window', 3, true, 2]]);
+  assert.deepEqual(verifyChain(chain(['operation', 'operation', 'chain_end'], 5)).problems.map((p) => [p.kind, p.detail]), [['gap', 'chain_end record count does not match its sequence number']]);
+  assert.deepEqual(verifyChain(chain(['operation', 'chain_end', 'operation'])).problems.map((p) => [p.kind, p.detail]), [['altered', 'records follow the chain_end record']]);
+  assert.deepEqual(verifyChain(chain(['operation', 'operation'])).problems.map((p) => p.kind), ['incomplete']);
+});
+
 test('records read back from OTLP/JSON attributes verify', () => {
   const recs = vectors.sessions[0]!.records.map((r) => r.record);
   const otlp = recs.map((r) =>

@@ -1,15 +1,15 @@
 /**
  * Picks audit records out of OTLP/JSON log messages. A log record is an
  * audit record when its event name (the OTLP `eventName` field, or the older
- * `event.name` attribute) is one of the two audit event names. Everything
+ * `event.name` attribute) is one of the audit event names. Everything
  * is validated before use: a malformed message or record becomes a
  * diagnostic, never an exception.
  */
-import { EVENT_AUDIT_OPERATION, EVENT_AUDIT_SESSION_END } from '@mcp-conservation/semconv';
+import { AUDIT_EVENT_NAMES } from '@mcp-conservation/semconv';
 import { auditRecordFromOtlp, type AuditRecord, type OtlpJsonKeyValue } from '@mcp-conservation/semconv/audit';
 import { isObject } from '../json.js';
 
-const AUDIT_EVENTS = new Set<string>([EVENT_AUDIT_OPERATION, EVENT_AUDIT_SESSION_END]);
+const AUDIT_EVENTS = new Set<string>(AUDIT_EVENT_NAMES);
 /** The pre-OTLP-1.5 place of an event's name. */
 const LEGACY_EVENT_NAME_ATTRIBUTE = 'event.name';
 

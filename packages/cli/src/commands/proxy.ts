@@ -33,6 +33,13 @@ export const DEFAULT_SESSION_IDLE_S = 600;
 /** HTTP: a client that closes a response stream after waiting this long (ms) timed out; sooner, it cancelled. */
 export const DEFAULT_STREAM_TIMEOUT_MS = 60_000;
 
+/**
+ * HTTP: stateless (2026-07-28) traffic has no session, so its audit chain
+ * covers a stretch of time: closed and begun anew after this long (s), as
+ * a per-request server's chain is.
+ */
+export const DEFAULT_AUDIT_CHAIN_MAX_AGE_S = 3600;
+
 export const PROXY_HELP = `Usage: mcp-conservation proxy [options] -- <server command> [args...]      (stdio)
        mcp-conservation proxy [options] --http <upstream url> --listen <host:port>
 
@@ -59,6 +66,9 @@ Options:
   --stream-timeout <ms>       HTTP: a host that closes a response stream before
                               its answer cancelled it, or timed out once it
                               waited this long (default ${DEFAULT_STREAM_TIMEOUT_MS})
+  --audit-chain-max-age <s>   HTTP: the audit chain of stateless (2026-07-28)
+                              traffic, which has no session, is closed and a
+                              new one begun after this long (default ${DEFAULT_AUDIT_CHAIN_MAX_AGE_S})
   --audit-key-file <file>     key for the audit trail's HMAC chain
                               (default: MCP_CONSERVATION_AUDIT_KEY)
   --quiet                     no progress on stderr (warnings still)
@@ -81,6 +91,7 @@ interface ProxyFlags {
   'max-message-bytes'?: string;
   'session-idle'?: string;
   'stream-timeout'?: string;
+  'audit-chain-max-age'?: string;
   'audit-key-file'?: string;
   quiet?: boolean;
 }
@@ -111,6 +122,7 @@ export async function runProxy(argv: string[]): Promise<number> {
     'max-message-bytes': { type: 'string' },
     'session-idle': { type: 'string' },
     'stream-timeout': { type: 'string' },
+    'audit-chain-max-age': { type: 'string' },
     'audit-key-file': { type: 'string' },
     quiet: { type: 'boolean', short: 'q' },
   });
@@ -122,6 +134,7 @@ export async function runProxy(argv: string[]): Promise<number> {
   const maxMessageBytes = positiveInt('--max-message-bytes', values['max-message-bytes'], DEFAULT_MAX_MESSAGE_BYTES);
   const sessionIdleMs = positiveInt('--session-idle', values['session-idle'], DEFAULT_SESSION_IDLE_S) * 1000;
   const streamTimeoutMs = positiveInt('--stream-timeout', values['stream-timeout'], DEFAULT_STREAM_TIMEOUT_MS);
+  const auditChainMaxAgeMs = positiveInt('--audit-chain-max-age', values['audit-chain-max-age'], DEFAULT_AUDIT_CHAIN_MAX_AGE_S) * 1000;
   const auditKey = resolveKey('proxy', undefined, values['audit-key-file']);
   const options: ConservationOptions = auditKey !== undefined ? { auditKey } : {};
   const quiet = values.quiet === true;
@@ -144,7 +157,7 @@ export async function runProxy(argv: string[]): Promise<number> {
     consoleToStderr();
     const { runHttpProxy } = await import('../proxy/http.js');
     const telemetry = startTelemetry(options);
-    return runHttpProxy({ upstream, listen, maxMessageBytes, sessionIdleMs, streamTimeoutMs, telemetry, note, step });
+    return runHttpProxy({ upstream, listen, maxMessageBytes, sessionIdleMs, streamTimeoutMs, auditChainMaxAgeMs, telemetry, note, step });
   }
 
   if (values.listen !== undefined) throw usageError('proxy: --listen needs --http <upstream url>');

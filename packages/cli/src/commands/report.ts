@@ -234,7 +234,7 @@ export async function runReport(argv: string[]): Promise<number> {
     if (facts.estimated.tokens !== undefined) lines.push(`  estimated token counts: ${count(facts.estimated.tokens)} tokens, ${measureValue('ratio', facts.estimated.share)} of all rendered, counted from bytes under overload`);
     lines.push(`  audit pipeline: ${count(facts.pipeline.emitted)} emitted, ${count(facts.pipeline.dropped)} dropped, ${count(facts.pipeline.received)} received`);
     if (audit) lines.push(`  audit trail: ${audit.records} records, ${audit.overLimit.length} sessions over 100 requests, ${audit.problems.filter((p) => p.kind === 'gap').length} gaps, ${audit.problems.filter((p) => p.kind === 'altered').length} altered`);
-    if (audit) lines.push(`  sessions with findings: ${audit.findings.sessions.length} of ${audit.findings.examined} in the range, ${audit.findings.open.length} still open at its end`);
+    if (audit) lines.push(`  sessions with findings: ${audit.findings.sessions.length} of ${audit.findings.examined} in the range, ${audit.findings.open.length} still open at its end${audit.findings.timeChains ? `; ${audit.findings.timeChains} chains of sessionless traffic (not sessions)` : ""}`);
     if (noData) lines.push('  no data for any measure in this range and scope: check --service, --range and the Prometheus URL');
     lines.push(`  wrote ${out}${pngs.length ? ` and ${pngs.length} PNGs in ${pngDir}` : ''}`);
     process.stdout.write(`${lines.join('\n')}\n`);

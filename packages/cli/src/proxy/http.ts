@@ -18,7 +18,7 @@ import { SseReader } from './sse.js';
 import { ExchangeBook, type Exchange } from './exchange.js';
 import { headerDisagreement, readMcpHeaders } from './mcp-headers.js';
 import { isObject } from '../json.js';
-import { META_PROTOCOL_VERSION } from '@mcp-conservation/semconv';
+import { META_PROTOCOL_VERSION, PROTOCOL_ERA_VALUES } from '@mcp-conservation/semconv';
 import type { ProxyTelemetry } from './telemetry.js';
 
 export interface HttpProxyOptions {
@@ -29,6 +29,11 @@ export interface HttpProxyOptions {
   readonly sessionIdleMs: number;
   /** A client that closes a response stream after waiting this long timed out; before, it cancelled. */
   readonly streamTimeoutMs: number;
+  /**
+   * The audit chain of stateless (2026-07-28) HTTP traffic, which has no
+   * session, is closed and a new one begun once it is this old.
+   */
+  readonly auditChainMaxAgeMs: number;
   readonly telemetry: ProxyTelemetry;
   readonly note: (message: string) => void;
   readonly step: (message: string) => void;
@@ -120,6 +125,8 @@ interface SessionSlot {
   exchanges: number;
   /** performance.now() of the last byte either way. */
   lastActive: number;
+  /** performance.now() of the slot's opening: a stateless chain's age. */
+  readonly openedAt: number;
 }
 
 function hasInitialize(value: unknown): boolean {
@@ -138,6 +145,8 @@ export class HttpRelay {
   private readonly noted = new Map<string, number>();
   /** The session of a server that gives no session ids (stateless). */
   private sessionless: SessionSlot | undefined;
+  /** Stateless chains past their age, closed once their open exchanges end. */
+  private readonly retiring = new Set<SessionSlot>();
   private readonly agent: http.Agent;
   private readonly client: typeof http | typeof https;
   private readonly port: number;
@@ -164,6 +173,25 @@ export class HttpRelay {
     for (const slot of slots) {
       if (slot.exchanges === 0 && now - slot.lastActive >= this.o.sessionIdleMs) this.closeSlot(slot, slot.lastActive);
     }
+    for (const slot of this.retiring) if (slot.exchanges === 0) this.closeSlot(slot, slot.lastActive);
+  }
+
+  /**
+   * Stateless HTTP traffic (2026-07-28, no Mcp-Session-Id) is no session:
+   * many clients share it. Its chain covers a stretch of time, one per
+   * proxy and upstream, begun anew once it is `auditChainMaxAgeMs` old; the
+   * old one ends when its open exchanges have.
+   */
+  private static stateless(slot: SessionSlot): boolean {
+    return !slot.id && slot.session.era === PROTOCOL_ERA_VALUES.modern;
+  }
+
+  private rotateIfOld(slot: SessionSlot): SessionSlot {
+    if (!HttpRelay.stateless(slot) || performance.now() - slot.openedAt < this.o.auditChainMaxAgeMs) return slot;
+    this.sessionless = undefined;
+    if (slot.exchanges === 0) this.closeSlot(slot, slot.lastActive);
+    else this.retiring.add(slot);
+    return (this.sessionless = this.open(undefined));
   }
 
   private open(id: string | undefined): SessionSlot {
@@ -172,6 +200,7 @@ export class HttpRelay {
       book: new ExchangeBook(),
       exchanges: 0,
       lastActive: performance.now(),
+      openedAt: performance.now(),
       session: this.o.telemetry.core.openSession({
         networkTransport: NETWORK_TRANSPORT_VALUES.tcp,
         serverAddress: this.o.upstream.hostname,
@@ -186,7 +215,7 @@ export class HttpRelay {
   private slotFor(id: string | undefined, initializing: boolean): SessionSlot {
     if (id) return this.byId.get(id) ?? this.open(id);
     if (initializing) return this.open(undefined);
-    return (this.sessionless ??= this.open(undefined));
+    return this.sessionless ? this.rotateIfOld(this.sessionless) : (this.sessionless = this.open(undefined));
   }
 
   /** The upstream named the session: later requests carry this id. */
@@ -206,9 +235,10 @@ export class HttpRelay {
   private closeSlot(slot: SessionSlot, endedAt?: number): void {
     if (slot.id) this.byId.delete(slot.id);
     if (this.sessionless === slot) this.sessionless = undefined;
+    this.retiring.delete(slot);
     slot.book.clear();
     try {
-      slot.session.close(endedAt);
+      slot.session.close(endedAt, HttpRelay.stateless(slot) ? 'time' : 'session');
     } catch (error) {
       this.o.note(`closing a session's telemetry failed: ${String(error)}`);
     }
@@ -218,6 +248,7 @@ export class HttpRelay {
     clearInterval(this.sweeper);
     for (const slot of [...this.byId.values()]) this.closeSlot(slot);
     if (this.sessionless) this.closeSlot(this.sessionless);
+    for (const slot of [...this.retiring]) this.closeSlot(slot);
     this.agent.destroy();
   }
 

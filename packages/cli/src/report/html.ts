@@ -93,7 +93,7 @@ const FINDING_HEADERS = ['Session', 'User', 'Server', 'Start', 'End', 'Requests'
 function findingsSection(a: AuditFacts | undefined): string {
   if (!a) return '<p class="empty">No audit files were given (<code>--audit</code>): sessions are listed from the audit trail.</p>';
   const f = a.findings;
-  return `<p>From the audit trail: <b id="findings-count">${f.sessions.length}</b> of ${count(f.examined)} sessions in the range missed at least one target, most targets missed first, then most lost responses. Open sessions are listed apart: their figures are so far.</p>
+  return `<p>From the audit trail: <b id="findings-count">${f.sessions.length}</b> of ${count(f.examined)} sessions in the range missed at least one target, most targets missed first, then most lost responses. Open sessions are listed apart: their figures are so far.${f.timeChains ? ` ${count(f.timeChains)} audit ${f.timeChains === 1 ? 'chain covers' : 'chains cover'} sessionless traffic (a per-request server, stateless HTTP through the proxy) over a stretch of time: not sessions, so no per-session target is applied to ${f.timeChains === 1 ? 'it' : 'them'}.` : ''}</p>
 <div class="wide">${table(FINDING_HEADERS, findingRows(f.sessions), 'No ended session missed a target.', 'session-findings')}</div>
 <h3>Open at the end of the range</h3>
 <div class="wide">${table(FINDING_HEADERS, findingRows(f.open), 'None: every session in the range ended.', 'open-sessions')}</div>`;

@@ -56,6 +56,17 @@ export interface SessionFindings {
   readonly open: readonly SessionRow[];
   /** Sessions in the range, ended and open. */
   readonly examined: number;
+  /**
+   * Chains in the range that are no session (a per-request server's chain,
+   * the proxy's stateless HTTP chain): many clients' calls over a stretch of
+   * time, so no per-session target applies to them.
+   */
+  readonly timeChains: number;
+}
+
+/** A chain that covers a stretch of time, not a session: it ends with chain_end, or a server wrote it. */
+function coversTime(records: readonly AuditRecord[]): boolean {
+  return records.some((r) => r[F.kind] === AUDIT_KIND_VALUES.chainEnd || r[F.direction] === 'server');
 }
 
 const num = (r: AuditRecord, field: string): number => {
@@ -128,17 +139,20 @@ export function sessionFindings(records: Iterable<AuditRecord>, range: { start: 
     bySession.set(id, seqs);
   }
   const rows: SessionRow[] = [];
+  let timeChains = 0;
   for (const [id, seqs] of bySession) {
     const list = [...seqs.entries()].sort((a, b) => a[0] - b[0]).map(([, r]) => r);
     const r = row(id, list);
     // A session wholly before the range belongs to an earlier report.
     if (r.end < startIso) continue;
-    rows.push(r);
+    if (coversTime(list)) timeChains++;
+    else rows.push(r);
   }
   return {
     sessions: rows.filter((r) => !r.open && r.missed.length > 0).sort(order),
     open: rows.filter((r) => r.open).sort(order),
     examined: rows.length,
+    timeChains,
   };
 }
 

@@ -9,6 +9,13 @@ import type { LossCause, Outcome, ProtocolEra } from '@mcp-conservation/semconv'
 /** Which side of the protocol a session observes. Only clients are observed today. */
 export type SessionDirection = 'client' | 'server';
 
+/**
+ * What one audit chain of a core session covers: a session, or a stretch of
+ * time of traffic that has no observable session (the proxy's stateless
+ * HTTP requests, many clients together), which gets no per-session measure.
+ */
+export type ChainCover = 'session' | 'time';
+
 /** Tokens of one response (or of a session so far), by disposition. */
 export interface TokenTally {
   meaningful: number;

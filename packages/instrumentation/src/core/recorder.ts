@@ -39,6 +39,7 @@ import {
   ATTR_TOKEN_DISPOSITION,
   CONTEXT_DELIVERY_VALUES,
   EVENT_AUDIT_OPERATION,
+  EVENT_AUDIT_CHAIN_END,
   EVENT_AUDIT_SESSION_END,
   GEN_AI_OPERATION_EXECUTE_TOOL,
   isSpanError,
@@ -56,7 +57,7 @@ import { AUDIT_FIELDS as F, AUDIT_KIND_VALUES, canonicalJson, digest } from '@mc
 import type { SessionInfo } from '../types.js';
 import { AuditWriter } from './audit-writer.js';
 import type { Instruments } from './instruments.js';
-import { emptyTally, type Decision, type LogicalCall, type Pending, type SessionIdentity, type TokenTally, type Tombstone, type WireFacts } from './model.js';
+import { emptyTally, type ChainCover, type Decision, type LogicalCall, type Pending, type SessionIdentity, type TokenTally, type Tombstone, type WireFacts } from './model.js';
 import type { TokenSink } from './token-ledger.js';
 
 /** What the core knows of the transport a session runs over. */
@@ -398,15 +399,23 @@ export class Recorder implements TokenSink {
     }));
   }
 
-  /** The session's end: its histogram points and the record that closes its chain. */
-  sessionEnd(now: number, startPerf: number, requests: number, totals: TokenTally): void {
-    const inst = this.core.instruments();
-    const attrs = this.baseAttrs();
-    inst.sessionRequests.record(requests, attrs);
-    inst.sessionDuration.record((now - startPerf) / 1000, { ...attrs, ...this.networkAttrs() });
-    this.audit.write(EVENT_AUDIT_SESSION_END, undefined, performance.timeOrigin + now, () => ({
+  /**
+   * The session's end: its histogram points and the record that closes its
+   * chain. A chain that covers a stretch of time rather than a session (the
+   * proxy's stateless HTTP traffic, many clients together) records no
+   * per-session point, and its chain ends with `chain_end`.
+   */
+  sessionEnd(now: number, startPerf: number, requests: number, totals: TokenTally, covers: ChainCover = 'session'): void {
+    const perSession = covers === 'session';
+    if (perSession) {
+      const inst = this.core.instruments();
+      const attrs = this.baseAttrs();
+      inst.sessionRequests.record(requests, attrs);
+      inst.sessionDuration.record((now - startPerf) / 1000, { ...attrs, ...this.networkAttrs() });
+    }
+    this.audit.write(perSession ? EVENT_AUDIT_SESSION_END : EVENT_AUDIT_CHAIN_END, undefined, performance.timeOrigin + now, () => ({
       fields: {
-        [F.kind]: AUDIT_KIND_VALUES.sessionEnd,
+        [F.kind]: perSession ? AUDIT_KIND_VALUES.sessionEnd : AUDIT_KIND_VALUES.chainEnd,
         ...this.sessionFields(),
         [F.outcome]: OUT.success,
         [F.durationUs]: Math.round((now - startPerf) * 1000),
@@ -419,7 +428,7 @@ export class Recorder implements TokenSink {
         [F.tokensEstimated]: totals.estimated ? true : undefined,
         [F.contextValid]: true,
       },
-      summary: `session end: ${requests} requests`,
+      summary: `${perSession ? 'session' : 'chain'} end: ${requests} requests`,
     }));
   }
 

@@ -42,7 +42,7 @@ import { CallAssembler, isInputRetry, LISTING_METHODS, newCall, type Parked } fr
 import { jsonSize } from './json-size.js';
 import { LISTEN_METHOD, ListenStreams } from './listens.js';
 import { isObject } from './json.js';
-import { addTally, emptyTally, type Decision, type LogicalCall, type Pending, type SessionDirection, type SessionIdentity, type Settled, type TokenTally, type Tombstone, type Verdict, type WireFacts } from './model.js';
+import { addTally, emptyTally, type ChainCover, type Decision, type LogicalCall, type Pending, type SessionDirection, type SessionIdentity, type Settled, type TokenTally, type Tombstone, type Verdict, type WireFacts } from './model.js';
 import * as decide from './outcome.js';
 import { IdentityLearner, sessionIdentity } from './identity.js';
 import { Recorder, type RecorderContext, type TransportInfo } from './recorder.js';
@@ -113,6 +113,11 @@ export class McpSession {
   /** True once the session's transport closed: nothing more is observed in it. */
   get isClosed(): boolean {
     return this.closed;
+  }
+
+  /** The protocol era learned from the traffic so far (`undefined` before any version is seen). */
+  get era(): ProtocolEra | undefined {
+    return this.identity.era;
   }
 
   /** The server's name, when known before initialize (an already connected client). */
@@ -579,9 +584,10 @@ export class McpSession {
   /**
    * The transport closed: pending requests are lost, definitions decided,
    * the session ends, at `endedAt` (a `performance.now()` time) when the
-   * end is known only later (an HTTP session found idle).
+   * end is known only later (an HTTP session found idle). `covers` says
+   * whether the chain was a session or a stretch of sessionless traffic.
    */
-  close(endedAt?: number): void {
+  close(endedAt?: number, covers: ChainCover = 'session'): void {
     if (this.closed) return;
     const now = endedAt ?? performance.now();
     for (const p of this.pending.values()) {
@@ -598,7 +604,7 @@ export class McpSession {
     this.lane.enqueue(() => {
       for (const t of this.tombstones.drain()) this.recorder.expired(t);
       this.ledger.settle();
-      this.recorder.sessionEnd(now, this.startPerf, this.requests, this.ledger.totals);
+      this.recorder.sessionEnd(now, this.startPerf, this.requests, this.ledger.totals, covers);
     });
   }
 }

@@ -45,7 +45,7 @@ const byServer = new WeakMap<object, ServerObserver>();
  * The observer of a server instrumented with {@link instrumentServer}:
  * `forceFlush()` waits for its result tokens and definition prices;
  * `shutdown()` also decides the calls still waiting for a retry and closes
- * the audit chain with its `session_end` record. Call it before shutting the
+ * the audit chain with its `chain_end` record. Call it before shutting the
  * providers down: a LoggerProvider whose shutdown has begun takes no record.
  */
 export function serverObserverOf(server: object): { forceFlush(): Promise<void>; shutdown(): Promise<void>; readonly chainId: string } | undefined {

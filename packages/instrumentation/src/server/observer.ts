@@ -31,7 +31,7 @@ import {
   ERROR_ORIGIN_VALUES,
   ERROR_TYPE_TOOL_ERROR,
   EVENT_AUDIT_OPERATION,
-  EVENT_AUDIT_SESSION_END,
+  EVENT_AUDIT_CHAIN_END,
   GEN_AI_OPERATION_EXECUTE_TOOL,
   isCallerErrorCode,
   isSpanError,
@@ -142,7 +142,8 @@ export class ServerObserver {
   }
 
   /**
-   * Closes the current audit chain with its `session_end` record, so that
+   * Closes the current audit chain with its `chain_end` record (a chain of
+   * time, not a session: no per-session measure reads it), so that
    * `audit verify` finds it complete, and begins a new one. A chain with no
    * record needs no end. Called at rotation and by `shutdown()`.
    */
@@ -153,9 +154,9 @@ export class ServerObserver {
     this.audit = this.writerFor(this.chain.id);
     if (audit.records === 0) return;
     try {
-      audit.write(EVENT_AUDIT_SESSION_END, undefined, performance.timeOrigin + now, () => ({
+      audit.write(EVENT_AUDIT_CHAIN_END, undefined, performance.timeOrigin + now, () => ({
         fields: {
-          [F.kind]: AUDIT_KIND_VALUES.sessionEnd,
+          [F.kind]: AUDIT_KIND_VALUES.chainEnd,
           [F.direction]: 'server',
           [F.outcome]: OUT.success,
           [F.durationUs]: Math.round(Math.max(0, now - startPerf) * 1000),

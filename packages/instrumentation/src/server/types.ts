@@ -24,7 +24,7 @@ export interface ServerObserverOptions extends Pick<ConservationOptions, 'tokeni
   /** Most distinct tool names on metrics before `_OTHER`. Default 200. */
   maxDistinctValues?: number;
   /**
-   * Age after which the observer's audit chain is closed (its `session_end`
+   * Age after which the observer's audit chain is closed (its `chain_end`
    * record written) and a new one begins, at the next record. A server
    * answering per request has no session, so a chain covers one observer
    * for at most this long. Default 3,600,000 (one hour).
