@@ -287,19 +287,23 @@ export class HttpRelay {
    * Reads the modern standard headers against the body: a disagreement is
    * relayed unchanged (the server answers -32020) and said on stderr. A
    * request that is modern by its headers (Mcp-Method, or a 2026-07-28
-   * Mcp-Protocol-Version) but declares no version in its _meta is said too.
+   * Mcp-Protocol-Version) but declares no version in its _meta is said too,
+   * and is to go on as it came (true): a _meta the proxy added for trace
+   * context would change the server's answer.
    */
-  private checkHeaders(req: IncomingMessage, value: unknown): void {
+  private checkHeaders(req: IncomingMessage, value: unknown): boolean {
     const headers = readMcpHeaders((name) => header(req, name));
     const version = header(req, 'mcp-protocol-version');
     const modernVersion = protocolEra(version) === PROTOCOL_ERA_VALUES.modern;
-    if (headers.method === undefined && headers.name === undefined && !modernVersion) return;
+    if (headers.method === undefined && headers.name === undefined && !modernVersion) return false;
     if (!Array.isArray(value) && (headers.method !== undefined || headers.name !== undefined)) {
       const disagreement = headerDisagreement(headers, value);
       if (disagreement) this.noteOf('header', `a POST's headers disagree with its body (${disagreement}): relayed unchanged, the server answers it`);
     }
     const why = headers.method !== undefined ? 'Mcp-Method header' : `Mcp-Protocol-Version ${version ?? ''}`;
-    for (const method of undeclaredRequests(value)) this.noteOf('meta', undeclaredNote(method, why));
+    const undeclared = undeclaredRequests(value);
+    for (const method of undeclared) this.noteOf('meta', undeclaredNote(method, why));
+    return undeclared.length > 0;
   }
 
   /** Observes a request body held whole; returns the body to send (with trace context when it gained it). */
@@ -313,7 +317,7 @@ export class HttpRelay {
       if (!decoded) this.o.note(`a request body with content-encoding ${encoding} could not be decoded within --max-message-bytes ${this.o.maxMessageBytes}: relayed unread`);
       const parsed = decoded ? parseJson(decoded.toString('utf8')) : undefined;
       if (parsed?.ok) {
-        this.checkHeaders(req, parsed.value);
+        const asItCame = this.checkHeaders(req, parsed.value);
         slot = this.slotFor(sessionId, hasInitialize(parsed.value));
         const carrier: Carrier = {};
         for (const k of ['traceparent', 'tracestate', 'baggage']) {
@@ -323,7 +327,7 @@ export class HttpRelay {
         exchange = slot.book.open();
         const changed = observeOutgoing(slot.session, exchange.requests(parsed.value), carrier);
         // A compressed body is relayed as it came (observed, without trace context).
-        if (changed !== undefined && decoded === body) {
+        if (changed !== undefined && decoded === body && !asItCame) {
           out = spliceTraceContext(body, parsed.value, changed) ?? body;
           if (out === body) this.o.note('trace context could not be added to a request: relayed as it came');
         }

@@ -1,9 +1,10 @@
 /**
  * A 2026-07-28 request declares its protocol version in
  * `_meta["io.modelcontextprotocol/protocolVersion"]` (every request: there
- * is no initialize). One that does not is relayed as it came and counted in
- * the era its session last declared; the proxy says so, since the server
- * may refuse it or read it as legacy.
+ * is no initialize). One that does not is relayed as it came, without the
+ * trace context the proxy would add (a `_meta` that was not there changes
+ * what the v2 server answers), and counted in the era its session last
+ * declared; the proxy says so, since the server refuses it (-32602).
  */
 import { META_PROTOCOL_VERSION } from '@mcp-conservation/semconv';
 import { isObject } from '../json.js';

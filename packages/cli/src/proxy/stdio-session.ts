@@ -35,6 +35,8 @@ export class StdioSession {
   private readonly handshakes = new Map<string, string>();
   private pinned: ProtocolEra | undefined;
   private contradicted = false;
+  /** The host message being read is a modern request that declares no version: relayed without trace context. */
+  private undeclared = false;
 
   private readonly core: MeasuringCore;
   private readonly note: (message: string) => void;
@@ -59,6 +61,7 @@ export class StdioSession {
 
   /** A host message. Returns the value to forward when it changed (trace context), else undefined. */
   fromHost(value: unknown): unknown {
+    this.undeclared = false;
     this.guarded(() => this.learnFromHost(value));
     if (this.held !== undefined) {
       if (isDiscoverRequest(value) && this.held.length < MAX_HELD) {
@@ -67,7 +70,9 @@ export class StdioSession {
       }
       this.open();
     }
-    return observeOutgoing(this.session!, value);
+    const changed = observeOutgoing(this.session!, value);
+    // A modern request with no version in its _meta goes on as it came: a _meta the proxy added would change the server's answer.
+    return this.undeclared ? undefined : changed;
   }
 
   /** A server message that parsed; `wireBytes` is its size on the wire. */
@@ -140,7 +145,10 @@ export class StdioSession {
       const meta = isObject(m.params) && isObject(m.params._meta) ? m.params._meta : undefined;
       const declared = meta?.[META_PROTOCOL_VERSION];
       // A process pinned modern by its discover result: every request should declare its version.
-      if (typeof declared !== 'string' && this.pinned === PROTOCOL_ERA_VALUES.modern) this.noteOf('meta', undeclaredNote(m.method, 'in a process pinned to the modern era'));
+      if (typeof declared !== 'string' && this.pinned === PROTOCOL_ERA_VALUES.modern) {
+        this.undeclared = true;
+        this.noteOf('meta', undeclaredNote(m.method, 'in a process pinned to the modern era'));
+      }
       // A modern request declares its version; a legacy one declares none.
       this.pin(typeof declared === 'string' && protocolEra(declared) === PROTOCOL_ERA_VALUES.modern ? PROTOCOL_ERA_VALUES.modern : undefined, `a ${m.method} request`);
     }

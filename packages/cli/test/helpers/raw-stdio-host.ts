@@ -40,11 +40,21 @@ export class RawStdioHost {
     this.child.stdin!.write(Buffer.concat([Buffer.isBuffer(line) ? line : Buffer.from(line, 'utf8'), Buffer.from('\n')]));
   }
 
-  /** The line answering request `id` (the first that names it, read by its `"id":` member at the end). */
+  /** The line answering request `id`: one ending with its `"id":` member (how the v2 SDK writes a result), or a short line naming it. */
   async answer(id: number | string, deadlineMs = 60_000): Promise<Buffer> {
     const tail = Buffer.from(`"id":${JSON.stringify(id)}}`);
+    const names = (l: Buffer) => {
+      if (l.subarray(l.length - tail.length).equals(tail)) return true;
+      if (l.length > 1_000_000) return false;
+      try {
+        const m = JSON.parse(l.toString('utf8')) as { id?: unknown; method?: unknown };
+        return m.id === id && m.method === undefined;
+      } catch {
+        return false;
+      }
+    };
     let found: Buffer | undefined;
-    await until(`the answer to ${String(id)}`, () => (found = this.lines.find((l) => l.subarray(l.length - tail.length).equals(tail))) !== undefined, deadlineMs);
+    await until(`the answer to ${String(id)}`, () => (found = this.lines.find(names)) !== undefined, deadlineMs);
     return found!;
   }
 
