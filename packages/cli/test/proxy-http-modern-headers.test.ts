@@ -80,7 +80,7 @@ test('HTTP, modern: hostile and disagreeing headers reach the v2 server unchange
     assert.match(err, /Mcp-Name has an invalid =\?base64\?…\?= value/);
     assert.match(err, /Mcp-Name has control characters in its value/);
     assert.match(err, /Mcp-Name has a value of 1048576 characters, over 8192: not read/);
-    assert.match(err, /a modern request \(Mcp-Method header\) without io\.modelcontextprotocol\/protocolVersion in its _meta/);
+    assert.match(err, /a modern tools\/call request \(Mcp-Method header\) without io\.modelcontextprotocol\/protocolVersion in its _meta: relayed as it came, counted in the era its session last declared/);
     assert.doesNotMatch(err, /xxxxxxxx/, 'hostile values are never echoed');
   } finally {
     await proxy.stop();

@@ -17,6 +17,8 @@ import type { McpSession } from '@mcp-conservation/instrumentation/core';
 import { isObject } from '../json.js';
 
 type Msg = Record<string, unknown>;
+
+const LISTEN_METHOD = 'subscriptions/listen';
 type Id = string | number;
 
 /** One request in flight: its id on the wire, and the id the core knows it by. */
@@ -25,6 +27,8 @@ interface InFlight {
   readonly key: Id;
   /** The request as the core saw it (with `key` as its id): what sendFailed and cancellations name. */
   readonly request: Msg;
+  /** A `subscriptions/listen` stream: long-lived, never pending (the core follows it apart). */
+  readonly listen: boolean;
 }
 
 const isRequest = (m: unknown): m is Msg & { id: Id } => isObject(m) && typeof m.method === 'string' && (typeof m.id === 'string' || typeof m.id === 'number');
@@ -57,12 +61,19 @@ export class ExchangeBook {
       key = `${wireId}#${exchange}`;
       while (this.inFlight.has(key)) key += '#';
     }
-    const f: InFlight = { wireId, key, request: key === message.id ? message : { ...message, id: key } };
+    const f: InFlight = { wireId, key, request: key === message.id ? message : { ...message, id: key }, listen: message.method === LISTEN_METHOD };
     this.inFlight.set(String(key), f);
     let same = this.byWire.get(wireId);
     if (!same) this.byWire.set(wireId, (same = new Set()));
     same.add(f);
     return f;
+  }
+
+  /** Requests in flight, and of them the listen streams: what the proxy holds for this session now. */
+  get size(): { readonly requests: number; readonly listens: number } {
+    let listens = 0;
+    for (const f of this.inFlight.values()) if (f.listen) listens++;
+    return { requests: this.inFlight.size - listens, listens };
   }
 
   has(f: InFlight): boolean {

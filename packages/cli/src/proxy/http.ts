@@ -18,8 +18,11 @@ import { SseReader } from './sse.js';
 import { ExchangeBook, type Exchange } from './exchange.js';
 import { headerDisagreement, readMcpHeaders } from './mcp-headers.js';
 import { isObject } from '../json.js';
-import { META_PROTOCOL_VERSION, PROTOCOL_ERA_VALUES } from '@mcp-conservation/semconv';
+import { PROTOCOL_ERA_VALUES, protocolEra } from '@mcp-conservation/semconv';
+import { undeclaredNote, undeclaredRequests } from './meta-check.js';
 import type { ProxyTelemetry } from './telemetry.js';
+import { limitedNotes, type KindNote } from './limited-notes.js';
+import { reportStateOnSignal, type InFlightState } from './state-report.js';
 
 export interface HttpProxyOptions {
   readonly upstream: URL;
@@ -137,12 +140,10 @@ function hasInitialize(value: unknown): boolean {
 /** How an exchange ended without an answer for some of its requests. */
 type ExchangeEnd = { readonly kind: 'failed'; readonly error: Error } | { readonly kind: 'broken' } | { readonly kind: 'status'; readonly status: number } | { readonly kind: 'abandoned' };
 
-/** Diagnostics of one kind said at most this many times, then counted: hostile traffic must not flood stderr. */
-const MAX_NOTES_PER_KIND = 10;
-
 export class HttpRelay {
   private readonly byId = new Map<string, SessionSlot>();
-  private readonly noted = new Map<string, number>();
+  /** A diagnostic of a kind, said the first times and then every thousandth time with its count. */
+  private readonly noteOf: KindNote;
   /** The session of a server that gives no session ids (stateless). */
   private sessionless: SessionSlot | undefined;
   /** Stateless chains past their age, closed once their open exchanges end. */
@@ -154,6 +155,7 @@ export class HttpRelay {
 
   constructor(private readonly o: HttpProxyOptions) {
     const secure = o.upstream.protocol === 'https:';
+    this.noteOf = limitedNotes(o.note);
     this.client = secure ? https : http;
     this.agent = new (secure ? https.Agent : http.Agent)({ keepAlive: true });
     this.port = o.upstream.port ? Number(o.upstream.port) : secure ? 443 : 80;
@@ -252,6 +254,21 @@ export class HttpRelay {
     this.agent.destroy();
   }
 
+  /** What is in flight now, across sessions (the state report). */
+  inFlight(): InFlightState {
+    const slots = new Set([...this.byId.values(), ...(this.sessionless ? [this.sessionless] : []), ...this.retiring]);
+    let requests = 0;
+    let listens = 0;
+    let exchanges = 0;
+    for (const slot of slots) {
+      const size = slot.book.size;
+      requests += size.requests;
+      listens += size.listens;
+      exchanges += slot.exchanges;
+    }
+    return { sessions: slots.size, requests, listens, exchanges };
+  }
+
   handle(req: IncomingMessage, res: ServerResponse): void {
     const target = upstreamTarget(req.url, this.o.upstream);
     const isMcp = target.pathname === this.o.upstream.pathname;
@@ -297,29 +314,27 @@ export class HttpRelay {
     });
   }
 
-  /** A diagnostic of `kind`, said the first times and then every thousandth time with its count. */
-  private noteOf(kind: string, message: string): void {
-    const n = (this.noted.get(kind) ?? 0) + 1;
-    this.noted.set(kind, n);
-    if (n <= MAX_NOTES_PER_KIND) this.o.note(message);
-    else if (n % 1000 === 0) this.o.note(`${message} (${n} times so far)`);
-  }
-
   /**
    * Reads the modern standard headers against the body: a disagreement is
-   * relayed unchanged (the server answers -32020) and said on stderr, and a
-   * modern request without the version in its _meta is observed without an era.
+   * relayed unchanged (the server answers -32020) and said on stderr. A
+   * request that is modern by its headers (Mcp-Method, or a 2026-07-28
+   * Mcp-Protocol-Version) but declares no version in its _meta is said too,
+   * and is to go on as it came (true): a _meta the proxy added for trace
+   * context would change the server's answer.
    */
-  private checkHeaders(req: IncomingMessage, value: unknown): void {
+  private checkHeaders(req: IncomingMessage, value: unknown): boolean {
     const headers = readMcpHeaders((name) => header(req, name));
-    if (headers.method === undefined && headers.name === undefined) return;
-    if (Array.isArray(value)) return;
-    const disagreement = headerDisagreement(headers, value);
-    if (disagreement) this.noteOf('header', `a POST's headers disagree with its body (${disagreement}): relayed unchanged, the server answers it`);
-    const params = isObject(value) && isObject(value.params) ? value.params : undefined;
-    if (isObject(value) && value.id !== undefined && !(isObject(params?._meta) && typeof params._meta[META_PROTOCOL_VERSION] === 'string')) {
-      this.noteOf('meta', `a modern request (Mcp-Method header) without ${META_PROTOCOL_VERSION} in its _meta: relayed unchanged, observed without an era`);
+    const version = header(req, 'mcp-protocol-version');
+    const modernVersion = protocolEra(version) === PROTOCOL_ERA_VALUES.modern;
+    if (headers.method === undefined && headers.name === undefined && !modernVersion) return false;
+    if (!Array.isArray(value) && (headers.method !== undefined || headers.name !== undefined)) {
+      const disagreement = headerDisagreement(headers, value);
+      if (disagreement) this.noteOf('header', `a POST's headers disagree with its body (${disagreement}): relayed unchanged, the server answers it`);
     }
+    const why = headers.method !== undefined ? 'Mcp-Method header' : `Mcp-Protocol-Version ${version ?? ''}`;
+    const undeclared = undeclaredRequests(value);
+    for (const method of undeclared) this.noteOf('meta', undeclaredNote(method, why));
+    return undeclared.length > 0;
   }
 
   /** Observes a request body held whole; returns the body to send (with trace context when it gained it). */
@@ -333,7 +348,7 @@ export class HttpRelay {
       if (!decoded) this.o.note(`a request body with content-encoding ${encoding} could not be decoded within --max-message-bytes ${this.o.maxMessageBytes}: relayed unread`);
       const parsed = decoded ? parseJson(decoded.toString('utf8')) : undefined;
       if (parsed?.ok) {
-        this.checkHeaders(req, parsed.value);
+        const asItCame = this.checkHeaders(req, parsed.value);
         slot = this.slotFor(sessionId, hasInitialize(parsed.value));
         const carrier: Carrier = {};
         for (const k of ['traceparent', 'tracestate', 'baggage']) {
@@ -343,7 +358,7 @@ export class HttpRelay {
         exchange = slot.book.open();
         const changed = observeOutgoing(slot.session, exchange.requests(parsed.value), carrier);
         // A compressed body is relayed as it came (observed, without trace context).
-        if (changed !== undefined && decoded === body) {
+        if (changed !== undefined && decoded === body && !asItCame) {
           out = spliceTraceContext(body, parsed.value, changed) ?? body;
           if (out === body) this.o.note('trace context could not be added to a request: relayed as it came');
         }
@@ -566,9 +581,11 @@ export function runHttpProxy(o: HttpProxyOptions): Promise<number> {
     server.requestTimeout = 0;
     server.headersTimeout = 0;
     let stopping = false;
+    const stopReporting = reportStateOnSignal(o.note, () => relay.inFlight());
     const stop = (signal: NodeJS.Signals) => {
       if (stopping) return;
       stopping = true;
+      stopReporting();
       o.step(`${signal}: stopping`);
       server.close();
       server.closeAllConnections();

@@ -14,6 +14,8 @@ import { META_PROTOCOL_VERSION, NETWORK_TRANSPORT_VALUES, PROTOCOL_ERA_VALUES, p
 import type { MeasuringCore, McpSession } from '@mcp-conservation/instrumentation/core';
 import { isObject } from '../json.js';
 import { observeIncoming, observeOutgoing, observeUnparseable } from './observe.js';
+import { limitedNotes, type KindNote } from './limited-notes.js';
+import { undeclaredNote } from './meta-check.js';
 
 /** A probe is one exchange, or two with the SDK's corrective re-probe; past this many held messages the process is a session. */
 const MAX_HELD = 16;
@@ -33,14 +35,18 @@ export class StdioSession {
   private readonly handshakes = new Map<string, string>();
   private pinned: ProtocolEra | undefined;
   private contradicted = false;
+  /** The host message being read is a modern request that declares no version: relayed without trace context. */
+  private undeclared = false;
 
   private readonly core: MeasuringCore;
   private readonly note: (message: string) => void;
+  private readonly noteOf: KindNote;
 
   // Fields assigned by hand, not as parameter properties: the CLI's tests load its sources with type stripping only.
   constructor(core: MeasuringCore, note: (message: string) => void) {
     this.core = core;
     this.note = note;
+    this.noteOf = limitedNotes(note);
   }
 
   /** The era the process was pinned to by its first successful exchange, if any yet. */
@@ -55,6 +61,7 @@ export class StdioSession {
 
   /** A host message. Returns the value to forward when it changed (trace context), else undefined. */
   fromHost(value: unknown): unknown {
+    this.undeclared = false;
     this.guarded(() => this.learnFromHost(value));
     if (this.held !== undefined) {
       if (isDiscoverRequest(value) && this.held.length < MAX_HELD) {
@@ -63,7 +70,9 @@ export class StdioSession {
       }
       this.open();
     }
-    return observeOutgoing(this.session!, value);
+    const changed = observeOutgoing(this.session!, value);
+    // A modern request with no version in its _meta goes on as it came: a _meta the proxy added would change the server's answer.
+    return this.undeclared ? undefined : changed;
   }
 
   /** A server message that parsed; `wireBytes` is its size on the wire. */
@@ -135,6 +144,11 @@ export class StdioSession {
       }
       const meta = isObject(m.params) && isObject(m.params._meta) ? m.params._meta : undefined;
       const declared = meta?.[META_PROTOCOL_VERSION];
+      // A process pinned modern by its discover result: every request should declare its version.
+      if (typeof declared !== 'string' && this.pinned === PROTOCOL_ERA_VALUES.modern) {
+        this.undeclared = true;
+        this.noteOf('meta', undeclaredNote(m.method, 'in a process pinned to the modern era'));
+      }
       // A modern request declares its version; a legacy one declares none.
       this.pin(typeof declared === 'string' && protocolEra(declared) === PROTOCOL_ERA_VALUES.modern ? PROTOCOL_ERA_VALUES.modern : undefined, `a ${m.method} request`);
     }

@@ -12,6 +12,7 @@ import { spliceTraceContext } from './meta-splice.js';
 import { parseJson } from './observe.js';
 import { StdioSession } from './stdio-session.js';
 import type { ProxyTelemetry } from './telemetry.js';
+import { reportStateOnSignal } from './state-report.js';
 
 export interface StdioProxyOptions {
   readonly command: string;
@@ -125,12 +126,14 @@ export function runStdioProxy(o: StdioProxyOptions): Promise<StdioExit> {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
     };
     for (const s of signals) process.on(s, forward);
+    const stopReporting = reportStateOnSignal(o.note, () => undefined);
 
     let settled = false;
     const finish = (exit: StdioExit) => {
       if (settled) return;
       settled = true;
       for (const s of signals) process.off(s, forward);
+      stopReporting();
       hostIn.pause();
       hostIn.removeAllListeners('data');
       // The host sees the end of the server's output now; telemetry is flushed after.
