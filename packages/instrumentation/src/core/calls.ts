@@ -56,7 +56,19 @@ export interface Parked {
 /** The request state's length and a short sample of its ends: enough to tell parallel calls apart, nothing kept whole. */
 function fingerprint(state: unknown): string | undefined {
   if (typeof state !== 'string') return undefined;
-  return state.length <= 64 ? state : `${state.length}:${state.slice(0, 32)}${state.slice(-32)}`;
+  if (state.length <= 64) return detached(state);
+  return `${state.length}:${detached(state.slice(0, 32) + state.slice(-32))}`;
+}
+
+/**
+ * A copy of `s` that shares no storage: V8 keeps a slice of a long string
+ * as a view into it, so a sample kept while a call waits would hold a
+ * 64 MB requestState alive with it.
+ */
+function detached(s: string): string {
+  const units = new Array<number>(s.length);
+  for (let i = 0; i < s.length; i++) units[i] = s.charCodeAt(i);
+  return String.fromCharCode(...units);
 }
 
 function targetOf(p: { method: string; tool?: string | undefined; prompt?: string | undefined; uri?: string | undefined }): string {
