@@ -22,6 +22,7 @@ import {
   METRIC_LOST_TOKENS,
   METRIC_RESPONSES_CANCELLED,
   METRIC_RESPONSES_EXPECTED,
+  METRIC_SESSIONLESS_REQUESTS,
   METRIC_RESPONSES_LOST,
   METRIC_SERVER_DEFINITION_TOKENS,
   METRIC_SERVER_OPERATION_DURATION,
@@ -351,6 +352,9 @@ export class Truth {
       'volumes/B': () => this.total(METRIC_RESPONSES_EXPECTED.name),
       'volumes/C': () => r.length,
       'sessions-ended/A': () => r.length,
+      // In-process clients are sessions in either era: none of the workload's calls is sessionless.
+      'volumes/D': () => this.total(METRIC_SESSIONLESS_REQUESTS.name),
+      'sessionless-requests/A': () => this.total(METRIC_SESSIONLESS_REQUESTS.name),
       'success-by-tool/A': () => perTool((o) => o === OUTCOME_VALUES.success, true),
       'top-failing-tools/A': () => perTool((o) => o !== OUTCOME_VALUES.success, false),
       'outcomes-by-tool/A': () =>

@@ -27,6 +27,8 @@ const SUCCESS = exact('successful tool calls / tool calls less cancelled');
 const MEAN_REQUESTS = exact('mean client requests (initialize and ping excluded) per ended session');
 const WITHIN_BAND = exact('share of ended sessions with 30 to 100 requests');
 const OVER_LIMIT = exact('sessions that made more than 100 requests');
+// The workload's sessions are in-process clients, each a session in either era; stateless HTTP through the proxy is the CLI's proxy-http-stateless-chain test.
+const SESSIONLESS = exact('0 requests in no session: every call of the workload is in a session (the query reads 0, not empty, with no series)');
 const DROPPED = exact('0 audit records dropped (an empty result reads as 0)');
 const EMITTED = exact('audit records written by the workload');
 
@@ -44,6 +46,7 @@ export const QUERY_CHECKS: Readonly<Record<string, QueryCheck>> = {
   'overview/volumes/A': exact('tool calls less cancelled'),
   'overview/volumes/B': exact('requests that expect a response'),
   'overview/volumes/C': exact('sessions ended'),
+  'overview/volumes/D': SESSIONLESS,
   'tools/success-by-tool/A': exact('per tool: successful calls / calls less cancelled'),
   'tools/top-failing-tools/A': exact('per tool with failures: calls with an outcome other than success and cancelled'),
   'tools/outcomes-by-tool/A': exact('per tool and outcome: calls'),
@@ -55,6 +58,7 @@ export const QUERY_CHECKS: Readonly<Record<string, QueryCheck>> = {
   'sessions/mean-requests/A': MEAN_REQUESTS,
   'sessions/sessions-ended/A': exact('sessions ended'),
   'sessions/sessions-over-limit/A': OVER_LIMIT,
+  'sessions/sessionless-requests/A': SESSIONLESS,
   'sessions/session-duration/A': nonEmpty(QUANTILE),
   'sessions/session-duration/B': nonEmpty(QUANTILE),
   'sessions/session-duration/C': nonEmpty(QUANTILE),

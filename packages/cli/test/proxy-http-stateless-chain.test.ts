@@ -5,6 +5,8 @@
  * session_end record), and its audit chain covers a stretch of time: it
  * ends with a chain_end record, and a new chain begins once the old one is
  * --audit-chain-max-age old. `audit verify` checks each chain complete.
+ * Its calls are counted as sessionless requests instead, and cross no
+ * session's request limit.
  * A legacy (2025) client through the same proxy still makes a session.
  * Real v2 clients and server (createMcpHandler) and a real v1 server;
  * telemetry read at an OTLP receiver, the trail verified by the CLI.
@@ -17,7 +19,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { AUDIT_FIELDS as F } from '@mcp-conservation/semconv/audit';
-import { ATTR_PROTOCOL_ERA, EVENT_AUDIT_CHAIN_END, EVENT_AUDIT_OPERATION, EVENT_AUDIT_SESSION_END, METRIC_CLIENT_SESSION_DURATION, METRIC_SESSION_REQUESTS } from '@mcp-conservation/semconv';
+import { ATTR_PROTOCOL_ERA, EVENT_AUDIT_CHAIN_END, EVENT_AUDIT_OPERATION, EVENT_AUDIT_SESSION_END, METRIC_CLIENT_SESSION_DURATION, METRIC_SESSION_REQUESTS, METRIC_SESSIONLESS_REQUESTS, METRIC_SESSIONS_OVER_LIMIT } from '@mcp-conservation/semconv';
+import type { Point } from './helpers/otlp-receiver.ts';
 import { BIN, runCli } from './helpers/cli.ts';
 import { OtlpReceiver, until } from './helpers/otlp-receiver.ts';
 import { startV2Server } from './fixtures/v2-server.ts';
@@ -43,6 +46,17 @@ async function modernHost(url: string, name: string, calls: number): Promise<voi
 }
 
 const MAX_AGE_S = 1;
+
+/** A cumulative counter's total: the latest point of each series, summed. */
+function total(points: readonly Point[], metric: string): number {
+  const latest = new Map<string, Point>();
+  for (const p of points) {
+    if (p.metric !== metric) continue;
+    const key = JSON.stringify(Object.entries(p.attributes).sort());
+    if ((latest.get(key)?.time ?? -Infinity) <= p.time) latest.set(key, p);
+  }
+  return [...latest.values()].reduce((n, p) => n + p.value, 0);
+}
 
 test('modern HTTP: no per-session measure; the audit chain covers a stretch of time, ends with chain_end, rotates past --audit-chain-max-age, and verifies', { timeout: 60_000 }, async () => {
   const v2 = await startV2Server();
@@ -70,6 +84,9 @@ test('modern HTTP: no per-session measure; the audit chain covers a stretch of t
     ]);
     assert.equal(rx.logs.filter((r) => r.eventName === EVENT_AUDIT_SESSION_END).length, 0);
     assert.equal(rx.points.filter((p) => p.metric === METRIC_SESSION_REQUESTS.name || p.metric === METRIC_CLIENT_SESSION_DURATION.name).length, 0, 'no per-session point');
+    // The six calls (probes are outside volume, as in a session) are the requests in no session.
+    assert.equal(total(rx.points, METRIC_SESSIONLESS_REQUESTS.name), 6);
+    assert.ok(rx.points.filter((p) => p.metric === METRIC_SESSIONLESS_REQUESTS.name).every((p) => p.attributes[ATTR_PROTOCOL_ERA] === 'modern'));
 
     const dir = mkdtempSync(join(tmpdir(), 'stateless-chain-'));
     const trail = join(dir, 'audit.jsonl');
@@ -78,6 +95,23 @@ test('modern HTTP: no per-session measure; the audit chain covers a stretch of t
     assert.equal(verified.code, 0, verified.stdout + verified.stderr);
     const json = JSON.parse(verified.stdout) as { sessions: { records: number; ended: boolean }[]; problems: unknown[] };
     assert.deepEqual(json.sessions.map((s) => [s.records, s.ended]), [[6, true], [5, true]]);
+  } finally {
+    await rx.stop();
+    await v2.stop();
+  }
+});
+
+test('modern HTTP: 101 calls of many clients in one chain cross no session limit', { timeout: 60_000 }, async () => {
+  const v2 = await startV2Server();
+  const rx = new OtlpReceiver();
+  const proxy = await startProxy(v2.url.href, rx.env(await rx.start()), []);
+  try {
+    await modernHost(proxy.url, 'busy-host', 101);
+    assert.equal(await proxy.stop(), 0);
+    assert.equal(total(rx.points, METRIC_SESSIONLESS_REQUESTS.name), 101);
+    assert.equal(total(rx.points, METRIC_SESSIONS_OVER_LIMIT.name), 0, 'no session crossed the limit');
+    const end = rx.logs.filter((r) => r.eventName === EVENT_AUDIT_CHAIN_END);
+    assert.deepEqual(end.map((r) => r.attributes[F.sessionRequests]), [101]);
   } finally {
     await rx.stop();
     await v2.stop();
@@ -99,6 +133,7 @@ test('legacy HTTP through the same proxy is still a session: its session_end and
     assert.deepEqual(rx.logs.map((r) => (r.eventName === EVENT_AUDIT_OPERATION ? r.attributes[F.method] : r.eventName)), ['initialize', 'tools/call', EVENT_AUDIT_SESSION_END]);
     const point = rx.points.filter((p) => p.metric === METRIC_SESSION_REQUESTS.name);
     assert.deepEqual(point.map((p) => [p.count, p.value, p.attributes[ATTR_PROTOCOL_ERA]]), [[1, 1, 'legacy']]);
+    assert.equal(total(rx.points, METRIC_SESSIONLESS_REQUESTS.name), 0);
   } finally {
     await rx.stop();
     await v2.stop();

@@ -96,6 +96,8 @@ test('report for one service: every figure equals the workload truth; HTML and P
   assert.equal(m.contextLossRate.context['responses expected (less cancelled)'], t.responsesExpected);
   assert.equal(m.toolSuccessRate.context['tool calls'], t.toolCalls);
   assert.deepEqual(Object.fromEntries(report.measures.map((x: { id: string; verdict: string }) => [x.id, x.verdict])), t.verdicts);
+  // svc-a's calls are all in sessions: nothing to say beside its volume.
+  assert.equal(m.requestsPerSession.note, undefined);
   // Counters rise every minute: a point per step (3 h in 4-minute steps, two hours of data). Sessions end every ten
   // minutes (2.5 steps) from minute 10 to 100: each point covers three steps, so every step from the first end on has one.
   assert.equal(report.coverage.stepSeconds, 240);
@@ -155,6 +157,12 @@ test('all services: the figures change with the scope (no --service)', async () 
   const m = Object.fromEntries(report.measures.map((x: { id: string }) => [x.id, x]));
   close(m.toolSuccessRate.value, TRUTH_ALL.toolSuccessRate, 'tool success rate, all services');
   close(m.tokenEfficiency.value, TRUTH_ALL.tokenEfficiency, 'token efficiency, all services');
+  // svc-c's stateless calls are not averaged into requests per session: the report says they are not observable there.
+  close(m.requestsPerSession.value, (887 + 40) / 11, 'mean requests per session, all services');
+  assert.equal(m.requestsPerSession.note, `not observable over stateless HTTP: ${TRUTH_ALL.sessionlessRequests} requests the proxy relayed there are in no session, and not in this measure`);
+  const text = await runCli(['report', '--prometheus', prom.url, '--range', '3h', '--end', endIso, '--out', join(out, 'all.html'), '--no-png']);
+  assert.match(text.stdout, /\n {4}not observable over stateless HTTP: 250 requests the proxy relayed there are in no session/);
+  assert.match(readFileSync(join(out, 'all.html'), 'utf8'), /<div class="card-note">not observable over stateless HTTP: 250 requests/);
   assert.equal(report.outputs.pngs.length, 0);
   assert.equal(report.audit, undefined);
 });

@@ -194,6 +194,21 @@ export const METRIC_SESSIONS_OVER_LIMIT: MetricDefinition = {
   semconv: false,
 };
 
+/**
+ * Stateless HTTP (2026-07-28 traffic without Mcp-Session-Id, seen by the
+ * proxy) has no session on the wire: its calls are in no requests-per-session
+ * figure, and are counted here so that a dashboard can say so.
+ */
+export const METRIC_SESSIONLESS_REQUESTS: MetricDefinition = {
+  name: 'mcp_conservation.sessionless.requests',
+  instrument: 'counter',
+  unit: '{request}',
+  description:
+    'Logical calls, counted as session.requests counts them, that belong to no observable session: 2026-07-28 traffic over stateless HTTP, seen by the proxy. Requests per session is not observable for them, so no session histogram or over-limit count includes them.',
+  attributes: [...COMMON],
+  semconv: false,
+};
+
 export const METRIC_DEDUP_EVICTIONS: MetricDefinition = {
   name: 'mcp_conservation.context.dedup_evictions',
   instrument: 'counter',
@@ -248,6 +263,7 @@ export const INSTRUMENTATION_METRICS: readonly MetricDefinition[] = [
   METRIC_CALL_LEGS,
   METRIC_CALL_UNLINKED_RETRIES,
   METRIC_SESSIONS_OVER_LIMIT,
+  METRIC_SESSIONLESS_REQUESTS,
   METRIC_DEDUP_EVICTIONS,
   METRIC_AUDIT_RECORDS,
   METRIC_AUDIT_DROPPED,

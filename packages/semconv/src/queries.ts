@@ -35,6 +35,7 @@ import {
   METRIC_RESPONSES_LOST,
   METRIC_SESSION_REQUESTS,
   METRIC_SESSIONS_OVER_LIMIT,
+  METRIC_SESSIONLESS_REQUESTS,
   METRIC_TOOL_CALLS,
   METRIC_WIRE_OVERHEAD,
   METRIC_CONTEXT_BINARY_SIZE,
@@ -189,6 +190,15 @@ export function sessionsWithinBand(scope: QueryScope = {}): string {
 /** Sessions that crossed the request limit, live, in the window. */
 export function sessionsOverLimit(scope: QueryScope = {}): string {
   return sumIncrease(METRIC_SESSIONS_OVER_LIMIT, scope);
+}
+
+/**
+ * Logical calls in no observable session (stateless HTTP through the proxy)
+ * in the window: requests per session is not observable for them. No series
+ * yet means none.
+ */
+export function sessionlessRequests(scope: QueryScope = {}): string {
+  return `${sumIncrease(METRIC_SESSIONLESS_REQUESTS, scope)} or vector(0)`;
 }
 
 /** Sessions that ended in the window. */
@@ -382,6 +392,8 @@ export const countedSeries = {
   toolCalls: (scope: QueryScope = {}): string => series(METRIC_TOOL_CALLS, scope),
   sessionsOverLimit: (scope: QueryScope = {}): string => series(METRIC_SESSIONS_OVER_LIMIT, scope),
   sessionsEnded: (scope: QueryScope = {}): string => series(METRIC_SESSION_REQUESTS, scope, [], '_count'),
+  /** Logical calls in no observable session: what the requests-per-session measure cannot cover. */
+  sessionlessRequests: (scope: QueryScope = {}): string => series(METRIC_SESSIONLESS_REQUESTS, scope),
   sessionRequests: (scope: QueryScope = {}): string => series(METRIC_SESSION_REQUESTS, scope, [], '_sum'),
   /** Ended sessions with at most `le` requests (a bucket boundary). */
   sessionsUpTo: (le: number, scope: QueryScope = {}): string => series(METRIC_SESSION_REQUESTS, scope, [leMatcher(le)], '_bucket'),
@@ -417,6 +429,7 @@ export const QUERY_CATALOGUE: readonly QueryDefinition[] = [
   { id: 'sessionsWithinBand', title: 'Sessions within 30-100 requests', unit: 'percentunit', description: 'Share of ended sessions with 30 to 100 requests.', expr: (s) => sessionsWithinBand(s) },
   { id: 'sessionsOverLimit', title: 'Sessions over 100 requests', unit: 'short', description: 'Sessions that crossed 100 requests.', expr: (s) => sessionsOverLimit(s) },
   { id: 'sessionsEnded', title: 'Sessions ended', unit: 'short', description: 'Sessions that ended.', expr: (s) => sessionsEnded(s) },
+  { id: 'sessionlessRequests', title: 'Requests in no session', unit: 'short', description: 'Logical calls over stateless HTTP (through the proxy): requests per session is not observable for them.', expr: (s) => sessionlessRequests(s) },
   { id: 'meanRequestsPerSession', title: 'Mean requests per session', unit: 'short', description: 'Mean client requests per ended session.', expr: (s) => meanRequestsPerSession(s) },
   { id: 'toolCalls', title: 'Tool calls', unit: 'short', description: 'Tool calls, cancellations excluded.', expr: (s) => toolCalls(s) },
   { id: 'responsesExpected', title: 'Responses expected', unit: 'short', description: 'Requests that expect a response.', expr: (s) => responsesExpected(s) },

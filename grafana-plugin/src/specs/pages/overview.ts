@@ -58,7 +58,7 @@ const overviewPanels: PageSpec = {
     {
       id: 'requests-per-session',
       title: `${TARGET_REQUESTS_PER_SESSION.title}: mean requests per session`,
-      description: `${TARGET_REQUESTS_PER_SESSION.description} Target: ${band}.`,
+      description: `${TARGET_REQUESTS_PER_SESSION.description} Target: ${band}. Not observable over stateless HTTP: calls the proxy relays there are in no session, and are counted apart (Volume in range).`,
       kind: 'stat',
       datasource: 'metrics',
       unit: 'short',
@@ -125,7 +125,7 @@ const overviewPanels: PageSpec = {
       id: 'volumes',
       title: 'Volume in range',
       description:
-        'Tool calls, responses expected and sessions ended in the selected range: the denominators of the measures.',
+        'Tool calls, responses expected and sessions ended in the selected range: the denominators of the measures. Requests in no session are calls over stateless HTTP through the proxy, for which requests per session is not observable.',
       kind: 'stat',
       datasource: 'metrics',
       unit: 'short',
@@ -134,6 +134,7 @@ const overviewPanels: PageSpec = {
         { refId: 'A', expr: queries.toolCalls(RANGE), legend: 'Tool calls', instant: true },
         { refId: 'B', expr: queries.responsesExpected(RANGE), legend: 'Responses expected', instant: true },
         { refId: 'C', expr: queries.sessionsEnded(RANGE), legend: 'Sessions ended', instant: true },
+        { refId: 'D', expr: queries.sessionlessRequests(RANGE), legend: 'Requests in no session', instant: true },
       ],
       width: 16,
       height: 4,

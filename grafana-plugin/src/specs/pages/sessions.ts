@@ -70,7 +70,7 @@ const sessionsPanels: PageSpec = {
       unit: 'short',
       thresholds: neutral(),
       queries: [{ refId: 'A', expr: queries.sessionsEnded(RANGE), instant: true }],
-      width: 6,
+      width: 4,
       height: 5,
     },
     {
@@ -82,7 +82,20 @@ const sessionsPanels: PageSpec = {
       unit: 'short',
       thresholds: zeroIsGood(),
       queries: [{ refId: 'A', expr: queries.sessionsOverLimit(RANGE), instant: true }],
-      width: 6,
+      width: 4,
+      height: 5,
+    },
+    {
+      id: 'sessionless-requests',
+      title: 'Requests in no session',
+      description:
+        'Calls the proxy relayed over stateless HTTP (2026-07-28, no Mcp-Session-Id): many clients share it, so there is no session to count them in. Requests per session is not observable over stateless HTTP; these calls are in none of the figures beside this one.',
+      kind: 'stat',
+      datasource: 'metrics',
+      unit: 'short',
+      thresholds: neutral(),
+      queries: [{ refId: 'A', expr: queries.sessionlessRequests(RANGE), instant: true }],
+      width: 4,
       height: 5,
     },
     {
@@ -116,4 +129,4 @@ const sessionsPanels: PageSpec = {
 };
 
 /** The panels that show counts: approximate in PromQL (counts.ts). */
-export const sessions: PageSpec = withApproximateCounts(sessionsPanels, ['requests-distribution', 'sessions-ended', 'sessions-over-limit']);
+export const sessions: PageSpec = withApproximateCounts(sessionsPanels, ['requests-distribution', 'sessions-ended', 'sessions-over-limit', 'sessionless-requests']);

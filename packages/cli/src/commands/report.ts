@@ -230,7 +230,10 @@ export async function runReport(argv: string[]): Promise<number> {
     const lines = [`MCP conservation report, ${isoMinute(window.start)} to ${isoMinute(window.end)}`];
     const c = facts.coverage;
     lines.push(`  exact counts from ${c.series} series, samples ${isoSecond(c.firstSample)} to ${isoSecond(c.lastSample)}, ${c.resets} resets, ${c.firstSeenAboveZero} series first seen above zero`);
-    for (const m of facts.measures) lines.push(`  ${m.title.padEnd(40)} ${measureValue(m.unit, m.value).padStart(10)}  target ${m.target}  ${m.verdict.toUpperCase()}`);
+    for (const m of facts.measures) {
+      lines.push(`  ${m.title.padEnd(40)} ${measureValue(m.unit, m.value).padStart(10)}  target ${m.target}  ${m.verdict.toUpperCase()}`);
+      if (m.note) lines.push(`    ${m.note}`);
+    }
     if (facts.estimated.tokens !== undefined) lines.push(`  estimated token counts: ${count(facts.estimated.tokens)} tokens, ${measureValue('ratio', facts.estimated.share)} of all rendered, counted from bytes under overload`);
     lines.push(`  audit pipeline: ${count(facts.pipeline.emitted)} emitted, ${count(facts.pipeline.dropped)} dropped, ${count(facts.pipeline.received)} received`);
     if (audit) lines.push(`  audit trail: ${audit.records} records, ${audit.overLimit.length} sessions over 100 requests, ${audit.problems.filter((p) => p.kind === 'gap').length} gaps, ${audit.problems.filter((p) => p.kind === 'altered').length} altered`);

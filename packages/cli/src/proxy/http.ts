@@ -208,6 +208,7 @@ export class HttpRelay {
         serverAddress: this.o.upstream.hostname,
         serverPort: this.port,
         mcpSessionId: () => slot.id,
+        sessionless: () => HttpRelay.stateless(slot),
       }),
     };
     if (id) this.byId.set(id, slot);
@@ -240,7 +241,7 @@ export class HttpRelay {
     this.retiring.delete(slot);
     slot.book.clear();
     try {
-      slot.session.close(endedAt, HttpRelay.stateless(slot) ? 'time' : 'session');
+      slot.session.close(endedAt);
     } catch (error) {
       this.o.note(`closing a session's telemetry failed: ${String(error)}`);
     }

@@ -39,6 +39,8 @@ export interface Measure {
   /** Reference lines drawn on the chart (target threshold, or band limits). */
   readonly rules: readonly number[];
   readonly queries: Readonly<Record<string, string>>;
+  /** What the measure cannot cover in this range, said beside its value. */
+  readonly note?: string;
 }
 
 export interface ReportWindow {
@@ -122,6 +124,11 @@ function median(values: number[]): number | undefined {
   return sorted[Math.floor(sorted.length / 2)];
 }
 
+/** Calls in no session are not in the volume measure: it says so, rather than give a number for them. */
+function sessionlessNote(requests: number): string {
+  return `not observable over stateless HTTP: ${requests.toLocaleString('en-US')} requests the proxy relayed there are in no session, and not in this measure`;
+}
+
 export async function collectPrometheus(client: PrometheusClient, scope: QueryScope, window: ReportWindow, progress: Progress): Promise<PrometheusFacts> {
   const start = window.start.getTime() / 1000;
   const end = window.end.getTime() / 1000;
@@ -130,7 +137,7 @@ export async function collectPrometheus(client: PrometheusClient, scope: QuerySc
   let samples = 0;
   const gaps: number[] = [];
   const sel = queries.countedSeries;
-  const planned = 15;
+  const planned = 16;
   let done = 0;
   /** Every series of a selector, counted exactly over the range. */
   const counts = async (name: string, selector: string): Promise<SeriesCount[]> => {
@@ -156,6 +163,7 @@ export async function collectPrometheus(client: PrometheusClient, scope: QuerySc
   const upToMax = await counts(`sessions with at most ${TARGET_REQUESTS_PER_SESSION.max} requests`, sel.sessionsUpTo(TARGET_REQUESTS_PER_SESSION.max, scope));
   const belowMin = await counts(`sessions with fewer than ${TARGET_REQUESTS_PER_SESSION.min} requests`, sel.sessionsUpTo(TARGET_REQUESTS_PER_SESSION.min - 1, scope));
   const overLimit = await counts('sessions over the request limit', sel.sessionsOverLimit(scope));
+  const sessionless = await counts('requests in no session', sel.sessionlessRequests(scope));
   const emittedSeries = await counts('audit records emitted', sel.auditRecordsEmitted(scope));
   const droppedSeries = await counts('audit records dropped', sel.auditRecordsDropped(scope));
   const receivedSeries = await counts('audit records received', sel.auditRecordsReceived(scope));
@@ -191,6 +199,7 @@ export async function collectPrometheus(client: PrometheusClient, scope: QuerySc
   const requestCount = total(requests);
   const withinCount = total(upToMax) - total(belowMin);
   const overCount = total(overLimit);
+  const sessionlessCount = total(sessionless);
   const hasSeries = (c: readonly SeriesCount[]) => c.length > 0;
 
   const ratioMeasure = (target: RatioTarget, value: number | undefined, series: [number, number][], context: Record<string, number | undefined>, query: string): Measure => ({
@@ -236,7 +245,8 @@ export async function collectPrometheus(client: PrometheusClient, scope: QuerySc
       },
       series: chart(step(requests), step(ended)),
       rules: [band.min, band.max],
-      queries: { sum: sel.sessionRequests(scope), count: sel.sessionsEnded(scope), within: sel.sessionsUpTo(band.max, scope), below: sel.sessionsUpTo(band.min - 1, scope), over: sel.sessionsOverLimit(scope) },
+      queries: { sum: sel.sessionRequests(scope), count: sel.sessionsEnded(scope), within: sel.sessionsUpTo(band.max, scope), below: sel.sessionsUpTo(band.min - 1, scope), over: sel.sessionsOverLimit(scope), sessionless: sel.sessionlessRequests(scope) },
+      ...(sessionlessCount > 0 ? { note: sessionlessNote(sessionlessCount) } : {}),
     },
   ];
 

@@ -39,7 +39,8 @@ function card(m: Measure): string {
   <div class="card-title">${h(m.title)}</div>
   <div class="card-value" data-measure="${m.id}">${h(measureValue(m.unit, m.value))}</div>
   <div class="card-target">target ${h(m.target)} ${badge(m.verdict)}</div>
-  <div class="card-context">${contextLine(m)}</div>
+  <div class="card-context">${contextLine(m)}</div>${m.note ? `
+  <div class="card-note">${h(m.note)}</div>` : ''}
 </div>`;
 }
 
@@ -155,7 +156,7 @@ h3 { font-size: 15px; margin: 18px 0 6px; }
 .card { border: 1px solid #ddd; border-top: 5px solid ${TARGET_COLORS.neutral}; border-radius: 6px; padding: 12px; }
 .card.pass { border-top-color: ${TARGET_COLORS.pass}; } .card.fail { border-top-color: ${TARGET_COLORS.fail}; }
 .card-title { font-size: 13px; color: #444; min-height: 32px; } .card-value { font-size: 28px; font-weight: bold; margin: 6px 0; }
-.card-target { font-size: 12px; color: #444; } .card-context { font-size: 12px; color: #666; margin-top: 6px; line-height: 1.5; }
+.card-target { font-size: 12px; color: #444; } .card-context { font-size: 12px; color: #666; margin-top: 6px; line-height: 1.5; } .card-note { font-size: 12px; color: #444; margin-top: 6px; font-style: italic; }
 .badge { color: #fff; font-size: 11px; font-weight: bold; border-radius: 3px; padding: 1px 6px; margin-left: 4px; }
 .chart { margin: 8px 0 20px; } .chart h3 { margin-bottom: 2px; } .chart svg { max-width: 100%; height: auto; }
 table { border-collapse: collapse; font-size: 13px; margin: 6px 0 12px; } th, td { border-bottom: 1px solid #e3e3e3; padding: 4px 12px 4px 0; text-align: left; }

@@ -37,7 +37,8 @@ function measureCard(m: Measure, chart: string | undefined): string {
   <div class="head"><span class="name">${h(m.title)}</span>${badge(m.verdict)}</div>
   <div class="value">${h(measureValue(m.unit, m.value))}</div>
   <div class="target">target ${h(m.target)}</div>
-  <div class="basis">${basis}</div>
+  <div class="basis">${basis}</div>${m.note ? `
+  <div class="note">${h(m.note)}</div>` : ''}
   <div class="trend">${chart ?? ''}</div>
 </section>`;
 }
@@ -75,7 +76,7 @@ h1 { font-size: 22px; margin: 0 0 2px; } h2 { font-size: 16px; margin: 18px 0 6p
 .measure { border: 1px solid #ddd; border-left: 6px solid ${TARGET_COLORS.neutral}; border-radius: 6px; padding: 8px 10px; }
 .measure.pass { border-left-color: ${TARGET_COLORS.pass}; } .measure.fail { border-left-color: ${TARGET_COLORS.fail}; }
 .head { display: flex; justify-content: space-between; font-size: 13px; color: #444; }
-.value { font-size: 26px; font-weight: bold; margin: 2px 0; } .target, .basis { font-size: 11px; color: #555; }
+.value { font-size: 26px; font-weight: bold; margin: 2px 0; } .target, .basis { font-size: 11px; color: #555; } .note { font-size: 11px; color: #444; font-style: italic; }
 .trend svg { width: 100%; height: auto; margin-top: 4px; }
 .badge { color: #fff; font-size: 11px; font-weight: bold; border-radius: 3px; padding: 1px 6px; }
 p { font-size: 13px; margin: 4px 0; } .figures, .findings { color: #333; } .empty { color: #666; }

@@ -15,6 +15,7 @@ import {
   METRIC_RESPONSES_LOST,
   METRIC_SESSION_REQUESTS,
   METRIC_SESSIONS_OVER_LIMIT,
+  METRIC_SESSIONLESS_REQUESTS,
   METRIC_TOOL_CALLS,
   promNames,
   type MetricDefinition,
@@ -31,6 +32,8 @@ interface CounterSeries {
 
 const svcA = { job: 'svc-a', [LABELS.server]: 'srv-1', [LABELS.observer]: 'sdk' };
 const svcB = { job: 'svc-b', [LABELS.server]: 'srv-2', [LABELS.observer]: 'sdk' };
+/** A proxy in front of a stateless (2026-07-28) HTTP server: calls in no session, and nothing else. */
+const svcC = { job: 'svc-c', [LABELS.server]: 'srv-3', [LABELS.observer]: 'proxy' };
 const L = LABELS;
 
 /** Final counter values; each rises linearly from 0 at the first sample. */
@@ -69,6 +72,7 @@ const COUNTERS: [MetricDefinition, CounterSeries[]][] = [
     { labels: svcA, total: 2 },
     { labels: svcB, total: 0 },
   ]],
+  [METRIC_SESSIONLESS_REQUESTS, [{ labels: svcC, total: 250 }]],
   [METRIC_AUDIT_RECORDS, [
     { labels: svcA, total: 1010 },
     { labels: svcB, total: 50 },
@@ -117,6 +121,8 @@ export const TRUTH_SVC_A = {
 
 /** All services together. */
 export const TRUTH_ALL = {
+  /** svc-c's calls over stateless HTTP: in no session, so said beside requests per session. */
+  sessionlessRequests: 250,
   toolSuccessRate: (485 + 50) / (494 + 50),
   tokenEfficiency: (8700 + 1000) / (10000 + 1000),
 };

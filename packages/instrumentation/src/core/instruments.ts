@@ -15,6 +15,7 @@ import {
   METRIC_RESPONSES_EXPECTED,
   METRIC_RESPONSES_LOST,
   METRIC_SESSION_REQUESTS,
+  METRIC_SESSIONLESS_REQUESTS,
   METRIC_SESSIONS_OVER_LIMIT,
   METRIC_TOOL_CALLS,
   METRIC_WIRE_OVERHEAD,
@@ -63,6 +64,7 @@ export interface Instruments {
   readonly callLegs: Histogram;
   readonly unlinkedRetries: SumCounter;
   readonly overLimit: SumCounter;
+  readonly sessionlessRequests: SumCounter;
   readonly dedupEvictions: SumCounter;
   readonly auditRecords: SumCounter;
 }
@@ -84,6 +86,7 @@ export function createInstruments(meter: Meter): Instruments {
     callLegs: histogram(meter, METRIC_CALL_LEGS),
     unlinkedRetries: counter(meter, METRIC_CALL_UNLINKED_RETRIES),
     overLimit: counter(meter, METRIC_SESSIONS_OVER_LIMIT),
+    sessionlessRequests: counter(meter, METRIC_SESSIONLESS_REQUESTS),
     dedupEvictions: counter(meter, METRIC_DEDUP_EVICTIONS),
     auditRecords: counter(meter, METRIC_AUDIT_RECORDS),
   };

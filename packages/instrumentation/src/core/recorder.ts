@@ -68,6 +68,12 @@ export interface TransportInfo {
   readonly serverPort?: number;
   /** The MCP session id, once the transport has one. */
   readonly mcpSessionId?: () => string | undefined;
+  /**
+   * True while the traffic is no session on the wire (the proxy's stateless
+   * HTTP, many clients together): its calls count as sessionless, never
+   * towards a session's volume or limit, and its chain covers a stretch of time.
+   */
+  readonly sessionless?: () => boolean;
 }
 
 /** What the recorder reads of the core: telemetry, caps and the options that shape records. */
@@ -252,6 +258,11 @@ export class Recorder implements TokenSink {
   /** The request that made the session cross its request limit. */
   overLimit(): void {
     this.core.instruments().overLimit.add(1, this.baseAttrs());
+  }
+
+  /** A logical call in no observable session. */
+  sessionlessCall(): void {
+    this.core.instruments().sessionlessRequests.add(1, this.baseAttrs());
   }
 
   /** A multi-round-trip retry that could not be linked to its call: marked on its span, counted. */

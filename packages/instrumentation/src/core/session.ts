@@ -217,10 +217,14 @@ export class McpSession {
     return undefined;
   }
 
-  /** One more logical call in the session's volume; the one past the limit is counted live. */
+  /**
+   * One more logical call in the session's volume; the one past the limit is
+   * counted live. Traffic that is no session has no limit to cross.
+   */
   private countCall(): void {
     this.requests++;
-    if (this.requests === this.core.requestLimit + 1) this.recorder.overLimit();
+    if (this.transport.sessionless?.()) this.recorder.sessionlessCall();
+    else if (this.requests === this.core.requestLimit + 1) this.recorder.overLimit();
   }
 
   private inject(message: Msg, params: Msg | undefined, ctx: Context): Msg {
@@ -585,9 +589,10 @@ export class McpSession {
    * The transport closed: pending requests are lost, definitions decided,
    * the session ends, at `endedAt` (a `performance.now()` time) when the
    * end is known only later (an HTTP session found idle). `covers` says
-   * whether the chain was a session or a stretch of sessionless traffic.
+   * whether the chain was a session or a stretch of sessionless traffic
+   * (by default, what the transport says it is).
    */
-  close(endedAt?: number, covers: ChainCover = 'session'): void {
+  close(endedAt?: number, covers: ChainCover = this.transport.sessionless?.() ? 'time' : 'session'): void {
     if (this.closed) return;
     const now = endedAt ?? performance.now();
     for (const p of this.pending.values()) {
