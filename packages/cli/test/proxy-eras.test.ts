@@ -98,7 +98,8 @@ const CASES: Case[] = [
   { client: 'v2', server: 'v1', era: 'legacy', spans: ['initialize success', 'tools/list success', 'tools/call echo success'] },
   // The probe in place is a leg of the session: held by the proxy until the next request, then replayed.
   { client: 'v2', server: 'v2', era: 'modern', inPlace: true, spans: ['server/discover success', 'tools/list success', 'tools/call echo success', 'tools/call deploy -', 'tools/call deploy -', 'tools/call deploy success'] },
-  { client: 'v2', server: 'v1', era: 'legacy', inPlace: true, spans: ['server/discover protocol_error', 'initialize success', 'tools/list success', 'tools/call echo success'] },
+  // The refused probe and the initialize fallback are two legs of one connect call, decided by the handshake.
+  { client: 'v2', server: 'v1', era: 'legacy', inPlace: true, spans: ['server/discover -', 'initialize success', 'tools/list success', 'tools/call echo success'] },
 ];
 
 for (const c of CASES) {
@@ -138,6 +139,14 @@ for (const c of CASES) {
     // A probe declares the version it asks for: modern, whatever the verdict.
     for (const s of rx.spans) assert.equal(s.attributes[ATTR_PROTOCOL_ERA], s.name === 'server/discover' ? 'modern' : c.era, s.name);
 
+    if (c.inPlace && c.era === 'legacy') {
+      // connect is one call: the refused probe and the initialize fallback share its id, and one record of 2 legs says how it went.
+      const [probe, handshake] = rx.spans;
+      assert.equal(probe!.attributes['mcp_conservation.call.id'], handshake!.attributes['mcp_conservation.call.id']);
+      assert.equal(handshake!.attributes['mcp_conservation.leg.reason'], 'version_retry');
+      const ops = rx.logs.filter((l) => l.eventName !== EVENT_AUDIT_SESSION_END);
+      assert.deepEqual(ops.map((l) => [l.attributes[F.method], l.attributes[F.legs], l.attributes[F.outcome]]), [['initialize', 2, 'success'], ['tools/list', 1, 'success'], ['tools/call', 1, 'success']]);
+    }
     assert.deepEqual(normSpans(rx.spans), normSpans(sdk.spans));
     assert.deepEqual(series(rx.points), series(sdk.points));
     assert.deepEqual(normAudit(rx.logs), normAudit(sdk.logs));

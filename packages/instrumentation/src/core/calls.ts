@@ -7,7 +7,10 @@
  * and retried by the v2 client: the listing and the retry are its legs. A
  * listing page answered with a `nextCursor` is a leg, and the request that
  * echoes the cursor is the call's next page, whether the SDK or the host
- * walks the pages. A parked call waits for its next leg up to the late window;
+ * walks the pages. `connect` is a call too: a `server/discover` probe answered
+ * with an error (a `-32022` naming other versions, or a 2025 server's refusal)
+ * is a leg, and the corrective re-probe or the `initialize` fallback that
+ * follows is its next leg. A parked call waits for its next leg up to the late window;
  * one that gets none is unresolved. Holds no payload: a `requestState`
  * (which may be megabytes) is remembered by its length and ends only.
  */
@@ -39,10 +42,12 @@ export function isInputRetry(method: string, params: Record<string, unknown> | u
  * (`input`), the SDK's re-listing and retry after a `-32020`
  * HeaderMismatch (`header`, whose decision, should no retry come, is the
  * error the host then got), or the next page of a listing (`page`: a walk
- * the host stops is decided on its last page).
+ * the host stops is decided on its last page), or the re-probe or
+ * `initialize` after a probe `connect` sent was refused (`connect`, decided
+ * as that refusal should none come).
  */
 export interface Parked {
-  readonly kind: 'input' | 'header' | 'page';
+  readonly kind: 'input' | 'header' | 'page' | 'connect';
   readonly last: Pending;
   readonly target: string;
   readonly state: string | undefined;
@@ -96,6 +101,22 @@ export class CallAssembler {
   /** The `tools/call` leg `p` was answered `-32020`: the v2 client re-lists and retries it. */
   parkForHeaderRetry(p: Pending, decision: Decision, facts: WireFacts, now: number): Parked | undefined {
     return this.add({ kind: 'header', last: p, target: targetOf(p), state: undefined, expires: now + this.waitMs, decision, facts });
+  }
+
+  /** A probe `connect` sent was refused: its re-probe or `initialize`, if one comes, is the call's next leg. */
+  parkForConnect(p: Pending, decision: Decision, facts: WireFacts, now: number): Parked | undefined {
+    return this.add({ kind: 'connect', last: p, target: targetOf(p), state: undefined, expires: now + this.waitMs, decision, facts });
+  }
+
+  /** The re-probe or `initialize` of a `connect` whose probe was refused: the next leg of that call. */
+  connectRetry(): LogicalCall | undefined {
+    for (const [id, p] of this.parked) {
+      if (p.kind !== 'connect') continue;
+      this.parked.delete(id);
+      p.last.call.legs++;
+      return p.last.call;
+    }
+    return undefined;
   }
 
   private add(parked: Parked): Parked | undefined {

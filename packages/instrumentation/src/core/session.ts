@@ -53,6 +53,9 @@ type Msg = Record<string, unknown>;
 /** JSON-RPC code of HeaderMismatch (2026-07-28): an `Mcp-Name` or `Mcp-Method` header that disagrees with the body. */
 const HEADER_MISMATCH_CODE = '-32020';
 
+/** What the client's `connect` sends: the probe (and its corrective re-probe) and the 2025 handshake. */
+const CONNECT_METHODS: ReadonlySet<string> = new Set(['server/discover', 'initialize']);
+
 /** What a session reads of the core that opened it. */
 export interface SessionContext extends RecorderContext {
   readonly options: ConservationOptions;
@@ -89,6 +92,8 @@ export class McpSession {
   private readonly unbound = new Map<string, Pending>();
   private sweepTimer: NodeJS.Timeout | undefined;
   private requests = 0;
+  /** Until the first request other than a probe or handshake: a refused probe is then a leg of `connect`. */
+  private connecting = true;
   private closed = false;
   /** Learns the server and the protocol version from what crosses the wire. */
   private readonly learner: IdentityLearner;
@@ -162,7 +167,10 @@ export class McpSession {
       [continued, reason] = [resumed === 'unlinked' ? undefined : resumed, LEG.inputRound];
     } else if (method === 'tools/list' && this.calls.waitsForRelisting()) [continued, reason] = [this.calls.relisting(), LEG.relist];
     else if (method === 'tools/call') [continued, reason] = [this.calls.headerRetry({ method, tool }), LEG.headerRetry];
+    else if (CONNECT_METHODS.has(method)) [continued, reason] = [this.calls.connectRetry(), LEG.versionRetry];
     else if (LISTING_METHODS.has(method)) [continued, reason] = [this.listingLeg(method, params?.cursor, now), LEG.nextPage];
+    // `connect` is over once anything but its probe or handshake is sent.
+    if (!CONNECT_METHODS.has(method)) this.connecting = false;
     const call = continued ?? newCall(now);
     if (resumed === 'unlinked') call.unlinked = true;
     call.lastLeg = id;
@@ -249,7 +257,10 @@ export class McpSession {
     const p = this.pending.get(id);
     if (!p) return;
     this.pending.delete(id);
-    this.finish(p, performance.now(), decide.transportClosed(String((error as Error)?.message ?? error), errorType));
+    const d = decide.transportClosed(String((error as Error)?.message ?? error), errorType);
+    // A 2025 server refuses the probe at the HTTP level (a 400 or 404 the transport throws), and the client falls back.
+    if (p.method === 'server/discover' && this.connecting) this.probeRefused(p, {}, performance.now(), decide.readWireFacts({}, false), undefined, d);
+    else this.finish(p, performance.now(), d);
   }
 
   // --- The SDK's promise for it is bound --------------------------------------------
@@ -359,6 +370,10 @@ export class McpSession {
       this.interim(p, message, now, facts, wireBytes);
       return;
     }
+    if (p.method === 'server/discover' && facts.error && this.connecting) {
+      this.probeRefused(p, message, now, facts, wireBytes);
+      return;
+    }
     if (p.method === 'tools/call' && facts.error?.code === HEADER_MISMATCH_CODE && this.identity.era === PROTOCOL_ERA_VALUES.modern) {
       this.headerMismatch(p, message, now, facts, wireBytes);
       return;
@@ -408,6 +423,19 @@ export class McpSession {
     this.legEnded(p, message, now, facts, wireBytes, undefined, d);
   }
 
+  /**
+   * A probe `connect` sent, answered with an error (or refused at the HTTP
+   * level): the v2 client re-probes with a version a `-32022` named, or
+   * falls back to `initialize`, so the
+   * error is a leg of `connect`, and its outcome only if nothing follows.
+   */
+  private probeRefused(p: Pending, message: Msg, now: number, facts: WireFacts, wireBytes: number | undefined, d = decide.decideResponse(p.method, facts, undefined)): void {
+    const evicted = this.calls.parkForConnect(p, d, facts, now);
+    if (evicted) this.decideParked(evicted, now);
+    this.scheduleSweep();
+    this.legEnded(p, message, now, facts, wireBytes, undefined, d);
+  }
+
   /** A leg that decides nothing by itself: its duration, its span, and its bytes as wire overhead of `source`. */
   private legEnded(p: Pending, message: Msg, now: number, facts: WireFacts, wireBytes: number | undefined, source: string | undefined, d: Decision | undefined): void {
     this.lane.enqueue(() => {
@@ -421,7 +449,7 @@ export class McpSession {
     });
   }
 
-  /** A parked call that no leg followed: an unresolved multi-round-trip call, the `-32020` the host then got, or a walk stopped on its last page. */
+  /** A parked call that no leg followed: an unresolved multi-round-trip call, the `-32020` or refused probe the host then got, or a walk stopped on its last page. */
   private decideParked(parked: Parked, now: number): void {
     const call = parked.last.call;
     this.lane.enqueue(() => {
@@ -433,7 +461,7 @@ export class McpSession {
         this.recorder.operation(parked.last, now, d, call.pages ?? emptyTally(), parked.facts, true);
         return;
       }
-      const d = parked.kind === 'header' && parked.decision ? parked.decision : decide.inputUnresolved();
+      const d = parked.decision ?? decide.inputUnresolved();
       this.recorder.operation(parked.last, now, d, emptyTally(), parked.facts, true);
     });
   }
