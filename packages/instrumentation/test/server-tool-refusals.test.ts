@@ -8,6 +8,8 @@
  * server's tool error. A real v1 Client drives a real instrumented McpServer
  * in memory and over Streamable HTTP; all the calls are in flight at once, so
  * a refusal and an answer of the same tool are told apart per request.
+ * SDK v2's McpServer answers only rejected arguments that way (its `executor`
+ * is watched instead of the handler); its unknown tool is a JSON-RPC error.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -19,6 +21,9 @@ import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { CallToolResultSchema } from '@modelcontextprotocol/sdk/types.js';
+import { Client as ModernClient, StreamableHTTPClientTransport as ModernHttpClientTransport } from '@modelcontextprotocol/client';
+import { McpServer as ModernServer, createMcpHandler, fromJsonSchema } from '@modelcontextprotocol/server';
+import { toNodeHandler } from '@modelcontextprotocol/node';
 import { z } from 'zod';
 import { AUDIT_FIELDS as F, type AuditRecord } from '@mcp-conservation/semconv/audit';
 import { instrumentServer, serverObserverOf, type InstrumentServerOptions } from '@mcp-conservation/instrumentation';
@@ -180,5 +185,59 @@ test('v1 McpServer over Streamable HTTP (stateless, a server per request): the s
   } finally {
     httpServer.close();
   }
+  await tel.shutdown();
+});
+
+test('v2 McpServer (createMcpHandler, modern era): rejected arguments answered as isError are the caller\'s; an unknown tool is a JSON-RPC error of the caller\'s; a throw stays the server\'s', { timeout: 30_000 }, async () => {
+  const tel = createTelemetry();
+  const options: InstrumentServerOptions = { tracerProvider: tel.tracerProvider, meterProvider: tel.meterProvider, loggerProvider: tel.loggerProvider };
+  const handler = createMcpHandler(() => {
+    const server = new ModernServer({ name: 'v2-refusals', version: '2.0.0' });
+    const echoSchema = fromJsonSchema({ type: 'object', properties: { text: { type: 'string' } }, required: ['text'] });
+    server.registerTool('echo', { description: 'Echoes', inputSchema: echoSchema }, async (args: unknown) => ({ content: [{ type: 'text' as const, text: String((args as { text: string }).text) }] }));
+    server.registerTool('throws', { description: 'Throws' }, async () => {
+      throw new Error('boom');
+    });
+    return instrumentServer(server, options);
+  });
+  const httpServer = http.createServer(toNodeHandler(handler));
+  await new Promise<void>((r) => httpServer.listen(0, '127.0.0.1', r));
+  try {
+    const url = new URL(`http://127.0.0.1:${(httpServer.address() as { port: number }).port}/mcp`);
+    const client = new ModernClient({ name: 'c', version: '1' }, { versionNegotiation: { mode: 'auto', probe: { timeoutMs: 2000 } } });
+    await client.connect(new ModernHttpClientTransport(url));
+    assert.equal(client.getProtocolEra(), 'modern');
+    const [ok, rejected, thrown, unknown] = await Promise.allSettled([
+      client.callTool({ name: 'echo', arguments: { text: 'hi' } }),
+      client.callTool({ name: 'echo', arguments: { text: 42 } }),
+      client.callTool({ name: 'throws', arguments: {} }),
+      client.callTool({ name: 'nope', arguments: {} }),
+    ]);
+    assert.deepEqual([ok, rejected, thrown].map((r) => r.status === 'fulfilled' && r.value.isError === true), [false, true, true], 'isError on the wire for the rejected arguments and the throw');
+    assert.equal(unknown!.status, 'rejected', 'the unknown tool is a JSON-RPC error');
+    await client.close();
+  } finally {
+    httpServer.close();
+  }
+  const spans = tel.spans.getFinishedSpans().filter((s) => s.kind === SpanKind.SERVER && s.attributes['mcp.method.name'] === 'tools/call');
+  assert.deepEqual(
+    sorted(spans.map((s) => [s.name, s.attributes['mcp_conservation.outcome'], s.attributes['rpc.response.status_code'] ?? null, s.attributes['error.type'] ?? null, s.status.code])),
+    sorted([
+      ['tools/call echo', 'success', null, null, SpanStatusCode.UNSET],
+      ['tools/call echo', 'protocol_error', '-32602', null, SpanStatusCode.UNSET],
+      ['tools/call throws', 'tool_error', null, 'tool_error', SpanStatusCode.ERROR],
+      ['tools/call nope', 'protocol_error', '-32602', null, SpanStatusCode.UNSET],
+    ])
+  );
+  const rm = await tel.collect();
+  assert.deepEqual(
+    sorted(pointsOf(rm, 'mcp_conservation.server.tool.calls').map((dp) => [dp.attributes['gen_ai.tool.name'], dp.attributes['mcp_conservation.outcome'], dp.attributes['mcp_conservation.error.origin'] ?? null, dp.attributes['mcp_conservation.protocol.era'], dp.value])),
+    sorted([
+      ['echo', 'success', null, 'modern', 1],
+      ['echo', 'protocol_error', 'caller', 'modern', 1],
+      ['throws', 'tool_error', 'server', 'modern', 1],
+      ['_OTHER', 'protocol_error', 'caller', 'modern', 1],
+    ])
+  );
   await tel.shutdown();
 });
