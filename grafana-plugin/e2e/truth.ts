@@ -183,10 +183,11 @@ export class Truth {
    *   it aborts the HTTP request and the server sees the request's stream
    *   close unanswered (transport_error, by the caller). The tool's late
    *   answer is never sent, so never counted.
-   * - the unknown tool counts as `_OTHER` (a name no server registered). The
-   *   v2 server answers -32602, the caller's mistake; the v1 McpServer wraps
-   *   the same "Tool not found" in an `isError` result, which is all the
-   *   wire shows, so its server counts a tool error of its own.
+   * - the unknown tool counts as `_OTHER` (a name no server registered), a
+   *   protocol error of the caller's with -32602 in both eras: the v2 server
+   *   answers the JSON-RPC error, the v1 McpServer an `isError` result whose
+   *   handler never ran, which its instrumentation tells apart from a tool
+   *   error (the client still sees a tool error there, see `calls()`).
    */
   private serverCalls(): Array<[string, string, string, number]> {
     const s = (f: (x: SessionScript) => number, era?: ProtocolEra) => this.scripted(f, era);
@@ -197,8 +198,7 @@ export class Truth {
       ['flaky', OUTCOME_VALUES.toolError, server, s((x) => x.flaky)],
       ['slow', OUTCOME_VALUES.cancelled, caller, s((x) => x.slow, legacy)],
       ['slow', OUTCOME_VALUES.transportError, caller, s((x) => x.slow, modern)],
-      [OTHER_VALUE, OUTCOME_VALUES.toolError, server, s((x) => x.unknown, legacy)],
-      [OTHER_VALUE, OUTCOME_VALUES.protocolError, caller, s((x) => x.unknown, modern)],
+      [OTHER_VALUE, OUTCOME_VALUES.protocolError, caller, s((x) => x.unknown)],
     ];
   }
 

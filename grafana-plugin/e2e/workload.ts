@@ -251,7 +251,8 @@ export class Workload {
       await client.callTool({ name: 'flaky', arguments: {} });
     }
     for (let k = 0; k < script.unknown; k++) {
-      // The v1 McpServer answers an unknown tool with an isError result, not a JSON-RPC error.
+      // The v1 McpServer answers an unknown tool with an isError result, not a JSON-RPC error
+      // (its instrumented server still counts the caller's -32602: see truth.ts).
       const result = await client.callTool({ name: UNKNOWN_TOOL, arguments: {} });
       if (result.isError !== true) throw new Error(`${UNKNOWN_TOOL} did not fail`);
     }

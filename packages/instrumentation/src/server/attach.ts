@@ -9,6 +9,7 @@ import { context as api, diag } from '@opentelemetry/api';
 import { NETWORK_TRANSPORT_VALUES } from '@mcp-conservation/semconv';
 import { isObject } from '../core/json.js';
 import type { Connection, ServerFacts, ServerObserver } from './observer.js';
+import { watchToolCall } from './tool-gate.js';
 
 interface ServerTransport {
   send(message: unknown, options?: unknown): Promise<void>;
@@ -124,5 +125,6 @@ export function serverFacts(server: object, owner?: object): ServerFacts {
   return {
     name: () => (typeof s._serverInfo?.name === 'string' ? s._serverInfo.name : undefined),
     registeredTools: () => (o?._registeredTools && typeof o._registeredTools === 'object' ? new Set(Object.keys(o._registeredTools)) : undefined),
+    watchToolCall: (name, params, requestId) => watchToolCall(owner, name, params, requestId),
   };
 }

@@ -56,6 +56,7 @@ import { createServerInstruments, type ServerInstruments } from './instruments.j
 import { DefinitionPrices } from './definitions.js';
 import { ResultTokens } from './result-tokens.js';
 import { InterimCalls } from './rounds.js';
+import type { ToolCallWatch } from './tool-gate.js';
 import { extractFromMeta } from './trace-context.js';
 import { forwardedClient, requestHeader } from './request-headers.js';
 import type { ServerInfoForUser, ServerObserverOptions } from './types.js';
@@ -76,6 +77,8 @@ export interface ServerFacts {
   readonly name: () => string | undefined;
   /** Names of the tools the server registered, when it keeps a registry (McpServer). */
   readonly registeredTools: () => ReadonlySet<string> | undefined;
+  /** Watches a tools/call for a refusal the server answers as `isError` (McpServer; see tool-gate.ts). */
+  readonly watchToolCall?: (name: string, params: Record<string, unknown> | undefined, requestId: string) => ToolCallWatch | undefined;
 }
 
 /** What the observer knows of one connection: its transport kind, session and negotiated version. */
@@ -100,6 +103,8 @@ interface Pending {
   readonly params: unknown;
   readonly user?: string;
   readonly protocolVersion?: string;
+  /** A tools/call's watch for a refusal answered as `isError`. */
+  readonly toolWatch?: ToolCallWatch;
 }
 
 export class ServerObserver {
@@ -240,7 +245,8 @@ export class ServerObserver {
     };
     const span = this.tracer().startSpan(spanName(method, boundedName?.slice(0, 128)), { kind: SpanKind.SERVER, attributes, links }, parent);
     if (c.pending.size < MAX_PENDING) {
-      c.pending.set(String(id), { span, method, startPerf, params, protocolVersion: version, user: this.user(extra, parent), ...(call ? { call } : {}), ...(tool !== undefined ? { tool } : {}), ...(prompt !== undefined ? { prompt } : {}) });
+      const toolWatch = tool !== undefined ? c.server.watchToolCall?.(tool, params, String(id)) : undefined;
+      c.pending.set(String(id), { span, method, startPerf, params, protocolVersion: version, user: this.user(extra, parent), ...(call ? { call } : {}), ...(tool !== undefined ? { tool } : {}), ...(prompt !== undefined ? { prompt } : {}), ...(toolWatch ? { toolWatch } : {}) });
     } else {
       span.end();
     }
@@ -286,7 +292,10 @@ export class ServerObserver {
     } else if (p.call && result?.resultType === INPUT_REQUIRED) {
       this.interim(c, p, result);
     } else if (p.method === 'tools/call' && result?.isError === true) {
-      this.finish(c, p, OUT.toolError, { errorType: ERROR_TYPE_TOOL_ERROR, origin: ERROR_ORIGIN_VALUES.server }, message);
+      // A call the server refused before its tool ran is the caller's mistake, with the code a JSON-RPC error would carry.
+      const refusal = p.toolWatch?.refusal();
+      if (refusal !== undefined) this.finish(c, p, OUT.protocolError, { errorType: String(refusal), statusCode: String(refusal), origin: ERROR_ORIGIN_VALUES.caller }, message);
+      else this.finish(c, p, OUT.toolError, { errorType: ERROR_TYPE_TOOL_ERROR, origin: ERROR_ORIGIN_VALUES.server }, message);
     } else {
       this.finish(c, p, OUT.success, undefined, message);
     }
@@ -308,6 +317,7 @@ export class ServerObserver {
   /** An `input_required` answer: a leg of its call, which waits for the client's retry. */
   private interim(c: Connection, p: Pending, result: Record<string, unknown>): void {
     const now = performance.now();
+    p.toolWatch?.end();
     p.span.setAttribute(ATTR_RESULT_TYPE, INPUT_REQUIRED);
     p.span.end();
     this.recordDuration(c, p, now, undefined, false);
@@ -336,6 +346,7 @@ export class ServerObserver {
    */
   private finish(c: Connection, p: Pending, outcome: Outcome, error: { errorType: string; statusCode?: string; origin: ErrorOrigin } | undefined, message: Record<string, unknown> | undefined, legOpen = true): void {
     const now = performance.now();
+    p.toolWatch?.end();
     if (legOpen) {
       const span = p.span;
       span.setAttribute(ATTR_OUTCOME, outcome);
@@ -362,7 +373,8 @@ export class ServerObserver {
     const tool = this.boundedTool(p.tool, c.server);
     if (p.method === 'tools/call') inst.toolCalls.add(1, { ...base, [ATTR_GEN_AI_TOOL_NAME]: tool ?? OTHER_VALUE, [ATTR_OUTCOME]: outcome, ...(origin ? { [ATTR_ERROR_ORIGIN]: origin } : {}) });
     if (p.call) inst.callLegs.record(p.call.legs, { ...base, [ATTR_MCP_METHOD_NAME]: p.method });
-    if (message && (outcome === OUT.success || outcome === OUT.toolError) && meterRecords(this.meter())) {
+    // A refusal answered as a result (isError) enters the host's context as any result does.
+    if (message && (outcome === OUT.success || outcome === OUT.toolError || isObject(message.result)) && meterRecords(this.meter())) {
       const attributes = { ...base, [ATTR_MCP_METHOD_NAME]: p.method, ...(tool ? { [ATTR_GEN_AI_TOOL_NAME]: tool } : {}) };
       this.results.count(p.method, message, inst.resultTokens, attributes, c.server.name(), tool);
     }
