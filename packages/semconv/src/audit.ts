@@ -152,20 +152,36 @@ function wellFormed(v: AuditValue): AuditValue {
   return s.isWellFormed() ? v : s.toWellFormed();
 }
 
+/** A value JSON.stringify writes as RFC 8785 does: a string, a boolean or a finite number. */
+function isFlatValue(v: unknown): boolean {
+  return typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v));
+}
+
 /**
  * Completes a record with its chain algorithm, previous link and own link.
- * The record is built with its keys in canonical order, which keeps
- * canonicalization cheap on the path that emits every record.
+ * The record is built with its keys in canonical order (FIELD_ORDER), so
+ * when every value is flat and no field is unknown it is already canonical:
+ * one native JSON.stringify, without canonicalJson's check of every key
+ * again (this runs once per record emitted, on the host's thread). Anything
+ * else takes canonicalJson, which gives the same text or throws the same.
  */
 export function sealRecord(fields: AuditRecord, prev: string, key?: string | Buffer): AuditRecord {
   const algorithm = chainAlgorithm(key);
   const unsealed: Record<string, AuditValue> = {};
+  let flat = true;
   for (const f of FIELD_ORDER) {
     const v = f === AUDIT_FIELDS.chainAlgorithm ? algorithm : f === AUDIT_FIELDS.prev ? prev : f === AUDIT_FIELDS.link ? undefined : fields[f];
-    if (v !== undefined) unsealed[f] = wellFormed(v);
+    if (v === undefined) continue;
+    const w = wellFormed(v);
+    unsealed[f] = w;
+    if (flat && !isFlatValue(w)) flat = false;
   }
-  for (const f of Object.keys(fields)) if (!KNOWN_FIELDS.has(f) && fields[f] !== undefined) unsealed[f] = wellFormed(fields[f] as AuditValue);
-  unsealed[AUDIT_FIELDS.link] = digest(canonicalJson(unsealed), key);
+  for (const f in fields) {
+    if (!Object.prototype.hasOwnProperty.call(fields, f) || KNOWN_FIELDS.has(f) || fields[f] === undefined) continue;
+    unsealed[f] = wellFormed(fields[f] as AuditValue);
+    flat = false;
+  }
+  unsealed[AUDIT_FIELDS.link] = digest(flat ? JSON.stringify(unsealed) : canonicalJson(unsealed), key);
   return unsealed;
 }
 

@@ -151,7 +151,8 @@ export class Lane {
       while (this.head < this.items.length) {
         const item = this.items[this.head] as QueueItem;
         if (!item.ready) break;
-        if ((item.tick >= this.queue.tick && !(drain && (item.verdict?.settled ?? true))) || performance.now() > until) {
+        // A drain has no slice: no clock read per item.
+        if ((item.tick >= this.queue.tick && !(drain && (item.verdict?.settled ?? true))) || (!drain && performance.now() > until)) {
           this.queue.needTick(this);
           break;
         }

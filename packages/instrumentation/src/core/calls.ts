@@ -183,6 +183,8 @@ export class CallAssembler {
 
   /** The retried `tools/call` after a `-32020`: the final leg of the call that was answered so. */
   headerRetry(retry: { method: string; tool?: string | undefined }): LogicalCall | undefined {
+    // Every tools/call asks; nearly always nothing is parked: no target key is built for nothing.
+    if (this.parked.size === 0) return undefined;
     const target = targetOf(retry);
     for (const [id, p] of this.parked) {
       if (p.kind !== 'header' || p.target !== target) continue;

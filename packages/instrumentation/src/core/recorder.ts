@@ -53,7 +53,7 @@ import {
   type ProtocolEra,
   type TokenDisposition,
 } from '@mcp-conservation/semconv';
-import { AUDIT_FIELDS as F, AUDIT_KIND_VALUES, canonicalJson, digest } from '@mcp-conservation/semconv/audit';
+import { AUDIT_FIELDS as F, AUDIT_KIND_VALUES, canonicalJson, digest, type AuditValue } from '@mcp-conservation/semconv/audit';
 import type { SessionInfo } from '../types.js';
 import { AuditWriter } from './audit-writer.js';
 import type { Instruments } from './instruments.js';
@@ -378,9 +378,25 @@ export class Recorder implements TokenSink {
     const key = this.core.auditKey;
     const condition = errorCondition(p.method, facts);
     this.audit.write(EVENT_AUDIT_OPERATION, p.span, performance.timeOrigin + now, () => ({
-      fields: {
+      fields: this.withSessionFields(p, {
         [F.kind]: AUDIT_KIND_VALUES.operation,
-        ...this.sessionFields(p),
+        // Every field is a key of this literal, those filled in later as
+        // placeholders: adding a dozen keys to an object of twenty turns it
+        // into a dictionary, which made building and sealing a record about
+        // a third slower. withSessionFields fills these seven...
+        [F.mcpSessionId]: undefined,
+        [F.user]: undefined,
+        [F.server]: undefined,
+        [F.serverVersion]: undefined,
+        [F.clientName]: undefined,
+        [F.clientVersion]: undefined,
+        [F.protocolVersion]: undefined,
+        // ...and the audit writer these five.
+        [F.version]: undefined,
+        [F.session]: undefined,
+        [F.seq]: undefined,
+        [F.time]: undefined,
+        [F.observer]: undefined,
         [F.method]: p.method,
         [F.tool]: p.tool,
         [F.prompt]: p.prompt,
@@ -405,7 +421,7 @@ export class Recorder implements TokenSink {
           key !== undefined && facts?.payload
             ? digest(canonicalJson({ params: p.params ?? null, result: facts.payload.result ?? null, error: facts.payload.error ?? null }), key)
             : undefined,
-      },
+      }),
       summary: `${spanName(p.method, p.tool ?? p.prompt)} ${outcome}${cause ? ` (${cause})` : ''}`,
     }));
   }
@@ -425,9 +441,21 @@ export class Recorder implements TokenSink {
       inst.sessionDuration.record((now - startPerf) / 1000, { ...attrs, ...this.networkAttrs() });
     }
     this.audit.write(perSession ? EVENT_AUDIT_SESSION_END : EVENT_AUDIT_CHAIN_END, undefined, performance.timeOrigin + now, () => ({
-      fields: {
+      fields: this.withSessionFields(undefined, {
         [F.kind]: perSession ? AUDIT_KIND_VALUES.sessionEnd : AUDIT_KIND_VALUES.chainEnd,
-        ...this.sessionFields(),
+        // Placeholders, filled in place (see writeOperation).
+        [F.mcpSessionId]: undefined,
+        [F.user]: undefined,
+        [F.server]: undefined,
+        [F.serverVersion]: undefined,
+        [F.clientName]: undefined,
+        [F.clientVersion]: undefined,
+        [F.protocolVersion]: undefined,
+        [F.version]: undefined,
+        [F.session]: undefined,
+        [F.seq]: undefined,
+        [F.time]: undefined,
+        [F.observer]: undefined,
         [F.outcome]: OUT.success,
         [F.durationUs]: Math.round((now - startPerf) * 1000),
         [F.sessionRequests]: requests,
@@ -438,13 +466,17 @@ export class Recorder implements TokenSink {
         [F.tokensLost]: totals.lost,
         [F.tokensEstimated]: totals.estimated ? true : undefined,
         [F.contextValid]: true,
-      },
+      }),
       summary: `${perSession ? 'session' : 'chain'} end: ${requests} requests`,
     }));
   }
 
-  /** Who the record is about; the user is resolved once, when the first record is written. */
-  private sessionFields(p?: Pending): Record<string, string | undefined> {
+  /**
+   * Who the record is about, written into its fields (sealing orders them:
+   * written in place, not spread into the record, which would copy it once more
+   * per record); the user is resolved once, when the first record is written.
+   */
+  private withSessionFields(p: Pending | undefined, fields: Record<string, AuditValue | undefined>): Record<string, AuditValue | undefined> {
     const id = this.identity;
     if (id.user === undefined && this.core.resolveUser) {
       const mcpSessionId = id.lastMcpSessionId;
@@ -458,14 +490,13 @@ export class Recorder implements TokenSink {
         this.core.warn(`resolveUser threw: ${String(error)}`);
       }
     }
-    return {
-      [F.mcpSessionId]: p?.mcpSessionId ?? id.mcpSessionId(),
-      [F.user]: id.user,
-      [F.server]: id.serverName,
-      [F.serverVersion]: p?.call.serverVersion ?? id.serverVersion,
-      [F.clientName]: id.clientName,
-      [F.clientVersion]: id.clientVersion,
-      [F.protocolVersion]: id.protocolVersion,
-    };
+    fields[F.mcpSessionId] = p?.mcpSessionId ?? id.mcpSessionId();
+    fields[F.user] = id.user;
+    fields[F.server] = id.serverName;
+    fields[F.serverVersion] = p?.call.serverVersion ?? id.serverVersion;
+    fields[F.clientName] = id.clientName;
+    fields[F.clientVersion] = id.clientVersion;
+    fields[F.protocolVersion] = id.protocolVersion;
+    return fields;
   }
 }

@@ -97,13 +97,18 @@ export class TokenLedger {
     let delivered = 0;
     let truncated = false;
     // Summed per disposition and source, then added once each: a result of a
-    // million blocks must not cost a million metric calls.
-    const sums = new Map<string, { disposition: TokenDisposition; source: string; tokens: number }>();
+    // million blocks must not cost a million metric calls. A list, not a map
+    // keyed by a joined string: there are a few pairs at most (two
+    // dispositions by a handful of sources), and this runs for every response.
+    const sums: { disposition: TokenDisposition; source: string; tokens: number }[] = [];
     const add = (disposition: TokenDisposition, source: string, n: number) => {
-      const key = `${disposition}\u0000${source}`;
-      const sum = sums.get(key);
-      if (sum) sum.tokens += n;
-      else sums.set(key, { disposition, source, tokens: n });
+      for (const sum of sums) {
+        if (sum.disposition === disposition && sum.source === source) {
+          sum.tokens += n;
+          return;
+        }
+      }
+      sums.push({ disposition, source, tokens: n });
     };
     let lost = 0;
     for (const b of analysis.blocks) {
@@ -126,7 +131,7 @@ export class TokenLedger {
       const repeated = b.digest !== undefined && this.digests.seenBefore(b.digest);
       add(b.secondRepresentation || repeated ? 'redundant' : 'meaningful', b.source, b.tokens);
     }
-    for (const sum of sums.values()) this.count(sum.disposition, sum.source, sum.tokens, d.method, d.tool, tally, d.cached);
+    for (const sum of sums) this.count(sum.disposition, sum.source, sum.tokens, d.method, d.tool, tally, d.cached);
     if (lost > 0) {
       tally.lost += lost;
       this.sink.lostTokens(lost, lostCause ?? CAUSE.truncated, d.method, d.tool);
