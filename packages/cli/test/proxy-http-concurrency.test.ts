@@ -10,14 +10,13 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { Server, createMcpHandler } from '@modelcontextprotocol/server';
 import { toNodeHandler } from '@modelcontextprotocol/node';
 import { ATTR_MCP_METHOD_NAME, ATTR_OUTCOME, METRIC_CLIENT_OPERATION_DURATION, METRIC_RESPONSES_EXPECTED, METRIC_RESPONSES_LOST, METRIC_TOOL_CALLS } from '@mcp-conservation/semconv';
-import { BIN } from './helpers/cli.ts';
+import { startHttpProxy } from './helpers/proxy-process.ts';
 import { OtlpReceiver, until } from './helpers/otlp-receiver.ts';
 import { proxyState, type ProxyState } from './helpers/proxy-state.ts';
 
@@ -56,16 +55,10 @@ test(`modern HTTP: ${CLIENTS} v2 clients call at once: each answered and counted
   await new Promise<void>((r) => http.listen(0, '127.0.0.1', 4096, r));
   const rx = new OtlpReceiver();
   const endpoint = await rx.start();
-  const child = spawn(process.execPath, ['--expose-gc', BIN, 'proxy', '--http', `http://127.0.0.1:${(http.address() as AddressInfo).port}/mcp`, '--listen', '127.0.0.1:0'], {
-    env: { ...process.env, ...rx.env(endpoint) },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-  const exited = new Promise<number | null>((r) => child.on('close', (code) => r(code)));
+  const proxy = await startHttpProxy(`http://127.0.0.1:${(http.address() as AddressInfo).port}/mcp`, { env: rx.env(endpoint), node: ['--expose-gc'] });
+  const { child } = proxy;
   try {
-    await until('the proxy to listen', () => /listening on \S+, relaying/.test(stderr));
-    const url = new URL(/listening on (\S+), relaying/.exec(stderr)![1]!);
+    const url = new URL(proxy.url);
     const clients: Client[] = [];
     // Connected in waves (each probes server/discover); the calls are what runs at once.
     for (let wave = 0; wave < CLIENTS; wave += 200) {
@@ -74,13 +67,13 @@ test(`modern HTTP: ${CLIENTS} v2 clients call at once: each answered and counted
       clients.push(...batch);
     }
     assert.equal(clients[0]!.getProtocolEra(), 'modern');
-    const before = await proxyState(child, () => stderr);
+    const before = await proxyState(child, proxy.stderr);
     const calls = clients.map((c, n) => c.callTool({ name: 'who', arguments: { n } }, { timeout: 120_000 }));
     await peak;
-    const atPeak = await proxyState(child, () => stderr);
+    const atPeak = await proxyState(child, proxy.stderr);
     release();
     const results = await Promise.all(calls);
-    const after = await proxyState(child, () => stderr);
+    const after = await proxyState(child, proxy.stderr);
     t.diagnostic(`proxy before: ${figures(before)}`);
     t.diagnostic(`proxy with ${CLIENTS} calls in flight: ${figures(atPeak)}`);
     t.diagnostic(`proxy after: ${figures(after)}`);
@@ -98,8 +91,7 @@ test(`modern HTTP: ${CLIENTS} v2 clients call at once: each answered and counted
     const retained = after.heapUsedMiB + after.externalMiB - (before.heapUsedMiB + before.externalMiB);
     assert.ok(retained < RETAINED_BOUND_MIB, `${retained.toFixed(1)} MiB kept after all were answered`);
     assert.ok(child.exitCode === null, 'the proxy never crashes');
-    child.kill('SIGTERM');
-    assert.equal(await exited, 0);
+    assert.equal(await proxy.stop(), 0);
 
     await until('every call counted', () => rx.total(METRIC_TOOL_CALLS.name) === CLIENTS, 30_000);
     assert.equal(rx.total(METRIC_TOOL_CALLS.name, { [ATTR_OUTCOME]: 'success' }), CLIENTS);

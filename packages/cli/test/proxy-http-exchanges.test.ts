@@ -10,7 +10,6 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
@@ -31,21 +30,11 @@ import {
   METRIC_RESPONSES_LOST,
   METRIC_TOOL_CALLS,
 } from '@mcp-conservation/semconv';
-import { BIN } from './helpers/cli.ts';
+import { startHttpProxy } from './helpers/proxy-process.ts';
 import { OtlpReceiver, until, type Attrs } from './helpers/otlp-receiver.ts';
 import { ScriptedUpstream } from './helpers/scripted-upstream.ts';
 import { startV2Server } from './fixtures/v2-server.ts';
 
-async function startProxy(upstream: string, env: NodeJS.ProcessEnv, extra: readonly string[] = []) {
-  const child = spawn(process.execPath, [BIN, 'proxy', '--http', upstream, '--listen', '127.0.0.1:0', ...extra], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stderr = '';
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-  const exited = new Promise<number | null>((r) => child.on('close', (code) => r(code)));
-  await until('the proxy to listen', () => /listening on \S+, relaying/.test(stderr) || child.exitCode !== null);
-  const url = /listening on (\S+), relaying/.exec(stderr)?.[1];
-  assert.ok(url, stderr);
-  return { url, stderr: () => stderr, stop: () => (child.kill('SIGTERM'), exited) };
-}
 
 /** Observations of a histogram's series whose attributes include `where` (latest cumulative counts). */
 function histogramCount(rx: OtlpReceiver, metric: string, where: Attrs): number {
@@ -89,7 +78,7 @@ test('modern HTTP: two v2 clients sharing the proxy send id 1 at once; each answ
   await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
   const upstream = `http://127.0.0.1:${(http.address() as AddressInfo).port}/mcp`;
   const rx = new OtlpReceiver();
-  const proxy = await startProxy(upstream, rx.env(await rx.start()));
+  const proxy = await startHttpProxy(upstream, { env: rx.env(await rx.start()) });
   try {
     const connect = async () => {
       const c = new Client({ name: 'sharing-host', version: '1' }, { versionNegotiation: { mode: 'auto', probe: { timeoutMs: 5_000 } } });
@@ -140,7 +129,7 @@ test('modern HTTP: a listing walk over several POSTs is one call; each request e
   );
   await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
   const rx = new OtlpReceiver();
-  const proxy = await startProxy(`http://127.0.0.1:${(http.address() as AddressInfo).port}/mcp`, rx.env(await rx.start()));
+  const proxy = await startHttpProxy(`http://127.0.0.1:${(http.address() as AddressInfo).port}/mcp`, { env: rx.env(await rx.start()) });
   try {
     const client = new Client({ name: 'walking-host', version: '1' }, { versionNegotiation: { mode: 'auto', probe: { timeoutMs: 5_000 } } });
     await client.connect(new StreamableHTTPClientTransport(new URL(proxy.url)));
@@ -164,10 +153,10 @@ const STATUSES = [400, 401, 403, 404, 413, 415, 500, 502, 503];
 test('HTTP-level failures: a status with no JSON-RPC answer ends the POST as transport_error with the status as error.type; a JSON-RPC answer in a non-2xx body is the answer', { timeout: 60_000 }, async () => {
   const scripted = new ScriptedUpstream();
   const rx = new OtlpReceiver();
-  const proxy = await startProxy((await scripted.start()).href, rx.env(await rx.start()));
+  const proxy = await startHttpProxy((await scripted.start()).href, { env: rx.env(await rx.start()) });
   const v2 = await startV2Server();
   const rx2 = new OtlpReceiver();
-  const proxy2 = await startProxy(v2.url.href, rx2.env(await rx2.start()));
+  const proxy2 = await startHttpProxy(v2.url.href, { env: rx2.env(await rx2.start()) });
   try {
     let id = 0;
     for (const status of STATUSES) {
@@ -226,7 +215,7 @@ const STREAM_TIMEOUT_MS = 300;
 test('streams: closed by the client before the answer is cancelled, or a timeout past --stream-timeout; broken by the upstream mid-answer is lost as transport_closed', { timeout: 60_000 }, async () => {
   const scripted = new ScriptedUpstream();
   const rx = new OtlpReceiver();
-  const proxy = await startProxy((await scripted.start()).href, rx.env(await rx.start()), ['--stream-timeout', String(STREAM_TIMEOUT_MS)]);
+  const proxy = await startHttpProxy((await scripted.start()).href, { env: rx.env(await rx.start()), args: ['--stream-timeout', String(STREAM_TIMEOUT_MS)] });
   try {
     /** A hanging call the client gives up on once `giveUp` resolves, after its stream's first event arrived. */
     const abandon = async (id: number, giveUp: () => Promise<void>) => {

@@ -7,12 +7,10 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { connect } from 'node:net';
 import { gzipSync } from 'node:zlib';
-import { BIN } from './helpers/cli.ts';
-import { until } from './helpers/otlp-receiver.ts';
+import { startHttpProxy } from './helpers/proxy-process.ts';
 
 interface Seen {
   readonly method: string;
@@ -35,18 +33,6 @@ async function recorder(): Promise<{ server: Server; port: number; seen: Seen[] 
   return { server, port: (server.address() as { port: number }).port, seen };
 }
 
-async function startProxy(upstream: string, extra: readonly string[] = []) {
-  const child = spawn(process.execPath, [BIN, 'proxy', '--http', upstream, '--listen', '127.0.0.1:0', ...extra], {
-    env: { ...process.env, OTEL_SDK_DISABLED: 'true' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-  const exited = new Promise<number | null>((r) => child.on('close', (code) => r(code)));
-  await until('the proxy to listen', () => /listening on \S+, relaying/.test(stderr) || child.exitCode !== null);
-  const url = new URL(/listening on (\S+), relaying/.exec(stderr)?.[1] ?? 'http://x');
-  return { port: Number(url.port), url: url.href, child, stderr: () => stderr, stop: () => (child.kill('SIGTERM'), exited) };
-}
 
 /** Sends one raw HTTP/1.1 request line (the target as given, unnormalized) and returns the status line. */
 function rawRequest(port: number, target: string): Promise<string> {
@@ -62,7 +48,7 @@ function rawRequest(port: number, target: string): Promise<string> {
 test('http: a request target naming another host is sent to the upstream origin, never to that host', async () => {
   const upstream = await recorder();
   const other = await recorder();
-  const proxy = await startProxy(`http://127.0.0.1:${upstream.port}/mcp`);
+  const proxy = await startHttpProxy(`http://127.0.0.1:${upstream.port}/mcp`);
   try {
     for (const target of [`http://127.0.0.1:${other.port}/internal/admin?x=1`, `//127.0.0.1:${other.port}/internal/admin?x=1`]) {
       assert.equal(await rawRequest(proxy.port, target), 'HTTP/1.1 200 OK', target);
@@ -81,7 +67,7 @@ test('http: a request target naming another host is sent to the upstream origin,
 
 test('http: a compressed body inflating past --max-message-bytes is relayed unread; the proxy keeps serving', async () => {
   const upstream = await recorder();
-  const proxy = await startProxy(`http://127.0.0.1:${upstream.port}/mcp`, ['--max-message-bytes', '65536']);
+  const proxy = await startHttpProxy(`http://127.0.0.1:${upstream.port}/mcp`, { args: ['--max-message-bytes', '65536'] });
   try {
     // 64 MiB of spaces: well-formed JSON once inflated (a string field), 65 KB compressed.
     const inflated = Buffer.alloc(64 * 1024 * 1024, 0x20);

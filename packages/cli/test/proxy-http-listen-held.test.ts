@@ -10,7 +10,6 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
@@ -23,7 +22,7 @@ import {
   METRIC_RESPONSES_LOST,
   METRIC_TOOL_CALLS,
 } from '@mcp-conservation/semconv';
-import { BIN } from './helpers/cli.ts';
+import { startHttpProxy } from './helpers/proxy-process.ts';
 import { OtlpReceiver, until } from './helpers/otlp-receiver.ts';
 import { proxyState, type ProxyState } from './helpers/proxy-state.ts';
 
@@ -110,30 +109,23 @@ test(`listen streams held ${HELD_MS} ms against a server that never answers, pas
   const upstream = neverAnsweringUpstream();
   await new Promise<void>((r) => upstream.server.listen(0, '127.0.0.1', r));
   const rx = new OtlpReceiver();
-  const child = spawn(process.execPath, ['--expose-gc', BIN, 'proxy', '--http', `http://127.0.0.1:${(upstream.server.address() as AddressInfo).port}/mcp`, '--listen', '127.0.0.1:0', '--stream-timeout', String(STREAM_TIMEOUT_MS)], {
-    env: { ...process.env, ...rx.env(await rx.start()) },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-  const exited = new Promise<number | null>((r) => child.on('close', (code) => r(code)));
+  const proxy = await startHttpProxy(`http://127.0.0.1:${(upstream.server.address() as AddressInfo).port}/mcp`, { env: rx.env(await rx.start()), args: ['--stream-timeout', String(STREAM_TIMEOUT_MS)], node: ['--expose-gc'] });
+  const { child, url } = proxy;
   try {
-    await until('the proxy to listen', () => /listening on \S+, relaying/.test(stderr));
-    const url = /listening on (\S+), relaying/.exec(stderr)![1]!;
     const closed = await listen(url, 1);
     const kept = await listen(url, 2);
     const opened = performance.now();
-    const early = await proxyState(child, () => stderr);
+    const early = await proxyState(child, proxy.stderr);
     // A call on the side, while both streams are open: the session goes on around them.
     const call = await fetch(url, { method: 'POST', headers: { ...HEADERS, 'mcp-method': 'tools/call', 'mcp-name': 'work' }, body: JSON.stringify({ jsonrpc: '2.0', id: 3, method: 'tools/call', params: { name: 'work', arguments: {}, _meta: META } }) });
     assert.equal(call.status, 200);
     await call.text();
     // Holding the streams is the workload: a host that listens for a long time.
     await until(`the streams to be held ${HELD_MS} ms`, () => performance.now() - opened > HELD_MS, HELD_MS * 4);
-    const held = await proxyState(child, () => stderr);
+    const held = await proxyState(child, proxy.stderr);
     await closed.close();
     await until('the upstream to see the host close its stream', () => upstream.closedByClient.includes(1));
-    const after = await proxyState(child, () => stderr);
+    const after = await proxyState(child, proxy.stderr);
     say(t, `proxy with two listen streams open, just acknowledged`, early);
     say(t, `proxy after ${HELD_MS} ms and ${upstream.pushed()} notifications`, held);
     say(t, 'proxy after the host closed one', after);
@@ -144,10 +136,9 @@ test(`listen streams held ${HELD_MS} ms against a server that never answers, pas
     assert.deepEqual([after.requests, after.listens, after.exchanges], [0, 1, 1]);
     const grown = held.heapUsedMiB + held.externalMiB - (early.heapUsedMiB + early.externalMiB);
     assert.ok(grown < FLAT_BOUND_MIB, `memory grew ${grown.toFixed(1)} MiB while the streams were held`);
-    assert.doesNotMatch(stderr, /timed out|timeout/i);
+    assert.doesNotMatch(proxy.stderr(), /timed out|timeout/i);
     // The second stream is still open when the proxy stops: the session's end ends it, lost for no one.
-    child.kill('SIGTERM');
-    assert.equal(await exited, 0);
+    assert.equal(await proxy.stop(), 0);
     await kept.close();
 
     await until('the call counted', () => rx.total(METRIC_TOOL_CALLS.name) === 1);

@@ -9,10 +9,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { decodeHeaderValue, headerDisagreement, MAX_HEADER_CHARS } from '../src/proxy/mcp-headers.ts';
-import { BIN } from './helpers/cli.ts';
-import { until } from './helpers/otlp-receiver.ts';
+import { startHttpProxy } from './helpers/proxy-process.ts';
 import { startV2Server } from './fixtures/v2-server.ts';
 
 const b64 = (s: string) => `=?base64?${Buffer.from(s, 'utf8').toString('base64')}?=`;
@@ -31,15 +29,6 @@ test('header values: plain, base64 sentinels decoded, hostile ones refused with 
   assert.equal(headerDisagreement({ method: { value: 'tools/list' } }, call), 'Mcp-Method names another method than the body\'s tools/call');
 });
 
-async function startProxy(upstream: string) {
-  const child = spawn(process.execPath, [BIN, 'proxy', '--http', upstream, '--listen', '127.0.0.1:0'], { env: { ...process.env, OTEL_SDK_DISABLED: 'true' }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stderr = '';
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-  const exited = new Promise<number | null>((r) => child.on('close', (code) => r(code)));
-  await until('the proxy to listen', () => /listening on \S+, relaying/.test(stderr) || child.exitCode !== null);
-  const url = /listening on (\S+), relaying/.exec(stderr)?.[1] ?? 'http://x';
-  return { url, stderr: () => stderr, alive: () => child.exitCode === null, stop: () => (child.kill('SIGTERM'), exited) };
-}
 
 const META = { 'io.modelcontextprotocol/protocolVersion': '2026-07-28', 'io.modelcontextprotocol/clientCapabilities': {} };
 
@@ -55,7 +44,7 @@ async function post(url: string, headers: Record<string, string>, body: unknown)
 
 test('HTTP, modern: hostile and disagreeing headers reach the v2 server unchanged; the host gets its answer, the proxy a diagnostic', { timeout: 60_000 }, async () => {
   const server = await startV2Server();
-  const proxy = await startProxy(server.url.href);
+  const proxy = await startHttpProxy(server.url.href);
   try {
     const call = (id: number, extra: Record<string, unknown> = {}) => ({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'status', arguments: { id: 1 }, _meta: META, ...extra } });
     const cases: [string, Record<string, string>, unknown][] = [

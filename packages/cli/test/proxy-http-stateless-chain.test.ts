@@ -13,28 +13,17 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { AUDIT_FIELDS as F } from '@mcp-conservation/semconv/audit';
 import { ATTR_PROTOCOL_ERA, EVENT_AUDIT_CHAIN_END, EVENT_AUDIT_OPERATION, EVENT_AUDIT_SESSION_END, METRIC_CLIENT_SESSION_DURATION, METRIC_SESSION_REQUESTS, METRIC_SESSIONLESS_REQUESTS, METRIC_SESSIONS_OVER_LIMIT } from '@mcp-conservation/semconv';
-import type { Point } from './helpers/otlp-receiver.ts';
-import { BIN, runCli } from './helpers/cli.ts';
-import { OtlpReceiver, until } from './helpers/otlp-receiver.ts';
+import { runCli } from './helpers/cli.ts';
+import { startHttpProxy } from './helpers/proxy-process.ts';
+import { OtlpReceiver, type Point } from './helpers/otlp-receiver.ts';
 import { startV2Server } from './fixtures/v2-server.ts';
 
-async function startProxy(upstream: string, env: NodeJS.ProcessEnv, extra: readonly string[]) {
-  const child = spawn(process.execPath, [BIN, 'proxy', '--http', upstream, '--listen', '127.0.0.1:0', ...extra], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stderr = '';
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-  const exited = new Promise<number | null>((r) => child.on('close', (code) => r(code)));
-  await until('the proxy to listen', () => /listening on \S+, relaying/.test(stderr) || child.exitCode !== null);
-  const url = /listening on (\S+), relaying/.exec(stderr)?.[1];
-  assert.ok(url, stderr);
-  return { url, stderr: () => stderr, stop: () => (child.kill('SIGTERM'), exited) };
-}
 
 /** A modern client's session: connect (auto: the server/discover probe), `calls` status calls, close. */
 async function modernHost(url: string, name: string, calls: number): Promise<void> {
@@ -61,7 +50,7 @@ function total(points: readonly Point[], metric: string): number {
 test('modern HTTP: no per-session measure; the audit chain covers a stretch of time, ends with chain_end, rotates past --audit-chain-max-age, and verifies', { timeout: 60_000 }, async () => {
   const v2 = await startV2Server();
   const rx = new OtlpReceiver();
-  const proxy = await startProxy(v2.url.href, rx.env(await rx.start()), ['--audit-chain-max-age', String(MAX_AGE_S), '--session-idle', '600']);
+  const proxy = await startHttpProxy(v2.url.href, { env: rx.env(await rx.start()), args: ['--audit-chain-max-age', String(MAX_AGE_S), '--session-idle', '600'] });
   try {
     await modernHost(proxy.url, 'first-host', 2);
     await modernHost(proxy.url, 'second-host', 1);
@@ -104,7 +93,7 @@ test('modern HTTP: no per-session measure; the audit chain covers a stretch of t
 test('modern HTTP: 101 calls of many clients in one chain cross no session limit', { timeout: 60_000 }, async () => {
   const v2 = await startV2Server();
   const rx = new OtlpReceiver();
-  const proxy = await startProxy(v2.url.href, rx.env(await rx.start()), []);
+  const proxy = await startHttpProxy(v2.url.href, { env: rx.env(await rx.start()) });
   try {
     await modernHost(proxy.url, 'busy-host', 101);
     assert.equal(await proxy.stop(), 0);
@@ -121,7 +110,7 @@ test('modern HTTP: 101 calls of many clients in one chain cross no session limit
 test('legacy HTTP through the same proxy is still a session: its session_end and its requests-per-session point', { timeout: 60_000 }, async () => {
   const v2 = await startV2Server();
   const rx = new OtlpReceiver();
-  const proxy = await startProxy(v2.url.href, rx.env(await rx.start()), ['--audit-chain-max-age', String(MAX_AGE_S)]);
+  const proxy = await startHttpProxy(v2.url.href, { env: rx.env(await rx.start()), args: ['--audit-chain-max-age', String(MAX_AGE_S)] });
   try {
     // A legacy client: initialize, then calls. The v2 server's legacy fallback gives no session id.
     const client = new Client({ name: 'legacy-host', version: '1' });

@@ -9,7 +9,6 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import type { IncomingHttpHeaders } from 'node:http';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -30,37 +29,13 @@ import {
   METRIC_SESSION_REQUESTS,
   METRIC_TOOL_CALLS,
 } from '@mcp-conservation/semconv';
-import { BIN } from './helpers/cli.ts';
+import { startHttpProxy } from './helpers/proxy-process.ts';
 import { normAudit, normSpans, series } from './helpers/compare.ts';
 import { HttpUpstream, TOKEN } from './helpers/http-upstream.ts';
 import { OtlpReceiver, until } from './helpers/otlp-receiver.ts';
 import { sdkObserver, type SdkObserved } from './helpers/sdk-observer.ts';
 
-interface RunningProxy {
-  readonly url: string;
-  readonly child: ChildProcess;
-  stderr(): string;
-  stop(): Promise<number | null>;
-}
 
-async function startProxy(upstream: string, env: NodeJS.ProcessEnv, extra: readonly string[] = []): Promise<RunningProxy> {
-  const child = spawn(process.execPath, [BIN, 'proxy', '--http', upstream, '--listen', '127.0.0.1:0', ...extra], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stderr = '';
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-  const exited = new Promise<number | null>((r) => child.on('close', (code) => r(code)));
-  await until('the proxy to listen', () => /listening on \S+, relaying/.test(stderr) || child.exitCode !== null);
-  const url = /listening on (\S+), relaying/.exec(stderr)?.[1];
-  assert.ok(url, stderr);
-  return {
-    url,
-    child,
-    stderr: () => stderr,
-    async stop() {
-      child.kill('SIGTERM');
-      return exited;
-    },
-  };
-}
 
 interface HttpRecord {
   received: unknown[];
@@ -144,7 +119,7 @@ before(async () => {
   directServer = [...upstream.received];
   directHeaders = headerSets(upstream.headers);
   upstream.reset();
-  const proxy = await startProxy(url, rx.env(endpoint));
+  const proxy = await startHttpProxy(url, { env: rx.env(endpoint) });
   proxyPort = Number(new URL(proxy.url).port);
   proxied = await sseWorkload(proxy.url);
   proxiedServer = [...upstream.received];
@@ -272,7 +247,7 @@ test('http (JSON responses): batches, method errors, a 401, DELETE and a request
     const directRaw = await rawExchanges(url);
     const directIn = [...json.received];
     json.reset();
-    const proxy = await startProxy(url, jrx.env(endpoint));
+    const proxy = await startHttpProxy(url, { env: jrx.env(endpoint) });
     const proxiedRaw = await rawExchanges(proxy.url);
     const proxiedIn = [...json.received];
     assert.equal(await proxy.stop(), 0);
@@ -309,7 +284,7 @@ test('http: an unreachable upstream answers 502, the proxy keeps serving, and th
   const jrx = new OtlpReceiver();
   const endpoint = await jrx.start();
   try {
-    const proxy = await startProxy(url, jrx.env(endpoint));
+    const proxy = await startHttpProxy(url, { env: jrx.env(endpoint) });
     for (let i = 0; i < 2; i++) {
       const r = await fetch(proxy.url, {
         method: 'POST',
@@ -344,7 +319,7 @@ test('http: a request body over --max-message-bytes streams to the upstream unch
     const direct = await exchange(url);
     const directIn = json.received.at(-1);
     json.reset();
-    const proxy = await startProxy(url, { OTEL_SDK_DISABLED: 'true' }, ['--max-message-bytes', '1024']);
+    const proxy = await startHttpProxy(url, { env: { OTEL_SDK_DISABLED: 'true' }, args: ['--max-message-bytes', '1024'] });
     const proxied = await exchange(proxy.url);
     assert.equal(await proxy.stop(), 0);
     assert.deepEqual(proxied, direct);
@@ -363,7 +338,7 @@ test('http: a host that closes without DELETE ends its session after --session-i
   const jrx = new OtlpReceiver();
   const endpoint = await jrx.start();
   try {
-    const proxy = await startProxy(url, jrx.env(endpoint), ['--session-idle', '1']);
+    const proxy = await startHttpProxy(url, { env: jrx.env(endpoint), args: ['--session-idle', '1'] });
     const connect = async () => {
       const client = new Client({ name: 'idle-host', version: '1.0.0' });
       await client.connect(new StreamableHTTPClientTransport(new URL(proxy.url), { requestInit: { headers: { Authorization: TOKEN } } }));

@@ -18,7 +18,6 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { createMcpHandler } from '@modelcontextprotocol/server';
@@ -37,6 +36,7 @@ import {
   METRIC_WIRE_OVERHEAD,
 } from '@mcp-conservation/semconv';
 import { BIN } from './helpers/cli.ts';
+import { startHttpProxy } from './helpers/proxy-process.ts';
 import { OtlpReceiver, until, type Attrs } from './helpers/otlp-receiver.ts';
 import { RawStdioHost } from './helpers/raw-stdio-host.ts';
 import { proxyState, type ProxyState } from './helpers/proxy-state.ts';
@@ -179,16 +179,6 @@ async function startHoardHttp(stateBytes: number) {
   return { url: `http://127.0.0.1:${(http.address() as AddressInfo).port}/mcp`, bodies, stop: () => new Promise<void>((r) => (http.closeAllConnections(), http.close(() => r()))) };
 }
 
-async function startHttpProxy(upstream: string, env: NodeJS.ProcessEnv, extra: readonly string[] = []) {
-  const child = spawn(process.execPath, ['--expose-gc', BIN, 'proxy', '--http', upstream, '--listen', '127.0.0.1:0', ...extra], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stderr = '';
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-  const exited = new Promise<number | null>((r) => child.on('close', (code) => r(code)));
-  await until('the proxy to listen', () => /listening on \S+, relaying/.test(stderr) || child.exitCode !== null);
-  const url = /listening on (\S+), relaying/.exec(stderr)?.[1];
-  assert.ok(url, stderr);
-  return { url, child, stderr: () => stderr, stop: () => (child.kill('SIGTERM'), exited) };
-}
 
 async function hoardThroughV2Client(url: string): Promise<string> {
   const client = new Client({ name: 'hoard-host', version: '1' }, { versionNegotiation: { mode: 'auto', probe: { timeoutMs: 10_000 } }, capabilities: { elicitation: { form: {} } } });
@@ -202,7 +192,7 @@ async function hoardThroughV2Client(url: string): Promise<string> {
 test('HTTP: a 64 MB requestState between the real v2 client and server: bytes unchanged, the retry linked, every interim byte counted, nothing kept or in flight after', { timeout: 120_000 }, async (t) => {
   const server = await startHoardHttp(BIG);
   const rx = new OtlpReceiver();
-  const proxy = await startHttpProxy(server.url, rx.env(await rx.start()));
+  const proxy = await startHttpProxy(server.url, { env: rx.env(await rx.start()), node: ['--expose-gc'] });
   try {
     const before = await proxyState(proxy.child, proxy.stderr);
     assert.equal(await hoardThroughV2Client(proxy.url), `state of ${BIG} bytes came back intact`);
@@ -234,7 +224,7 @@ test('HTTP: a 64 MB requestState between the real v2 client and server: bytes un
 test('HTTP: past --max-message-bytes the 64 MB answer and retry are relayed unread, said on stderr; the call is one unparseable loss', { timeout: 120_000 }, async () => {
   const server = await startHoardHttp(BIG);
   const rx = new OtlpReceiver();
-  const proxy = await startHttpProxy(server.url, rx.env(await rx.start()), ['--max-message-bytes', String(LIMIT)]);
+  const proxy = await startHttpProxy(server.url, { env: rx.env(await rx.start()), args: ['--max-message-bytes', String(LIMIT)], node: ['--expose-gc'] });
   try {
     assert.equal(await hoardThroughV2Client(proxy.url), `state of ${BIG} bytes came back intact`);
     const interim = server.bodies.find((b) => b.body.includes('"input_required"'))!;
