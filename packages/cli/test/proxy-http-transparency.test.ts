@@ -80,15 +80,13 @@ function withoutTraceparent(body: string): string {
 const without = (headers: [string, string][] | undefined, ...names: string[]) => (headers ?? []).filter(([n]) => !names.includes(n.toLowerCase()));
 
 /**
- * Request headers as the server got them, in order, but for: Connection
- * (hop-by-hop, RFC 9110 §7.6.1: each hop writes its own), Content-Length
- * (it counts the traceparent bytes; checked against the body instead), and
- * Host, whose value is compared but not its place: the proxy writes it last,
- * and the order of fields of different names carries no meaning (§5.3).
+ * Request headers as the server got them, in order (Host first, as the
+ * client sends it), but for: Connection (hop-by-hop, RFC 9110 §7.6.1: each
+ * hop writes its own) and Content-Length (it counts the traceparent bytes;
+ * checked against the body instead).
  */
 const requestHeaders = (e: RecordedExchange) => ({
-  host: e.requestHeaders.filter(([n]) => n === 'host'),
-  endToEnd: without(e.requestHeaders, 'connection', 'keep-alive', 'content-length', 'host'),
+  endToEnd: without(e.requestHeaders, 'connection', 'keep-alive', 'content-length'),
 });
 
 const serverView = (ex: RecordedExchange[]) => ex.map((e) => ({ method: e.method, path: e.path, ...requestHeaders(e), body: e.requestBody.toString('utf8') }));

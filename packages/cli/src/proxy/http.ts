@@ -378,8 +378,8 @@ export class HttpRelay {
    * How the exchange's requests end when no answer ends them: see ended().
    */
   private forward(req: IncomingMessage, res: ServerResponse, target: URL, newLength: number | undefined, slot: SessionSlot | undefined, exchange: Exchange | undefined): http.ClientRequest {
-    const headers = forwardable(req.rawHeaders, new Set(['host', ...(newLength !== undefined ? ['content-length'] : [])]));
-    headers.push('Host', target.host);
+    // Host first, where clients send it (RFC 9112 §3.2), and the rest in the host's order.
+    const headers = ['Host', target.host, ...forwardable(req.rawHeaders, new Set(['host', ...(newLength !== undefined ? ['content-length'] : [])]))];
     if (newLength !== undefined) headers.push('Content-Length', String(newLength));
     const upstream = this.client.request(target, { method: req.method ?? 'GET', headers: headers as unknown as http.OutgoingHttpHeaders, agent: this.agent });
     const end = (how: ExchangeEnd) => {
