@@ -72,6 +72,8 @@ test('modern HTTP: no per-session measure; the audit chain covers a stretch of t
       ['server/discover', 'tools/call', 'tools/call', 'tools/call', 'chain_end 3'],
     ]);
     assert.equal(rx.logs.filter((r) => r.eventName === EVENT_AUDIT_SESSION_END).length, 0);
+    // Every record says its chain covers time, so an open chain is told from a session before its chain_end.
+    assert.deepEqual([...new Set(rx.logs.map((r) => r.attributes[F.chainCovers]))], ['time']);
     assert.equal(rx.points.filter((p) => p.metric === METRIC_SESSION_REQUESTS.name || p.metric === METRIC_CLIENT_SESSION_DURATION.name).length, 0, 'no per-session point');
     // The six calls (probes are outside volume, as in a session) are the requests in no session.
     assert.equal(total(rx.points, METRIC_SESSIONLESS_REQUESTS.name), 6);
@@ -123,6 +125,7 @@ test('legacy HTTP through the same proxy is still a session: its session_end and
     const point = rx.points.filter((p) => p.metric === METRIC_SESSION_REQUESTS.name);
     assert.deepEqual(point.map((p) => [p.count, p.value, p.attributes[ATTR_PROTOCOL_ERA]]), [[1, 1, 'legacy']]);
     assert.equal(total(rx.points, METRIC_SESSIONLESS_REQUESTS.name), 0);
+    assert.ok(rx.logs.every((r) => r.attributes[F.chainCovers] === undefined), 'a session\'s records say nothing of time');
   } finally {
     await rx.stop();
     await v2.stop();

@@ -156,14 +156,14 @@ test('report --summary: one page with the four measures, their trend, pipeline h
   for (const tool of ['fetch', 'lookup', 'search']) assert.ok(!new RegExp(`\\b${tool}\\b`).test(text.replace(/<style>[\s\S]*?<\/style>/, '').replace(/<svg[\s\S]*?<\/svg>/g, '')), `summary names tool ${tool}`);
 });
 
-test('sessionFindings: chains that cover a stretch of time (a chain_end, or a server\'s open chain) are counted apart, never judged as sessions', () => {
+test('sessionFindings: chains that cover a stretch of time (a chain_end, a proxy\'s open stateless chain, a server\'s open chain) are counted apart, never judged as sessions', () => {
   // 150 calls of many clients: as a session it would be over the request limit.
-  const chain = (id: string, direction: string | undefined, ended: boolean): AuditRecord[] => {
+  const chain = (id: string, direction: string | undefined, ended: boolean, covers?: 'time'): AuditRecord[] => {
     const out: AuditRecord[] = [];
     let prev = GENESIS_LINK;
     const push = (fields: Record<string, string | number | boolean>) => {
       const seq = out.length + 1;
-      const r = sealRecord({ [F.version]: 2, [F.session]: id, [F.seq]: seq, [F.time]: iso(end - 1000 + seq), [F.observer]: 'proxy', ...(direction ? { [F.direction]: direction } : {}), ...fields }, prev);
+      const r = sealRecord({ [F.version]: 2, [F.session]: id, [F.seq]: seq, [F.time]: iso(end - 1000 + seq), [F.observer]: 'proxy', ...(direction ? { [F.direction]: direction } : {}), ...(covers ? { [F.chainCovers]: covers } : {}), ...fields }, prev);
       prev = r[F.link] as string;
       out.push(r);
     };
@@ -171,8 +171,8 @@ test('sessionFindings: chains that cover a stretch of time (a chain_end, or a se
     if (ended) push({ [F.kind]: AUDIT_KIND_VALUES.chainEnd, [F.outcome]: 'success', [F.contextValid]: true, [F.sessionRequests]: 150, [F.sessionRecords]: 151 });
     return out;
   };
-  const f = sessionFindings([...records, ...chain('proxy-window', undefined, true), ...chain('server-process', 'server', false)], range);
-  assert.equal(f.timeChains, 2);
+  const f = sessionFindings([...records, ...chain('proxy-window', undefined, true), ...chain('server-process', 'server', false), ...chain('proxy-open-window', undefined, false, 'time')], range);
+  assert.equal(f.timeChains, 3);
   assert.equal(f.examined, 5, 'the five sessions, as without the chains');
   assert.deepEqual(f.sessions.map((r) => r.session), ['s-lossy', 's-busy', 's-wasteful']);
   assert.deepEqual(f.open.map((r) => r.session), ['s-open']);

@@ -64,6 +64,12 @@ export const AUDIT_FIELDS = {
   outcome: ATTR_OUTCOME,
   /** `server` on records a server writes about the requests it answered; absent on a client's (format 2, optional). */
   direction: 'mcp_conservation.audit.direction',
+  /**
+   * `time` on every record of a chain that covers a stretch of time rather
+   * than a session (the proxy's stateless HTTP traffic), so that the chain is
+   * told apart before its `chain_end` is written; absent on a session's (format 2, optional).
+   */
+  chainCovers: 'mcp_conservation.audit.chain.covers',
   cause: ATTR_LOSS_CAUSE,
   errorType: ATTR_ERROR_TYPE,
   durationUs: 'mcp_conservation.audit.duration_us',

@@ -64,9 +64,9 @@ export interface SessionFindings {
   readonly timeChains: number;
 }
 
-/** A chain that covers a stretch of time, not a session: it ends with chain_end, or a server wrote it. */
+/** A chain that covers a stretch of time, not a session: it ends with chain_end, its records say so (still open), or a server wrote it. */
 function coversTime(records: readonly AuditRecord[]): boolean {
-  return records.some((r) => r[F.kind] === AUDIT_KIND_VALUES.chainEnd || r[F.direction] === 'server');
+  return records.some((r) => r[F.kind] === AUDIT_KIND_VALUES.chainEnd || r[F.chainCovers] === 'time' || r[F.direction] === 'server');
 }
 
 const num = (r: AuditRecord, field: string): number => {

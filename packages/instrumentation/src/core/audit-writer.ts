@@ -13,6 +13,8 @@ export interface AuditContext {
   readonly observer: string;
   /** Called for each record emitted, to count it. */
   readonly onEmit: () => void;
+  /** True while the chain covers a stretch of time, not a session: each record says so. */
+  readonly coversTime?: () => boolean;
 }
 
 export class AuditWriter {
@@ -43,6 +45,7 @@ export class AuditWriter {
     fields[F.seq] = this.seq;
     fields[F.time] = new Date(timeMs).toISOString();
     fields[F.observer] = this.ctx.observer;
+    if (this.ctx.coversTime?.()) fields[F.chainCovers] = 'time';
     const record = sealRecord(fields as AuditRecord, this.prev, this.ctx.key);
     this.prev = record[F.link] as string;
     logger.emit({

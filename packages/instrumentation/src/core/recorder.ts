@@ -134,6 +134,7 @@ export class Recorder implements TokenSink {
       sessionId: identity.sessionId,
       observer: core.observer,
       onEmit: () => core.instruments().auditRecords.add(1, this.baseAttrs()),
+      ...(transport.sessionless ? { coversTime: transport.sessionless } : {}),
     });
   }
 
