@@ -1,7 +1,8 @@
 /**
  * SDK v1's McpServer answers a tools/call it refuses before its tool runs
  * (an unknown tool, a disabled tool, arguments its input schema rejects, a
- * task-only tool called without a task) with an `isError` result, not the
+ * task-only tool called without a task, arguments a task tool's input schema
+ * rejects) with an `isError` result, not the
  * JSON-RPC error the SDK builds for it. The server side counts those as the
  * caller's mistakes, with that error's code (-32602, -32601), while a tool
  * that returns `isError`, throws, or breaks its output schema stays the
@@ -19,6 +20,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { InMemoryTaskStore } from '@modelcontextprotocol/sdk/experimental/tasks/stores/in-memory.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { CallToolResultSchema } from '@modelcontextprotocol/sdk/types.js';
 import { Client as ModernClient, StreamableHTTPClientTransport as ModernHttpClientTransport } from '@modelcontextprotocol/client';
@@ -33,7 +35,7 @@ import { auditRecords, createTelemetry, type Telemetry } from './helpers.ts';
 const SERVER_NAME = 'v1-refusals';
 
 function buildServer(): McpServer {
-  const server = new McpServer({ name: SERVER_NAME, version: '1.0.0' });
+  const server = new McpServer({ name: SERVER_NAME, version: '1.0.0' }, { taskStore: new InMemoryTaskStore() });
   server.registerTool('echo', { description: 'Echoes', inputSchema: { text: z.string() } }, async ({ text }) => ({ content: [{ type: 'text' as const, text }] }));
   server.registerTool('retired', { description: 'Disabled' }, async () => ({ content: [{ type: 'text' as const, text: 'never' }] })).disable();
   server.registerTool('soft', { description: 'Fails softly' }, async () => ({ content: [{ type: 'text' as const, text: 'backend refused' }], isError: true }));
@@ -47,6 +49,28 @@ function buildServer(): McpServer {
   server.experimental.tasks.registerToolTask('queued', { description: 'Runs only as a task', execution: { taskSupport: 'required' } }, {
     createTask: () => {
       throw new Error('never called without a task');
+    },
+    getTask: () => {
+      throw new Error('never called');
+    },
+    getTaskResult: () => {
+      throw new Error('never called');
+    },
+  });
+  // Called without a task, an optional task tool is run as one and polled by the SDK: its handler is createTask.
+  server.experimental.tasks.registerToolTask('tally', { description: 'Doubles, as a task', inputSchema: { n: z.number() }, execution: { taskSupport: 'optional' } }, {
+    createTask: async ({ n }, extra) => {
+      // No ttl: a ttl would leave a cleanup timer holding the test process open.
+      const task = await extra.taskStore.createTask({ ttl: null });
+      await extra.taskStore.storeTaskResult(task.taskId, 'completed', { content: [{ type: 'text', text: String(n * 2) }] });
+      return { task: (await extra.taskStore.getTask(task.taskId))! };
+    },
+    getTask: async (_args, extra) => (await extra.taskStore.getTask(extra.taskId))!,
+    getTaskResult: async (_args, extra) => (await extra.taskStore.getTaskResult(extra.taskId)) as { content: { type: 'text'; text: string }[] },
+  });
+  server.experimental.tasks.registerToolTask('stalls', { description: 'Fails to queue', execution: { taskSupport: 'optional' } }, {
+    createTask: () => {
+      throw new Error('queue full');
     },
     getTask: () => {
       throw new Error('never called');
@@ -74,6 +98,9 @@ const CASES: readonly Case[] = [
   { name: 'retired', args: {}, outcome: 'protocol_error', origin: 'caller', code: -32602, metricTool: 'retired' },
   { name: 'echo', args: { text: 42 }, outcome: 'protocol_error', origin: 'caller', code: -32602, metricTool: 'echo' },
   { name: 'queued', args: {}, outcome: 'protocol_error', origin: 'caller', code: -32601, metricTool: 'queued' },
+  { name: 'tally', args: { n: 21 }, outcome: 'success', metricTool: 'tally' },
+  { name: 'tally', args: { n: 'x' }, outcome: 'protocol_error', origin: 'caller', code: -32602, metricTool: 'tally' },
+  { name: 'stalls', args: {}, outcome: 'tool_error', origin: 'server', metricTool: 'stalls' },
   { name: 'soft', args: {}, outcome: 'tool_error', origin: 'server', metricTool: 'soft' },
   { name: 'throws', args: {}, outcome: 'tool_error', origin: 'server', metricTool: 'throws' },
   { name: 'shaped', args: {}, outcome: 'tool_error', origin: 'server', metricTool: 'shaped' },
@@ -144,8 +171,8 @@ async function assertClassified(tel: Telemetry, server: McpServer, texts: string
   const records = auditRecords(tel.logs).map((r) => r.attributes as AuditRecord).filter((r) => r[F.direction] === 'server' && r[F.method] === 'tools/call');
   assert.deepEqual(
     sorted(records.map((r) => [r[F.tool], r[F.outcome], r[F.errorType] ?? null, r[F.contextValid]])),
-    sorted(CASES.map((c) => [c.name, c.outcome, c.code !== undefined ? String(c.code) : c.origin === 'server' ? 'tool_error' : null, c.outcome !== 'protocol_error'])),
-    'audit: a refusal is a protocol_error with its code'
+    sorted(CASES.map((c) => [c.name, c.outcome, c.code !== undefined ? String(c.code) : c.origin === 'server' ? 'tool_error' : null, true])),
+    'audit: a refusal is a protocol_error with its code, and valid context: it went out whole'
   );
 }
 
@@ -239,5 +266,38 @@ test('v2 McpServer (createMcpHandler, modern era): rejected arguments answered a
       ['_OTHER', 'protocol_error', 'caller', 'modern', 1],
     ])
   );
+  await tel.shutdown();
+});
+
+test('v1 McpServer without a task store: its task tool fails every call before reading the arguments, the server\'s own mistake', async () => {
+  const tel = createTelemetry();
+  const bare = new McpServer({ name: 'no-task-store', version: '1.0.0' });
+  bare.experimental.tasks.registerToolTask('tally', { description: 'Doubles, as a task', inputSchema: { n: z.number() }, execution: { taskSupport: 'optional' } }, {
+    createTask: () => {
+      throw new Error('never reached');
+    },
+    getTask: () => {
+      throw new Error('never called');
+    },
+    getTaskResult: () => {
+      throw new Error('never called');
+    },
+  });
+  const server = instrumentServer(bare, { tracerProvider: tel.tracerProvider, meterProvider: tel.meterProvider, loggerProvider: tel.loggerProvider });
+  const client = new Client({ name: 'c', version: '1' });
+  const [ct, st] = InMemoryTransport.createLinkedPair();
+  await server.connect(st);
+  await client.connect(ct);
+  const results = await Promise.all([{ n: 1 }, { n: 'x' }].map((args) => client.request({ method: 'tools/call', params: { name: 'tally', arguments: args } }, CallToolResultSchema)));
+  assert.deepEqual(results.map((r) => [r.isError, (r.content as { text: string }[])[0]!.text]), [
+    [true, 'No task store provided for task-capable tool.'],
+    [true, 'No task store provided for task-capable tool.'],
+  ]);
+  await client.close();
+  const spans = tel.spans.getFinishedSpans().filter((s) => s.kind === SpanKind.SERVER && s.attributes['mcp.method.name'] === 'tools/call');
+  assert.deepEqual(spans.map((s) => [s.attributes['mcp_conservation.outcome'], s.attributes['error.type'] ?? null]), [
+    ['tool_error', 'tool_error'],
+    ['tool_error', 'tool_error'],
+  ]);
   await tel.shutdown();
 });

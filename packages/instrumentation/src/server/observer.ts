@@ -422,7 +422,7 @@ export class ServerObserver {
           [F.durationUs]: Math.round(Math.max(0, now - (p.call?.startPerf ?? p.startPerf)) * 1000),
           [F.callId]: p.call?.id,
           [F.legs]: p.call?.legs,
-          [F.contextValid]: outcome === OUT.success || outcome === OUT.toolError,
+          [F.contextValid]: answeredIntact(outcome),
           // Keyed only: an unkeyed digest of a short payload is guessable.
           [F.payloadDigest]: key !== undefined ? digest(canonicalJson({ params: p.params ?? null, result: message?.result ?? null, error: message?.error ?? null }), key) : undefined,
         },
@@ -451,4 +451,14 @@ function uriOf(params: unknown): string | undefined {
 /** The version a 2025-era HTTP client sends in its `mcp-protocol-version` header. */
 function headerVersion(extra: unknown): string | undefined {
   return requestHeader(extra, 'mcp-protocol-version');
+}
+
+/**
+ * `context_valid` as the client side decides it: the answer went out whole,
+ * whatever it says (a result, a tool error, a JSON-RPC error, the last
+ * `input_required` of a call never resumed). A call cancelled or cut off by the
+ * transport sent nothing.
+ */
+function answeredIntact(outcome: Outcome): boolean {
+  return outcome === OUT.success || outcome === OUT.toolError || outcome === OUT.protocolError || outcome === OUT.inputUnresolved;
 }

@@ -15,9 +15,11 @@
  *
  * The handler (v1 `handler`, v2 `executor`) is wrapped, lazily, when a call
  * of its tool arrives; the wrapper only notes the request id the SDK passes
- * it (v1 `extra.requestId`, v2 `ctx.mcpReq.id`) and calls through. A task
- * handler (an object with `createTask`) is left alone: of its calls only the
- * refusals the registry shows are told apart.
+ * it (v1 `extra.requestId`, v2 `ctx.mcpReq.id`) and calls through. Of a
+ * task handler (v1 `registerToolTask`: an object with `createTask`) it is
+ * `createTask` that is wrapped, the one part the SDK runs once the call's
+ * arguments passed; a server without a task store fails such a call before
+ * that, its own mistake, so there the call is not watched.
  */
 import { diag } from '@opentelemetry/api';
 import { isObject } from '../core/json.js';
@@ -64,9 +66,14 @@ export function watchToolCall(owner: object | undefined, name: string, params: R
       if ((taskSupport === 'required' || taskSupport === 'optional') && !taskHandler) return undefined;
       if (taskSupport === 'required' && !params?.task) return refused(METHOD_NOT_FOUND);
     }
-    if (typeof run !== 'function' || taskHandler) return undefined;
     const calls = callsFor(owner);
-    if (!(run as { [WRAPPED]?: true })[WRAPPED]) tool[key] = wrapHandler(run as (...args: unknown[]) => unknown, calls);
+    if (taskHandler) {
+      const task = run as { createTask?: unknown; [WRAPPED]?: true };
+      if (!hasTaskStore(owner) || typeof task.createTask !== 'function') return undefined;
+      if (!task[WRAPPED]) tool[key] = wrapTaskHandler(task, task.createTask as (...args: unknown[]) => unknown, calls);
+    } else if (typeof run === 'function') {
+      if (!(run as { [WRAPPED]?: true })[WRAPPED]) tool[key] = wrapHandler(run as (...args: unknown[]) => unknown, calls);
+    } else return undefined;
     calls.began.set(requestId, false);
     return {
       refusal: () => (calls.began.get(requestId) === false ? INVALID_PARAMS : undefined),
@@ -76,6 +83,12 @@ export function watchToolCall(owner: object | undefined, name: string, params: R
     diag.warn(`mcp-conservation: a tools/call could not be watched: ${String(error)}`);
     return undefined;
   }
+}
+
+/** v1: the task store the Protocol hands a task handler (`extra.taskStore`) comes from its options. */
+function hasTaskStore(owner: object): boolean {
+  const server = (owner as { server?: { _taskStore?: unknown } }).server;
+  return isObject(server) && server._taskStore !== undefined && server._taskStore !== null;
 }
 
 function callsFor(owner: object): Calls {
@@ -97,6 +110,21 @@ function wrapHandler(original: (...args: unknown[]) => unknown, calls: Calls): (
   };
   Object.defineProperty(wrapped, WRAPPED, { value: true });
   return wrapped;
+}
+
+/**
+ * The task handler seen through an object of its own whose `createTask` is
+ * wrapped: the registry's entry changes, the application's object does not,
+ * and its other methods still run with it as their prototype.
+ */
+function wrapTaskHandler(handler: object, createTask: (...args: unknown[]) => unknown, calls: Calls): object {
+  const observed = Object.create(handler) as { createTask: unknown };
+  const wrapped = wrapHandler(createTask, calls);
+  observed.createTask = function createTaskObserved(this: unknown, ...args: unknown[]): unknown {
+    return wrapped.apply(this === observed ? handler : this, args);
+  };
+  Object.defineProperty(observed, WRAPPED, { value: true });
+  return observed;
 }
 
 function requestIdOf(extra: unknown): string | undefined {
