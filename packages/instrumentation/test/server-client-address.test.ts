@@ -1,9 +1,13 @@
 /**
  * `client.address` and `client.port` on SERVER spans, from the forwarding
- * headers of the HTTP request (the SDKs give the transport no socket): a v2
- * server behind createMcpHandler in the modern era, and a v1 Streamable
- * HTTP server with sessions, each with real clients sending the headers a load
- * balancer adds. Values that name no IP are left out. The v1 case is also
+ * headers of the HTTP request, else from its socket's peer where the SDK lets
+ * it be known: a v2 server behind createMcpHandler and the node adapter in
+ * the modern era, and a v1 Streamable HTTP server with sessions, each with a
+ * real client sending the headers a load balancer adds and one sending none.
+ * v1's Node transport is handed the Node request, so the second client's
+ * address and port are what the HTTP server saw on its socket; v2's node
+ * adapter turns it into a plain web Request first, so there it has neither.
+ * Values that name no IP are left out. The v1 case is also
  * the guard of a hang: v1's StreamableHTTPServerTransport forwards its
  * `onmessage` to the web-standard transport it wraps, and an observer that
  * kept the handler to itself left every request undispatched.
@@ -34,7 +38,7 @@ const addressOf = (tel: ReturnType<typeof createTelemetry>, name: string) =>
     .filter((s) => s.name === name)
     .map((s) => [s.attributes['client.address'] ?? null, s.attributes['client.port'] ?? null]);
 
-test('v2 server, modern era: the first X-Forwarded-For hop is client.address', async () => {
+test('v2 server, modern era: the first X-Forwarded-For hop is client.address; without forwarding headers, none (the node adapter keeps no socket)', async () => {
   const tel = createTelemetry();
   const options = { tracerProvider: tel.tracerProvider, meterProvider: tel.meterProvider, loggerProvider: tel.loggerProvider };
   const httpServer = http.createServer(
@@ -48,25 +52,32 @@ test('v2 server, modern era: the first X-Forwarded-For hop is client.address', a
   );
   try {
     const url = await listen(httpServer);
-    const client = new Client({ name: 'c', version: '1' }, { versionNegotiation: { mode: 'auto', probe: { timeoutMs: 2000 } } });
-    await client.connect(new StreamableHTTPClientTransport(url, { requestInit: { headers: { 'X-Forwarded-For': '203.0.113.7, 10.0.0.1' } } }));
-    await client.callTool({ name: 'hello', arguments: {} });
-    await client.close();
+    for (const headers of [{ 'X-Forwarded-For': '203.0.113.7, 10.0.0.1' }, {}]) {
+      const client = new Client({ name: 'c', version: '1' }, { versionNegotiation: { mode: 'auto', probe: { timeoutMs: 2000 } } });
+      await client.connect(new StreamableHTTPClientTransport(url, { requestInit: { headers } }));
+      await client.callTool({ name: 'hello', arguments: {} });
+      await client.close();
+    }
   } finally {
     httpServer.close();
   }
-  assert.deepEqual(addressOf(tel, 'tools/call hello'), [['203.0.113.7', null]]);
+  assert.deepEqual(addressOf(tel, 'tools/call hello'), [
+    ['203.0.113.7', null],
+    [null, null],
+  ]);
   await tel.shutdown();
 });
 
-test('v1 Streamable HTTP server: Forwarded for= gives address and port; a client without the headers gets neither', async () => {
+test('v1 Streamable HTTP server: Forwarded for= gives address and port; a client without the headers gets its socket\'s', async () => {
   const tel = createTelemetry();
   const options = { tracerProvider: tel.tracerProvider, meterProvider: tel.meterProvider, loggerProvider: tel.loggerProvider };
   const transports = new Map<string, StreamableHTTPServerTransport>();
+  const peers: [string, number][] = [];
   const httpServer = http.createServer(async (req, res) => {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const body = chunks.length ? JSON.parse(Buffer.concat(chunks).toString('utf8')) : undefined;
+    if (body?.method === 'tools/call') peers.push([req.socket.remoteAddress!, req.socket.remotePort!]);
     const sid = req.headers['mcp-session-id'] as string | undefined;
     let transport = sid ? transports.get(sid) : undefined;
     if (!transport) {
@@ -88,10 +99,8 @@ test('v1 Streamable HTTP server: Forwarded for= gives address and port; a client
   } finally {
     httpServer.close();
   }
-  assert.deepEqual(addressOf(tel, 'tools/call hello'), [
-    ['2001:db8::17', 4711],
-    [null, null],
-  ]);
+  assert.equal(peers.length, 2);
+  assert.deepEqual(addressOf(tel, 'tools/call hello'), [['2001:db8::17', 4711], peers[1]]);
   await tel.shutdown();
 });
 

@@ -9,6 +9,7 @@ import { context as api, diag } from '@opentelemetry/api';
 import { NETWORK_TRANSPORT_VALUES } from '@mcp-conservation/semconv';
 import { isObject } from '../core/json.js';
 import type { Connection, ServerFacts, ServerObserver } from './observer.js';
+import { carryRequestPeer } from './request-headers.js';
 import { watchToolCall } from './tool-gate.js';
 
 interface ServerTransport {
@@ -50,6 +51,7 @@ export function attachServerTransport(observer: ServerObserver, transport: Serve
     requests: 0,
   };
   Object.defineProperty(t, ATTACHED, { value: c, enumerable: false, configurable: true });
+  carryRequestPeer(t);
 
   const send = t.send;
   t.send = function sendObserved(this: unknown, message: unknown, options?: unknown): Promise<void> {

@@ -58,7 +58,7 @@ import { ResultTokens } from './result-tokens.js';
 import { InterimCalls } from './rounds.js';
 import type { ToolCallWatch } from './tool-gate.js';
 import { extractFromMeta } from './trace-context.js';
-import { forwardedClient, requestHeader } from './request-headers.js';
+import { forwardedClient, requestHeader, socketPeer } from './request-headers.js';
 import type { ServerInfoForUser, ServerObserverOptions } from './types.js';
 
 /** Methods that open a stream rather than answer: kept out of the operation duration. */
@@ -230,7 +230,7 @@ export class ServerObserver {
     const boundedName = tool ?? prompt;
     const startPerf = performance.now();
     const call = MULTI_ROUND.has(method) ? this.interims.legOf(method, tool ?? prompt ?? uriOf(params), params, startPerf) : undefined;
-    const client = forwardedClient(extra);
+    const client = forwardedClient(extra) ?? socketPeer();
     const attributes: Attributes = {
       [ATTR_MCP_METHOD_NAME]: method,
       [ATTR_JSONRPC_REQUEST_ID]: String(id),

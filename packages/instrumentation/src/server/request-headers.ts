@@ -1,12 +1,17 @@
 /**
  * What the HTTP request behind a server message says, as the SDKs hand it
  * to the transport's `onmessage`: v1 passes `requestInfo.headers` (a plain
- * object), v2 the web `Request`. Neither gives the socket, so the caller's
- * address comes from the forwarding headers a proxy or load balancer adds
- * (RFC 7239 `Forwarded`, else the first `X-Forwarded-For` hop), as the HTTP
- * semantic conventions allow for `client.address`. Only an IP address is
- * taken: `unknown` and obfuscated identifiers are left out.
+ * object), v2 the web `Request`. The caller's address comes first from the
+ * forwarding headers a proxy or load balancer adds (RFC 7239 `Forwarded`,
+ * else the first `X-Forwarded-For` hop), as the HTTP semantic conventions
+ * define `client.address`; only an IP address is taken: `unknown` and
+ * obfuscated identifiers are left out. Without them, the socket's peer is the
+ * caller. Neither SDK hands the socket over: v1's is taken from the Node
+ * request its transport's `handleRequest` was given (see `carryRequestPeer`);
+ * v2's node adapter builds a plain web `Request` (`toWebRequest`), which
+ * keeps nothing of the socket, so there only the forwarding headers count.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { isIP } from 'node:net';
 import { isObject } from '../core/json.js';
 
@@ -63,4 +68,48 @@ function node(value: string): ClientAddress | undefined {
   if (isIP(address) === 0) return undefined;
   const n = port !== undefined && /^\d{1,5}$/.test(port) ? Number(port) : undefined;
   return n !== undefined && n > 0 && n < 65536 ? { address, port: n } : { address };
+}
+
+/** The socket peer of the v1 HTTP request being handled, for the messages it carries. */
+const requestPeer = new AsyncLocalStorage<ClientAddress>();
+
+interface NodeRequestLike {
+  readonly socket?: { readonly remoteAddress?: unknown; readonly remotePort?: unknown } | null;
+}
+
+function peerOfNodeRequest(req: unknown): ClientAddress | undefined {
+  const socket = isObject(req) ? (req as NodeRequestLike).socket : undefined;
+  const address = socket?.remoteAddress;
+  if (typeof address !== 'string' || isIP(address) === 0) return undefined;
+  const port = socket?.remotePort;
+  return typeof port === 'number' && port > 0 && port < 65536 ? { address, port } : { address };
+}
+
+/**
+ * Wraps a v1 Node Streamable HTTP transport's `handleRequest(req, res, body)`
+ * so that the messages of each request are handled knowing its socket's peer.
+ * The request is passed on untouched. Never throws.
+ */
+export function carryRequestPeer(transport: object): void {
+  try {
+    const t = transport as { handleRequest?: unknown; _webStandardTransport?: unknown };
+    const original = t.handleRequest;
+    if (typeof original !== 'function' || t._webStandardTransport === undefined) return;
+    t.handleRequest = function handleRequestObserved(this: unknown, req: unknown, ...rest: unknown[]): unknown {
+      let peer: ClientAddress | undefined;
+      try {
+        peer = peerOfNodeRequest(req);
+      } catch {
+        peer = undefined;
+      }
+      return peer ? requestPeer.run(peer, () => original.call(this, req, ...rest)) : original.call(this, req, ...rest);
+    };
+  } catch {
+    // The transport is left as it was.
+  }
+}
+
+/** The socket peer of the v1 HTTP request whose message is being handled, if any. */
+export function socketPeer(): ClientAddress | undefined {
+  return requestPeer.getStore();
 }
