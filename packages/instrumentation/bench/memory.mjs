@@ -68,16 +68,21 @@ async function bytesPerSession(n) {
       clients.push(c);
     }
     if (clients[0] && observerOf(clients[0])) await Promise.all(clients.map((c) => observerOf(c).forceFlush()));
+    // The batch span processor holds ended spans until its next export: they are the exporter's, not a session's.
+    if (clients[0] && observerOf(clients[0])) await options.tracerProvider.forceFlush();
     const bytes = (await heapAfterGc()) - before;
     for (const c of clients) await c.close();
     return bytes / n;
   };
-  const base = await open(() => connect('in-memory', new Client({ name: 'bench', version: '1' })));
-  const ours = await open(() => {
+  const instrumented = () => {
     const client = new Client({ name: 'bench', version: '1' });
     instrumentClient(client, options);
     return connect('in-memory', client);
-  });
+  };
+  const base = await open(() => connect('in-memory', new Client({ name: 'bench', version: '1' })));
+  // Once first, discarded: what is built once per process (the tokenizer's ranks when the main thread counts, the shared attribute sets) is no session's.
+  await open(instrumented);
+  const ours = await open(instrumented);
   console.log(`open sessions (${n}, in memory, one call each): uninstrumented ${(base / 1024).toFixed(1)} KB, ours all signals ${(ours / 1024).toFixed(1)} KB per session: ${((ours - base) / 1024).toFixed(2)} KB ours (target <= 4 KB)`);
 }
 

@@ -21,22 +21,24 @@ export class CappedValues {
 
 /** A set of digests with first-in-first-out eviction past its capacity. */
 export class DigestSet {
-  private readonly items = new Set<string>();
+  /** Made at the first digest: most sessions never need some of their collections, and an empty Set or Map costs about 150 bytes. */
+  private items: Set<string> | undefined;
   evictions = 0;
   constructor(private readonly capacity: number) {}
 
   /** Whether the digest is present, without adding it. */
   has(digest: string): boolean {
-    return this.items.has(digest);
+    return this.items?.has(digest) ?? false;
   }
 
   /** Adds the digest; returns true when it was already present. */
   seenBefore(digest: string): boolean {
-    if (this.items.has(digest)) return true;
-    this.items.add(digest);
-    if (this.items.size > this.capacity) {
-      const oldest = this.items.values().next().value as string;
-      this.items.delete(oldest);
+    const items = (this.items ??= new Set());
+    if (items.has(digest)) return true;
+    items.add(digest);
+    if (items.size > this.capacity) {
+      const oldest = items.values().next().value as string;
+      items.delete(oldest);
       this.evictions++;
     }
     return false;
@@ -45,50 +47,55 @@ export class DigestSet {
 
 /** Request ids that were given up (timeout, cancellation), remembered for a while to recognize late responses. */
 export class Tombstones<T> {
-  private readonly items = new Map<string, { value: T; expires: number }>();
+  /** Made at the first request given up. */
+  private items: Map<string, { value: T; expires: number }> | undefined;
   constructor(
     private readonly capacity: number,
     private readonly ttlMs: number,
   ) {}
 
   add(id: string, value: T, now: number): T | undefined {
-    this.items.set(id, { value, expires: now + this.ttlMs });
-    if (this.items.size > this.capacity) {
-      const [oldestId, oldest] = this.items.entries().next().value as [string, { value: T }];
-      this.items.delete(oldestId);
+    const items = (this.items ??= new Map());
+    items.set(id, { value, expires: now + this.ttlMs });
+    if (items.size > this.capacity) {
+      const [oldestId, oldest] = items.entries().next().value as [string, { value: T }];
+      items.delete(oldestId);
       return oldest.value;
     }
     return undefined;
   }
 
   take(id: string): T | undefined {
-    const item = this.items.get(id);
-    if (item) this.items.delete(id);
+    const item = this.items?.get(id);
+    if (item) this.items!.delete(id);
     return item?.value;
   }
 
   /** Removes and returns the expired entries (insertion order is expiry order). */
   expire(now: number): T[] {
     const out: T[] = [];
-    for (const [id, item] of this.items) {
+    const items = this.items;
+    if (!items) return out;
+    for (const [id, item] of items) {
       if (item.expires > now) break;
-      this.items.delete(id);
+      items.delete(id);
       out.push(item.value);
     }
     return out;
   }
 
   drain(): T[] {
+    if (!this.items) return [];
     const out = [...this.items.values()].map((i) => i.value);
     this.items.clear();
     return out;
   }
 
   get size(): number {
-    return this.items.size;
+    return this.items?.size ?? 0;
   }
 
   nextExpiry(): number | undefined {
-    return this.items.values().next().value?.expires;
+    return this.items?.values().next().value?.expires;
   }
 }

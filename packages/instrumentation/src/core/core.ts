@@ -60,10 +60,12 @@ const MAX_PROTOCOL_VERSIONS = 16;
 /** The accounting backlog's default budget (see ConservationOptions.accountingBudgetBytes). */
 export const DEFAULT_ACCOUNTING_BUDGET_BYTES = 4 * 1024 * 1024;
 
-/** The budget from `MCP_CONSERVATION_ACCOUNTING_BUDGET`: bytes, or `unlimited`; the default when unset or unreadable. */
 /** Distinct once-only diagnostics per process: past it, faults are counted in metrics only. */
 const MAX_WARNED = 256;
+/** Most scopes (server, version, era, transport) whose attribute sets are kept, shared by their sessions. */
+const MAX_ATTRIBUTE_SCOPES = 256;
 
+/** The budget from `MCP_CONSERVATION_ACCOUNTING_BUDGET`: bytes, or `unlimited`; the default when unset or unreadable. */
 export function budgetFromEnv(): number {
   const raw = (process.env.MCP_CONSERVATION_ACCOUNTING_BUDGET ?? '').trim().toLowerCase();
   if (raw === 'unlimited' || raw === 'infinity') return Infinity;
@@ -173,6 +175,18 @@ export class MeasuringCore implements SessionContext {
     if (this.warned.has(key) || this.warned.size >= MAX_WARNED) return;
     this.warned.add(key);
     this.warn(message);
+  }
+
+  /** Attribute sets by scope, shared by the sessions of each (see RecorderContext.attributeScope). */
+  private readonly attributeScopes = new Map<string, Map<string, Attributes>>();
+  attributeScope(scope: string): Map<string, Attributes> {
+    let sets = this.attributeScopes.get(scope);
+    if (!sets) {
+      sets = new Map();
+      // Bounded: past it, a new scope's sets are built for its sessions alone.
+      if (this.attributeScopes.size < MAX_ATTRIBUTE_SCOPES) this.attributeScopes.set(scope, sets);
+    }
+    return sets;
   }
 
   /** What every data point of a session carries: its server (capped), the observer and the era once known. */

@@ -4,32 +4,56 @@
  * exchange (legacy) or from the `_meta` of modern requests and results.
  */
 import { META_CLIENT_INFO, META_PROTOCOL_VERSION, META_SERVER_INFO, protocolEra, type ProtocolEra } from '@mcp-conservation/semconv';
+import { randomUUID } from 'node:crypto';
 import { isObject } from './json.js';
 import type { SessionDirection, SessionIdentity } from './model.js';
 import type { TransportInfo } from './recorder.js';
 
-/** The session's identity, filled in as it is learnt; the MCP session id is read from the transport and remembered. */
+/**
+ * The session's identity, filled in as it is learnt; the MCP session id is
+ * read from the transport and remembered. A class, not a literal with a
+ * getter: the literal's accessor left V8 keeping every identity (one per open
+ * session) as a dictionary of about 850 bytes.
+ */
+class LearntIdentity implements SessionIdentity {
+  serverName: string | undefined = undefined;
+  protocolVersion: string | undefined = undefined;
+  era: ProtocolEra | undefined = undefined;
+  user: string | undefined = undefined;
+  clientName: string | undefined = undefined;
+  clientVersion: string | undefined = undefined;
+  serverVersion: string | undefined = undefined;
+  private last: string | undefined = undefined;
+
+  constructor(
+    readonly sessionId: string,
+    readonly direction: SessionDirection,
+    private readonly transport: TransportInfo,
+  ) {}
+
+  mcpSessionId(): string | undefined {
+    const id = this.transport.mcpSessionId?.();
+    if (id) this.last = id;
+    return id ?? this.last;
+  }
+
+  get lastMcpSessionId(): string | undefined {
+    return this.last;
+  }
+}
+
+/**
+ * A new session id: a UUID, as one flat string. Node builds `randomUUID()`
+ * from about twenty concatenated pieces, and every record, span and cache
+ * entry of the session holds it: kept as it comes, it costs an open session
+ * some 850 bytes of string pieces.
+ */
+export function newSessionId(): string {
+  return Buffer.from(randomUUID(), 'latin1').toString('latin1');
+}
+
 export function sessionIdentity(sessionId: string, direction: SessionDirection, transport: TransportInfo): SessionIdentity {
-  let last: string | undefined;
-  return {
-    sessionId,
-    direction,
-    serverName: undefined,
-    protocolVersion: undefined,
-    era: undefined,
-    user: undefined,
-    clientName: undefined,
-    clientVersion: undefined,
-    serverVersion: undefined,
-    mcpSessionId() {
-      const id = transport.mcpSessionId?.();
-      if (id) last = id;
-      return id ?? last;
-    },
-    get lastMcpSessionId() {
-      return last;
-    },
-  };
+  return new LearntIdentity(sessionId, direction, transport);
 }
 
 /** Self-reported names are free text from the peer: kept as sent, up to this many characters. */

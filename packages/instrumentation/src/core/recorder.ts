@@ -90,6 +90,12 @@ export interface RecorderContext {
   zeroInitTool(serverName: string | undefined, era: ProtocolEra | undefined, toolName: string): void;
   /** What every data point of a session carries: server, observer, era. */
   baseAttributes(serverName: string | undefined, era: ProtocolEra | undefined): Attributes;
+  /**
+   * The attribute sets built for sessions that share a scope (the same server,
+   * version, era and transport), shared by all of them: what sets a session
+   * builds are the same for every session of its scope.
+   */
+  attributeScope(scope: string): Map<string, Attributes>;
   warn(message: string): void;
   /** Warns once per `key` (bounded): a hostile server repeating a fault gets counted, not a flood of messages. */
   warnOnce(key: string, message: string): void;
@@ -104,7 +110,7 @@ function clientSpanFailed(d: Decision): boolean {
   return d.statusCode === undefined || isSpanError(SPAN_KIND_VALUES.client, { errorCode: d.statusCode });
 }
 
-/** Most attribute sets one session keeps built. Bounded: their parts are few or capped. */
+/** Most attribute sets one scope keeps built. Bounded: their parts are few or capped. */
 const MAX_CACHED_ATTRS = 1024;
 /** Tool names a session remembers as listed, for `toolListed` on its call records. */
 const MAX_LISTED_TOOLS = 4096;
@@ -120,8 +126,10 @@ export class Recorder implements TokenSink {
   private readonly audit: AuditWriter;
   private builtFor: { server: string | undefined; protocol: string | undefined; era: ProtocolEra | undefined } | undefined;
   private base: Attributes = {};
-  private readonly attrCache = new Map<string, Attributes>();
-  private readonly listedTools = new Set<string>();
+  /** Shared with the sessions of the same scope (see RecorderContext.attributeScope); replaced, never cleared, when the scope changes. */
+  private attrCache: Map<string, Attributes> | undefined;
+  /** Made at the first listed tool: an empty Set costs an open session about 120 bytes. */
+  private listedTools: Set<string> | undefined;
 
   constructor(
     private readonly core: RecorderContext,
@@ -146,7 +154,8 @@ export class Recorder implements TokenSink {
     const built = this.builtFor;
     if (built === undefined || built.server !== serverName || built.protocol !== protocolVersion || built.era !== era) {
       this.builtFor = { server: serverName, protocol: protocolVersion, era };
-      this.attrCache.clear();
+      const t = this.transport;
+      this.attrCache = this.core.attributeScope(`${serverName ?? ''}\u0000${protocolVersion ?? ''}\u0000${era ?? ''}\u0000${t.networkTransport}\u0000${t.serverAddress ?? ''}\u0000${t.serverPort ?? ''}`);
       this.base = this.core.baseAttributes(serverName, era);
     }
     return this.base;
@@ -179,10 +188,11 @@ export class Recorder implements TokenSink {
   /** The cached attribute set under `key`, built once. */
   private cached(key: string, build: () => Attributes): Attributes {
     this.baseAttrs();
-    let attrs = this.attrCache.get(key);
+    const cache = this.attrCache!;
+    let attrs = cache.get(key);
     if (!attrs) {
       attrs = build();
-      if (this.attrCache.size < MAX_CACHED_ATTRS) this.attrCache.set(key, attrs);
+      if (cache.size < MAX_CACHED_ATTRS) cache.set(key, attrs);
     }
     return attrs;
   }
@@ -239,14 +249,15 @@ export class Recorder implements TokenSink {
   }
 
   toolListed(name: string): void {
-    if (this.listedTools.size < MAX_LISTED_TOOLS) this.listedTools.add(name);
+    const listed = (this.listedTools ??= new Set());
+    if (listed.size < MAX_LISTED_TOOLS) listed.add(name);
     this.core.zeroInitTool(this.identity.serverName, this.identity.era, name);
   }
 
   /** Whether `tool` was listed in the session; unknown (undefined) once more tools were listed than are remembered. */
   private wasListed(tool: string | undefined): boolean | undefined {
-    if (tool !== undefined && this.listedTools.has(tool)) return true;
-    return this.listedTools.size < MAX_LISTED_TOOLS ? false : undefined;
+    if (tool !== undefined && this.listedTools?.has(tool)) return true;
+    return (this.listedTools?.size ?? 0) < MAX_LISTED_TOOLS ? false : undefined;
   }
 
   // --- Operations -------------------------------------------------------------------

@@ -13,7 +13,6 @@
  * and a late answer included); every decision and record it hands on
  * lives in its own file.
  */
-import { randomUUID } from 'node:crypto';
 import { context, propagation, SpanKind, trace, type Context, type Tracer } from '@opentelemetry/api';
 import {
   LOSS_CAUSE_VALUES as CAUSE,
@@ -44,7 +43,7 @@ import { LISTEN_METHOD, ListenStreams } from './listens.js';
 import { isObject } from './json.js';
 import { addTally, emptyTally, type ChainCover, type Decision, type LogicalCall, type Pending, type SessionDirection, type SessionIdentity, type Settled, type TokenTally, type Tombstone, type Verdict, type WireFacts } from './model.js';
 import * as decide from './outcome.js';
-import { IdentityLearner, sessionIdentity } from './identity.js';
+import { IdentityLearner, newSessionId, sessionIdentity } from './identity.js';
 import { Recorder, type RecorderContext, type TransportInfo } from './recorder.js';
 import { TokenLedger } from './token-ledger.js';
 
@@ -73,7 +72,7 @@ export interface SessionContext extends RecorderContext {
 }
 
 export class McpSession {
-  readonly sessionId = randomUUID();
+  readonly sessionId = newSessionId();
   private readonly startPerf = performance.now();
   private readonly identity: SessionIdentity;
   private readonly pending = new Map<string, Pending>();
@@ -85,9 +84,9 @@ export class McpSession {
   private readonly ledger: TokenLedger;
   private readonly recorder: Recorder;
   private readonly lane: Lane;
-  /** Requests sent so far, and the last one: binds a watched call to its request. */
+  /** Requests sent so far, and the last one's id (not the request: an answered one is not kept alive): binds a watched call to its request. */
   private sent = 0;
-  private lastSent: Pending | undefined;
+  private lastSentId: string | undefined;
   /** The latest unbound tools/call answer per tool, until accounted: where an unbound callTool's verdict goes. */
   private readonly unbound = new Map<string, Pending>();
   private sweepTimer: NodeJS.Timeout | undefined;
@@ -196,7 +195,7 @@ export class McpSession {
     };
     this.pending.set(id, pending);
     this.sent++;
-    this.lastSent = pending;
+    this.lastSentId = id;
     this.ledger.noteUse(method, params);
     if (call.unlinked) this.recorder.unlinkedRetry(pending);
     if (!continued && !VOLUME_EXCLUDED_METHODS.includes(method)) this.countCall();
@@ -276,8 +275,8 @@ export class McpSession {
    * undefined when the call did not send exactly one matching request.
    */
   bindRequest(sentBefore: number, tool?: string): ((settled: Settled) => void) | undefined {
-    const p = this.lastSent;
-    if (this.sent !== sentBefore + 1 || !p || !this.pending.has(p.id)) return undefined;
+    const p = this.lastSentId === undefined ? undefined : this.pending.get(this.lastSentId);
+    if (this.sent !== sentBefore + 1 || !p) return undefined;
     if (tool !== undefined && (p.method !== 'tools/call' || p.tool !== tool)) return undefined;
     const call = p.call;
     const verdict = (call.verdict ??= { watchers: 0, settled: false });
@@ -630,7 +629,7 @@ export class McpSession {
     this.pending.clear();
     for (const parked of this.calls.drain()) this.decideParked(parked, now);
     this.listens.close();
-    this.lastSent = undefined;
+    this.lastSentId = undefined;
     this.closed = true;
     if (this.sweepTimer) clearTimeout(this.sweepTimer);
     this.sweepTimer = undefined;

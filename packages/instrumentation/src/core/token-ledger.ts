@@ -52,10 +52,11 @@ export class TokenLedger {
   /** The session's tokens so far, by disposition. */
   readonly totals: TokenTally = emptyTally();
   private readonly digests: DigestSet;
+  /** The collections below are made when first needed: a session that lists nothing needs none, and an empty Map or Set costs about 150 bytes. */
   private readonly definitions = new Map<string, Definition>();
-  private readonly used = new Set<string>();
+  private used: Set<string> | undefined;
   /** The listing in progress per definition source: the keys of its pages so far. */
-  private readonly listings = new Map<string, { readonly fromFirstPage: boolean; readonly keys: Set<string> }>();
+  private listings: Map<string, { readonly fromFirstPage: boolean; readonly keys: Set<string> }> | undefined;
   private reportedEvictions = 0;
 
   constructor(
@@ -77,7 +78,8 @@ export class TokenLedger {
     const key = uses ? params?.[uses.key] : undefined;
     if (!uses || typeof key !== 'string') return;
     const used = `${uses.source}|${key}`;
-    if (this.used.size < MAX_USED || this.definitions.has(used)) this.used.add(used);
+    const noted = (this.used ??= new Set());
+    if (noted.size < MAX_USED || this.definitions.has(used)) noted.add(used);
   }
 
   /**
@@ -176,10 +178,11 @@ export class TokenLedger {
    * still current while the first pages come.
    */
   private listed(d: Delivery, source: string, blocks: readonly AnalyzedBlock[], tally: TokenTally, lastPage: boolean): void {
-    let listing = this.listings.get(source);
+    const listings = (this.listings ??= new Map());
+    let listing = listings.get(source);
     if (d.fresh || !listing) {
       listing = { fromFirstPage: d.fresh, keys: new Set() };
-      this.listings.set(source, listing);
+      listings.set(source, listing);
     }
     for (const b of blocks) {
       if (b.key === undefined || b.digest === undefined) continue;
@@ -195,7 +198,7 @@ export class TokenLedger {
       if (source === SRC.toolDefinition) this.sink.toolListed(b.key);
     }
     if (lastPage) {
-      this.listings.delete(source);
+      listings.delete(source);
       if (listing.fromFirstPage) {
         for (const [key, def] of this.definitions) {
           if (def.source === source && !listing.keys.has(key)) this.decide(def);
@@ -210,7 +213,7 @@ export class TokenLedger {
     const key = `${def.source}|${def.key}`;
     if (this.definitions.get(key) !== def) return;
     this.definitions.delete(key);
-    const disposition: TokenDisposition = this.used.has(key) ? 'meaningful' : 'unused';
+    const disposition: TokenDisposition = this.used?.has(key) ? 'meaningful' : 'unused';
     this.count(disposition, def.source, def.tokens, def.method, toolOf(def.source, def.key), emptyTally());
   }
 
