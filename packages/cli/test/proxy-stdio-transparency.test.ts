@@ -3,48 +3,46 @@
  * scripted session of a real SDK v2 client (`auto` negotiation, so a
  * sibling process answers the `server/discover` probe) against a real SDK
  * v2 server (serveStdio) runs once directly and once through
- * `mcp-conservation proxy`. The session: the probe, a listing the server
- * marks cacheable (ttlMs) served a second time from the client's cache, a
- * subscriptions/listen stream that carries the tools/list_changed a tool
- * call causes (which evicts the cache: the third listing goes on the wire),
- * an MRTR call of three legs (requestState), the listen stream closed by
- * the client. A recording stage sits on each end of the pipe (before the
- * host's command, before the server), per process. Compared: what the
- * server received (line for line, a request's only change being the
- * proxy's `traceparent` in `params._meta`), what it sent, what the host
- * sent and received (byte for byte), and the client's results.
+ * `mcp-conservation proxy`, with a recording stage on each end of the pipe
+ * (helpers/stdio-transparency.ts). The sessions:
+ * - a listing the server marks cacheable (ttlMs) served a second time from
+ *   the client's cache, a subscriptions/listen stream that carries the
+ *   tools/list_changed a tool call causes (which evicts the cache: the
+ *   third listing goes on the wire), an MRTR call of three legs
+ *   (requestState), the listen stream closed by the client;
+ * - a tools/call answered -32020, which the client recovers from by
+ *   evicting its cache, listing again and retrying.
+ * Compared: what the server received (line for line, a request's only
+ * change being the proxy's `traceparent` in `params._meta`), what it sent,
+ * what the host sent and received (byte for byte), the client's results;
+ * and the wire requests the proxy saw (its spans and records).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Client } from '@modelcontextprotocol/client';
-import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
+import type { Client } from '@modelcontextprotocol/client';
 import { AUDIT_FIELDS as F, EVENT_AUDIT_SESSION_END } from '@mcp-conservation/semconv';
-import { BIN } from './helpers/cli.ts';
 import { normSpans } from './helpers/compare.ts';
-import { OtlpReceiver, until } from './helpers/otlp-receiver.ts';
+import { until, type LogRecord, type Span } from './helpers/otlp-receiver.ts';
+import { assertTransparent, methods, recordBothWays, SESSION } from './helpers/stdio-transparency.ts';
 
-const SERVER = fileURLToPath(new URL('./fixtures/v2-stdio-listing-server.mjs', import.meta.url));
-const SHIM = fileURLToPath(new URL('./helpers/recording-shim.mjs', import.meta.url));
+const LISTING_SERVER = fileURLToPath(new URL('./fixtures/v2-stdio-listing-server.mjs', import.meta.url));
+const RELAY_SERVER = fileURLToPath(new URL('./fixtures/v2-stdio-relay-server.mjs', import.meta.url));
 
-/** `command` behind a recording stage writing `<prefix>-<n>.in|out`. */
-const recorded = (prefix: string, command: string[]): string[] => [process.execPath, SHIM, prefix, ...command];
+/** The proxy's spans in request order (listen ids first): name and outcome (none on an interim leg). */
+const spanList = (spans: Span[]) => normSpans(spans).map((s) => `${s.name} ${s.attributes['mcp_conservation.outcome'] ?? '-'}`);
+/** The proxy's records of calls, in the order they ended: method, legs, outcome. */
+const operations = (logs: LogRecord[]) =>
+  logs
+    .filter((l) => l.eventName !== EVENT_AUDIT_SESSION_END)
+    .sort((a, b) => Number(a.attributes[F.seq]) - Number(b.attributes[F.seq]))
+    .map((l) => [l.attributes[F.method], l.attributes[F.legs], l.attributes[F.outcome]]);
 
-interface Run {
-  readonly era: string | undefined;
-  readonly results: unknown[];
-}
+const toolNames = (result: unknown) => (result as { tools: { name: string }[] }).tools.map((t) => t.name);
 
-async function session(command: string[], env: Record<string, string>): Promise<Run> {
-  const [cmd, ...args] = command as [string, ...string[]];
-  const c = new Client({ name: 'stdio-transparency-host', version: '1' }, { versionNegotiation: { mode: 'auto', probe: { timeoutMs: 10_000 } }, capabilities: { elicitation: { form: {} } } });
-  c.setRequestHandler('elicitation/create', async () => ({ action: 'accept', content: { ok: true } }));
+async function listingSession(c: Client): Promise<unknown[]> {
   let changed = 0;
   c.setNotificationHandler('notifications/tools/list_changed', () => void changed++);
-  await c.connect(new StdioClientTransport({ command: cmd, args, env, stderr: 'inherit' }));
   const results: unknown[] = [];
   results.push(await c.listTools());
   // Served from the client's cache (the listing's ttlMs): the recorded pipes show no second tools/list.
@@ -57,122 +55,51 @@ async function session(command: string[], env: Record<string, string>): Promise<
   results.push(await c.callTool({ name: 'deploy', arguments: {} }));
   await sub.close();
   results.push(await sub.closed);
-  const era = c.getProtocolEra();
-  await c.close();
-  return { era, results };
-}
-
-/** The bytes of each process a recording stage saw, in the order the processes started: [sibling probe, session]. */
-function pipes(dir: string, prefix: string, side: 'in' | 'out'): string[] {
-  const names = readdirSync(dir).filter((f) => f.startsWith(`${prefix}-`) && f.endsWith(`.${side}`));
-  return names.sort((a, b) => parseInt(a.slice(prefix.length + 1)) - parseInt(b.slice(prefix.length + 1))).map((f) => readFileSync(join(dir, f), 'utf8'));
-}
-
-/** The index of the session's process among a run's processes (0 is the sibling that answered the probe). */
-const SESSION = 1;
-
-const lines = (bytes: string) => bytes.split('\n');
-
-/**
- * A request line as the proxy relays it, its trace context taken out again:
- * the proxy inserts `"traceparent":"…"` first in an existing `params._meta`
- * (or adds `_meta`, or `params`, holding only it). Exactly those insertions
- * are undone, nothing else.
- */
-function withoutTraceparent(line: string): string {
-  const tp = '"traceparent":"00-[0-9a-f]{32}-[0-9a-f]{16}-0[01]"';
-  return line
-    .replace(new RegExp(`"params":\\{"_meta":\\{${tp}\\}\\},?`), '')
-    .replace(new RegExp(`"_meta":\\{${tp}\\},?`), '')
-    .replace(new RegExp(`${tp},?`), '');
-}
-
-const isRequest = (line: string) => {
-  const m = JSON.parse(line) as { id?: unknown; method?: unknown };
-  return m.id !== undefined && typeof m.method === 'string';
-};
-const methods = (bytes: string) => lines(bytes).filter(Boolean).map((l) => (JSON.parse(l) as { method?: string }).method ?? 'response');
-
-function environment(extra: NodeJS.ProcessEnv): Record<string, string> {
-  return Object.fromEntries(Object.entries({ ...process.env, ...extra }).filter(([, v]) => v !== undefined)) as Record<string, string>;
+  return results;
 }
 
 test('stdio, modern: the v2 client and server exchange the same bytes with and without the proxy (discover, cached listing, listen stream, MRTR)', { timeout: 120_000 }, async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'proxy-stdio-transparency-'));
-  const at = (name: string) => join(dir, name);
-  const rx = new OtlpReceiver();
-  const env = environment(rx.env(await rx.start()));
-  let direct: Run;
-  let proxied: Run;
-  try {
-    direct = await session(recorded(at('host-direct'), recorded(at('server-direct'), [process.execPath, SERVER])), env);
-    proxied = await session(recorded(at('host-proxied'), [process.execPath, BIN, 'proxy', '--quiet', '--', ...recorded(at('server-proxied'), [process.execPath, SERVER])]), env);
-    await until('the proxy to export its telemetry', () => rx.logs.some((l) => l.eventName === EVENT_AUDIT_SESSION_END) && rx.spans.length >= 7);
-  } finally {
-    await rx.stop();
-  }
+  const r = await recordBothWays(LISTING_SERVER, listingSession, 7);
+  assertTransparent(r);
 
-  // The session did what it is there for, either way.
-  assert.equal(direct.era, 'modern');
-  assert.equal(proxied.era, 'modern');
-  assert.deepEqual(proxied.results, direct.results);
-  const listed = (i: number) => (direct.results[i] as { tools: { name: string }[] }).tools.map((t) => t.name);
-  assert.deepEqual([listed(0), listed(1), listed(4)], [['deploy', 'touch'], ['deploy', 'touch'], ['deploy', 'touch', 'touched']], 'the cache served the second listing; list_changed evicted it');
-
+  // The session did what it is there for.
+  const listed = [0, 1, 4].map((i) => toolNames(r.direct.results[i]));
+  assert.deepEqual(listed, [['deploy', 'touch'], ['deploy', 'touch'], ['deploy', 'touch', 'touched']], 'the cache served the second listing; list_changed evicted it');
   // What the host sent, per process (the sibling probe, then the session): the second listing never reached the pipe.
-  const hostSent = { direct: pipes(dir, 'host-direct', 'in'), proxied: pipes(dir, 'host-proxied', 'in') };
-  assert.deepEqual(hostSent.direct.map(methods), [
+  assert.deepEqual(r.hostSent.direct.map(methods), [
     ['server/discover'],
     ['tools/list', 'subscriptions/listen', 'tools/call', 'tools/list', 'tools/call', 'tools/call', 'tools/call', 'notifications/cancelled'],
   ]);
-  assert.deepEqual(hostSent.proxied, hostSent.direct, 'the host sent the same bytes in both runs');
+  assert.match(r.hostGot.direct[SESSION]!, /"method":"notifications\/tools\/list_changed"/, 'the listen stream carried the notification to the host');
 
-  // What the server received: the same lines, each request of the session gaining only traceparent
-  // (the sibling's probe is no session: relayed as it came, see stdio-session.ts).
-  const serverGot = { direct: pipes(dir, 'server-direct', 'in'), proxied: pipes(dir, 'server-proxied', 'in') };
-  assert.deepEqual(serverGot.direct, hostSent.direct, 'directly, the server gets what the host sent');
-  assert.equal(serverGot.proxied.length, serverGot.direct.length);
-  serverGot.proxied.forEach((bytes, p) => {
-    const want = lines(serverGot.direct[p]!);
-    const got = lines(bytes);
-    assert.equal(got.length, want.length, `process ${p}: lines`);
-    got.forEach((line, i) => {
-      if (line === '') return assert.equal(want[i], '', `process ${p}, line ${i}`);
-      const traced = p === SESSION && isRequest(want[i]!) ? 1 : 0;
-      assert.equal((line.match(/"traceparent":/g) ?? []).length, traced, `process ${p}, line ${i}: trace context on the session's requests only`);
-      assert.equal(withoutTraceparent(line), want[i], `process ${p}, line ${i}`);
-    });
-  });
-  assert.doesNotMatch(serverGot.direct.join(''), /traceparent/);
-
-  // What the server sent, and what reached the host: byte for byte.
-  const serverSent = { direct: pipes(dir, 'server-direct', 'out'), proxied: pipes(dir, 'server-proxied', 'out') };
-  const hostGot = { direct: pipes(dir, 'host-direct', 'out'), proxied: pipes(dir, 'host-proxied', 'out') };
-  assert.deepEqual(serverSent.proxied, serverSent.direct);
-  assert.deepEqual(hostGot.direct, serverSent.direct, 'directly, the host gets what the server sent');
-  assert.deepEqual(hostGot.proxied, hostGot.direct);
-  assert.match(hostGot.direct[1]!, /"method":"notifications\/tools\/list_changed"/, 'the listen stream carried the notification to the host');
-
-  // The proxy's telemetry: one span per leg on the wire, none for the cached listing, nothing from the sibling probe.
-  assert.deepEqual(
-    normSpans(rx.spans).map((s) => `${s.name} ${s.attributes['mcp_conservation.outcome'] ?? '-'}`),
-    ['subscriptions/listen -', 'tools/list success', 'tools/call touch success', 'tools/list success', 'tools/call deploy -', 'tools/call deploy -', 'tools/call deploy success'],
-  );
-  // One record per call, in the order they ended: the MRTR call is one of three legs; the listen stream is no operation.
-  const operations = rx.logs.filter((l) => l.eventName !== EVENT_AUDIT_SESSION_END).sort((a, b) => Number(a.attributes[F.seq]) - Number(b.attributes[F.seq]));
-  assert.deepEqual(
-    operations.map((l) => [l.attributes[F.method], l.attributes[F.legs], l.attributes[F.outcome]]),
-    [
-      ['tools/list', 1, 'success'],
-      ['tools/call', 1, 'success'],
-      ['tools/list', 1, 'success'],
-      ['tools/call', 3, 'success'],
-    ],
-  );
+  // The proxy saw one span per leg on the wire, none for the cached listing, nothing of the sibling probe.
+  assert.deepEqual(spanList(r.spans), ['subscriptions/listen -', 'tools/list success', 'tools/call touch success', 'tools/list success', 'tools/call deploy -', 'tools/call deploy -', 'tools/call deploy success']);
+  // One record per call: the MRTR call is one of three legs; the listen stream is no call.
+  assert.deepEqual(operations(r.logs), [
+    ['tools/list', 1, 'success'],
+    ['tools/call', 1, 'success'],
+    ['tools/list', 1, 'success'],
+    ['tools/call', 3, 'success'],
+  ]);
 });
 
-// -32020 (HeaderMismatch) cannot occur over stdio: the SDK's only emitter is the Streamable HTTP entry's
-// validation ladder (MCP-Protocol-Version / Mcp-Method / Mcp-Name / Mcp-Param-* headers against the body),
-// and a stdio message has no headers; the v2 McpServer turns an error thrown in a tool handler into an
-// isError result, never a JSON-RPC error. The HTTP transparency test covers the case.
-test('stdio, modern: a -32020 HeaderMismatch through the proxy', { skip: 'HeaderMismatch is HTTP-only: stdio carries no headers to disagree with the body (see proxy-http-transparency.test.ts)' }, () => undefined);
+// The SDK's -32020 (HeaderMismatch) comes only from its Streamable HTTP entry, which checks the
+// MCP-Protocol-Version / Mcp-Method / Mcp-Name / Mcp-Param-* headers against the body: a stdio message has no
+// headers (the HTTP transparency test covers that case). Over stdio a -32020 is what a server relaying some
+// upstream's answer sends in-band; the v2 client recovers from it all the same, on any transport.
+test('stdio, modern: a -32020 the server relays, and the client re-listing and retrying, are the same bytes with and without the proxy', { timeout: 120_000 }, async () => {
+  const r = await recordBothWays(RELAY_SERVER, async (c) => [await c.listTools(), await c.callTool({ name: 'relay', arguments: {} })], 4);
+  assertTransparent(r);
+
+  assert.deepEqual(r.hostSent.direct.map(methods), [['server/discover'], ['tools/list', 'tools/call', 'tools/list', 'tools/call']], 'the client evicted its cached listing, listed again and retried');
+  assert.match(r.hostGot.direct[SESSION]!, /"id":1,"error":\{"code":-32020,/);
+  assert.deepEqual(r.direct.results.at(-1), { _meta: { 'io.modelcontextprotocol/serverInfo': { name: 'stdio-relay-v2', version: '2.0.0' } }, content: [{ type: 'text', text: 'relayed' }] });
+
+  assert.deepEqual(spanList(r.spans), ['tools/list success', 'tools/call relay -', 'tools/list -', 'tools/call relay success']);
+  // One call of three legs: the answered -32020, the re-listing, the retry.
+  assert.deepEqual(normSpans(r.spans).map((s) => s.attributes['mcp_conservation.leg.reason']), ['initial', 'initial', 'relist', 'header_retry']);
+  assert.deepEqual(operations(r.logs), [
+    ['tools/list', 1, 'success'],
+    ['tools/call', 3, 'success'],
+  ]);
+});
