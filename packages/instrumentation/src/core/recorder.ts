@@ -302,7 +302,7 @@ export class Recorder implements TokenSink {
       if (d.statusCode) p.span.setAttribute(ATTR_RPC_RESPONSE_STATUS_CODE, d.statusCode);
       if (clientSpanFailed(d)) p.span.setStatus({ code: SpanStatusCode.ERROR, ...(d.statusMessage && this.core.captureContent ? { message: d.statusMessage } : {}) });
     }
-    p.span.end(performance.timeOrigin + now);
+    p.span.end(now); // a performance time: on the clock the span started on
   }
 
   /** Metrics, span end and audit record of one decided call, on its final leg (whose span `spanEnded` when it was an interim answer). */
@@ -372,7 +372,7 @@ export class Recorder implements TokenSink {
       if (listed !== undefined) span.setAttribute(ATTR_TOOL_LISTED, listed);
     }
     if (p.call.legs > 1) span.setAttribute(ATTR_CALL_LEGS, p.call.legs);
-    span.end(performance.timeOrigin + now);
+    span.end(now);
   }
 
   /** A late answer (see lateAnswer): its tokens were counted lost by the ledger already. */

@@ -177,7 +177,9 @@ export class McpSession {
     const parent = context.active();
     // A later leg links to the call's first: the legs of one call, one span per wire request each.
     const links = call.firstSpan ? [{ context: call.firstSpan, attributes: { [ATTR_CALL_ID]: call.id } }] : undefined;
-    const span = this.core.tracer().startSpan(spanName(method, this.core.capTool(tool ?? prompt)), { kind: SpanKind.CLIENT, attributes, ...(links ? { links } : {}) }, parent);
+    // Started and ended on the monotonic clock (the SDK anchors it to the wall clock once): a span ended at a
+    // performance time but started at Date.now() is off by the two clocks' drift, or ends before it starts.
+    const span = this.core.tracer().startSpan(spanName(method, this.core.capTool(tool ?? prompt)), { kind: SpanKind.CLIENT, attributes, startTime: now, ...(links ? { links } : {}) }, parent);
     call.firstSpan ??= span.spanContext();
     const pending: Pending = {
       id,
@@ -315,7 +317,7 @@ export class McpSession {
     const call = newCall(now);
     call.legs = 0;
     const attributes = this.recorder.requestAttributes(method, '', { call });
-    const span = this.core.tracer().startSpan(spanName(method), { kind: SpanKind.INTERNAL, attributes: { ...attributes, [ATTR_CONTEXT_DELIVERY]: CONTEXT_DELIVERY_VALUES.cache } });
+    const span = this.core.tracer().startSpan(spanName(method), { kind: SpanKind.INTERNAL, startTime: now, attributes: { ...attributes, [ATTR_CONTEXT_DELIVERY]: CONTEXT_DELIVERY_VALUES.cache } });
     const p: Pending = { id: '', call, method, tool: undefined, prompt: undefined, uri: undefined, fresh: true, startPerf: now, span, params: undefined, mcpSessionId: this.identity.mcpSessionId(), cached: true };
     if (!VOLUME_EXCLUDED_METHODS.includes(method)) this.countCall();
     const message = { result };
