@@ -98,3 +98,16 @@ test('a 32 MiB event in 64 KiB chunks is read whole', () => {
   assert.equal(events.length, 1);
   assert.equal(events[0]![0].length, payload.length);
 });
+
+test('resumable: once an event is dispatched with a last event id (a priming event without data counts); an id line alone is not yet', () => {
+  const reader = new SseReader(1024, () => {}, () => {});
+  reader.push(new TextEncoder().encode('data: {"a":1}\n\n'));
+  assert.equal(reader.resumable, false, 'no id');
+  reader.push(new TextEncoder().encode('id: e1\n'));
+  assert.equal(reader.resumable, false, 'the event is not dispatched yet');
+  reader.push(new TextEncoder().encode('data: \n\n'));
+  assert.equal(reader.resumable, true);
+  const empty = new SseReader(1024, () => {}, () => {});
+  empty.push(new TextEncoder().encode('id:\ndata: x\n\n'));
+  assert.equal(empty.resumable, false, 'an empty id resets the last event id');
+});

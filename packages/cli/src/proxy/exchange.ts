@@ -152,13 +152,21 @@ export class Exchange {
   }
 
   /**
-   * The exchange failed before answering: the upstream was unreachable,
+   * The exchange failed before answering: the upstream was unreachable, or
    * answered a status with no JSON-RPC answer for them (`errorType`: the
-   * status code, "401"), or broke the stream mid-answer. Its requests
-   * still unanswered are lost.
+   * status code, "401"). Its requests still unanswered are lost.
    */
   failed(session: McpSession, error: Error, errorType?: string): void {
     for (const m of this.takeUnanswered()) session.sendFailed(m, error, errorType);
+  }
+
+  /**
+   * The upstream broke the stream mid-answer, and the client cannot resume
+   * it (it gave no event id). Its requests still unanswered wait for a
+   * re-issue, their call's next leg; without one they are lost.
+   */
+  broke(session: McpSession, statusMessage: string): void {
+    for (const m of this.takeUnanswered()) session.responseStreamBroke(m, statusMessage);
   }
 
   /**

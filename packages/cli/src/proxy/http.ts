@@ -445,7 +445,8 @@ export class HttpRelay {
       const broken = () => {
         if (relayed) return;
         relayed = true;
-        end({ kind: 'broken' });
+        // A stream that gave an event id is resumed by the client (GET with Last-Event-ID): its answer may come there.
+        if (!sink?.resumable()) end({ kind: 'broken' });
         res.destroy();
       };
       up.on('error', broken);
@@ -459,17 +460,19 @@ export class HttpRelay {
 
   /**
    * An exchange's requests that no answer ended, by how the exchange ended:
-   * the upstream unreachable or breaking the stream mid-answer (lost,
-   * transport_closed), a status with no JSON-RPC answer for them (lost, the
+   * the upstream unreachable (lost, transport_closed), breaking the stream
+   * mid-answer (waiting for a re-issue, else lost so), a status with no JSON-RPC answer for them (lost, the
    * status as error.type), or the client closing the stream first
    * (cancelled, or a timeout past --stream-timeout). A stream that ends
    * cleanly leaves them pending: their answer may still come on another
-   * stream of the session (a legacy GET stream, a resumed stream).
+   * stream of the session (a legacy GET stream, a resumed stream). So does
+   * a broken stream that gave an event id: the SDK clients resume it by
+   * GET with Last-Event-ID, and the answer replayed there is paired by id.
    */
   private ended(session: McpSession, exchange: Exchange, how: ExchangeEnd): void {
     try {
       if (how.kind === 'failed') exchange.failed(session, how.error);
-      else if (how.kind === 'broken') exchange.failed(session, new Error('the upstream broke the response stream before the answer'));
+      else if (how.kind === 'broken') exchange.broke(session, 'the upstream broke the response stream before the answer');
       else if (how.kind === 'status') exchange.failed(session, new Error(`HTTP ${how.status} with no JSON-RPC answer`), String(how.status));
       else exchange.abandoned(session, this.o.streamTimeoutMs);
     } catch (error) {
@@ -495,6 +498,7 @@ export class HttpRelay {
       if (strict) observeUnparseable(session, new SyntaxError(`a ${bytes}-byte ${what} exceeded the proxy's limit and was not parsed`));
     };
     let consume: { push(c: Buffer): void; end(): void };
+    let resumable = () => false;
     if (type.startsWith('text/event-stream')) {
       const reader = new SseReader(
         max,
@@ -504,6 +508,7 @@ export class HttpRelay {
         (bytes) => tooBig('SSE event', bytes),
       );
       consume = { push: (c) => reader.push(c), end: () => reader.end() };
+      resumable = () => reader.resumable;
     } else if (type.startsWith('application/json')) {
       const parts: Buffer[] = [];
       let size = 0;
@@ -524,7 +529,7 @@ export class HttpRelay {
       this.o.note(`content-encoding ${encoding} is not known: the response is relayed unread`);
       return undefined;
     }
-    if (z === undefined) return { push: (c) => consume.push(c), end: (done) => (consume.end(), done()) };
+    if (z === undefined) return { push: (c) => consume.push(c), end: (done) => (consume.end(), done()), resumable };
     let finish = () => {};
     const once = () => {
       const f = finish;
@@ -546,6 +551,8 @@ export class HttpRelay {
         finish = done;
         z.end();
       },
+      // What the decoder has given so far: bytes still in it are not seen yet.
+      resumable,
     };
   }
 }
@@ -554,6 +561,8 @@ export class HttpRelay {
 interface BodySink {
   push(c: Buffer): void;
   end(done: () => void): void;
+  /** An SSE body that gave an event id so far: the client can resume it. */
+  resumable(): boolean;
 }
 
 /** A JSON-RPC response (or a batch holding one): what a non-2xx body is read for. */

@@ -15,6 +15,9 @@ export class SseReader {
   private data: string[] = [];
   private dataSize = 0;
   private event = '';
+  /** The last event ID buffer (the spec's): it persists across events until a new `id` field. */
+  private lastEventId = '';
+  private resumableSeen = false;
   private skipping = false;
   private readonly decoder = new TextDecoder();
 
@@ -26,6 +29,14 @@ export class SseReader {
     this.maxBytes = maxBytes;
     this.onEvent = onEvent;
     this.onOversized = onOversized;
+  }
+
+  /**
+   * An event was dispatched with a last event ID: a client can resume the
+   * stream by GET with `Last-Event-ID` (the SDK clients do when it breaks).
+   */
+  get resumable(): boolean {
+    return this.resumableSeen;
   }
 
   push(chunk: Uint8Array): void {
@@ -80,6 +91,8 @@ export class SseReader {
 
   private line(line: string): void {
     if (line === '') {
+      // An event with no data (a priming event) still sets the stream's last event ID.
+      if (this.lastEventId !== '') this.resumableSeen = true;
       if (this.skipping) this.onOversized(this.dataSize);
       else if (this.data.length) this.onEvent(this.data.join('\n'), this.event || 'message');
       this.data = [];
@@ -98,5 +111,6 @@ export class SseReader {
       if (this.dataSize > this.maxBytes) this.skipping = true;
       if (!this.skipping) this.data.push(value);
     } else if (field === 'event') this.event = value;
+    else if (field === 'id' && !value.includes('\0')) this.lastEventId = value;
   }
 }

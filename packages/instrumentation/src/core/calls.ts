@@ -14,7 +14,7 @@
  * one that gets none is unresolved. Holds no payload: a `requestState`
  * (which may be megabytes) is remembered by its length and ends only.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { Decision, LogicalCall, Pending, WireFacts } from './model.js';
 import { inputKeys } from './outcome.js';
 
@@ -47,7 +47,7 @@ export function isInputRetry(method: string, params: Record<string, unknown> | u
  * as that refusal should none come).
  */
 export interface Parked {
-  readonly kind: 'input' | 'header' | 'page' | 'connect';
+  readonly kind: 'input' | 'header' | 'page' | 'connect' | 'reissue';
   readonly last: Pending;
   readonly target: string;
   readonly state: string | undefined;
@@ -56,6 +56,18 @@ export interface Parked {
   readonly expires: number;
   readonly decision?: Decision;
   readonly facts?: WireFacts;
+  /** performance.now() when the leg's response stream broke (`reissue`): its span and duration end there. */
+  readonly brokeAt?: number;
+}
+
+/** A request's params less `_meta` (trace context, progress tokens differ between issues), as a digest: nothing kept whole. */
+export function paramsDigest(params: unknown): string {
+  let rest = params;
+  if (typeof params === 'object' && params !== null && !Array.isArray(params) && '_meta' in params) {
+    const { _meta: _ignored, ...others } = params as Record<string, unknown>;
+    rest = others;
+  }
+  return createHash('sha256').update(JSON.stringify(rest ?? null)).digest('base64');
 }
 
 /** The request state's length and a short sample of its ends: enough to tell parallel calls apart, nothing kept whole. */
@@ -106,6 +118,47 @@ export class CallAssembler {
   /** A probe `connect` sent was refused: its re-probe or `initialize`, if one comes, is the call's next leg. */
   parkForConnect(p: Pending, decision: Decision, facts: WireFacts, now: number): Parked | undefined {
     return this.add({ kind: 'connect', last: p, target: targetOf(p), state: undefined, expires: now + this.waitMs, decision, facts });
+  }
+
+  /**
+   * The response stream of leg `p` broke before its answer and will not be
+   * resumed: a re-issue (the same method and params) is its next leg, and
+   * without one it is lost as `decision` says.
+   */
+  parkForReissue(p: Pending, params: unknown, decision: Decision, facts: WireFacts, now: number): Parked | undefined {
+    return this.add({ kind: 'reissue', last: p, target: targetOf(p), state: paramsDigest(params), expires: now + this.waitMs, decision, facts, brokeAt: now });
+  }
+
+  /** Calls wait for a re-issue: only then is a request's params digest worth taking. */
+  waitsForReissue(): boolean {
+    for (const p of this.parked.values()) if (p.kind === 'reissue') return true;
+    return false;
+  }
+
+  /**
+   * A request with the same method, target and params as a leg whose stream
+   * broke: the re-issue, that call's next leg. With two such calls waiting
+   * it cannot be told which it continues: it continues none.
+   */
+  reissue(request: { method: string; tool?: string | undefined; prompt?: string | undefined; uri?: string | undefined }, params: unknown): Parked | undefined {
+    const target = targetOf(request);
+    const digest = paramsDigest(params);
+    const candidates = [...this.parked].filter(([, p]) => p.kind === 'reissue' && p.target === target && p.state === digest);
+    if (candidates.length !== 1) return undefined;
+    const [id, parked] = candidates[0]!;
+    this.parked.delete(id);
+    parked.last.call.legs++;
+    return parked;
+  }
+
+  /** The caller ended the call whose leg `id` broke waiting for a re-issue (its cancellation names that leg): decided now. */
+  reissueEnded(id: string): Parked | undefined {
+    for (const [callId, p] of this.parked) {
+      if (p.kind !== 'reissue' || p.last.id !== id) continue;
+      this.parked.delete(callId);
+      return p;
+    }
+    return undefined;
   }
 
   /** The re-probe or `initialize` of a `connect` whose probe was refused: the next leg of that call. */

@@ -100,6 +100,13 @@ export interface Pending {
    * answer comes (a server's stray stdout line is followed by the answer).
    */
   unparseable?: string;
+  /**
+   * Set when the request's own response stream ended before its answer and
+   * the transport will not resume it (an HTTP stream that carried no event
+   * id): nothing can answer it now, so when it ends unanswered (the caller's
+   * timeout, or close) it is lost as `transport_closed`, with no late window.
+   */
+  streamEnded?: string;
 }
 
 /** What the SDK client's promise for a request said when it settled. */

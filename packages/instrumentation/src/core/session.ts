@@ -161,7 +161,12 @@ export class McpSession {
     let reason: LegReason = LEG.initial;
     let continued: LogicalCall | undefined;
     let resumed: ReturnType<CallAssembler['resume']> | undefined;
-    if (isInputRetry(method, params)) {
+    const reissued = this.calls.waitsForReissue() ? this.calls.reissue({ method, tool, prompt, uri }, params) : undefined;
+    if (reissued) {
+      [continued, reason] = [reissued.last.call, LEG.reissue];
+      // The broken leg ends as a leg: its error, its span, its duration up to the break.
+      this.legEnded(reissued.last, {}, reissued.brokeAt ?? now, reissued.facts ?? decide.readWireFacts({}, false), undefined, undefined, reissued.decision);
+    } else if (isInputRetry(method, params)) {
       resumed = this.calls.resume({ method, tool, prompt, uri }, params?.requestState, params?.inputResponses);
       [continued, reason] = [resumed === 'unlinked' ? undefined : resumed, LEG.inputRound];
     } else if (method === 'tools/list' && this.calls.waitsForRelisting()) [continued, reason] = [this.calls.relisting(), LEG.relist];
@@ -463,7 +468,9 @@ export class McpSession {
         return;
       }
       const d = parked.decision ?? decide.inputUnresolved();
-      this.recorder.operation(parked.last, now, d, emptyTally(), parked.facts, true);
+      // A leg whose stream broke was not ended as a leg: it ends here, at the break, with the call's outcome.
+      if (parked.kind === 'reissue') this.recorder.operation(parked.last, parked.brokeAt ?? now, d, emptyTally(), parked.facts, false);
+      else this.recorder.operation(parked.last, now, d, emptyTally(), parked.facts, true);
     });
   }
 
@@ -535,6 +542,11 @@ export class McpSession {
     if (!isObject(params)) return;
     const p = this.pending.get(String(params.requestId));
     if (p) this.gaveUp(p, params.reason);
+    else if (this.calls.waitsForReissue()) {
+      // The caller gave up on a request whose stream broke: no re-issue follows, it is decided now.
+      const waiting = this.calls.reissueEnded(String(params.requestId));
+      if (waiting) this.decideParked(waiting, performance.now());
+    }
   }
 
   /** The caller gave up on a request: a timeout (its own outcome, a loss decided later) or a cancellation. */
@@ -544,6 +556,9 @@ export class McpSession {
     if (p.unparseable !== undefined && decide.isTimeoutReason(reason)) {
       // The caller waited in vain for a response that came unparseable.
       this.lostUnparseable(p, now);
+    } else if (p.streamEnded !== undefined && decide.isTimeoutReason(reason)) {
+      // The caller waited in vain on a stream that had ended: no answer could come, late or not.
+      this.finish(p, now, decide.transportClosed(p.streamEnded));
     } else if (decide.isTimeoutReason(reason)) {
       this.bury(p, 'timeout', OUT.timeout, now);
       this.finish(p, now, decide.timedOut(reason));
@@ -570,6 +585,39 @@ export class McpSession {
     }
     const p = this.pending.values().next().value as Pending;
     p.unparseable ??= message;
+  }
+
+  /**
+   * The response stream of a request broke before its answer, seen where
+   * the stream is (the proxy), and the client cannot resume it (it gave no
+   * event id). The request is no longer pending: nothing can answer it. A
+   * re-issue (the same method and params) is its call's next leg; without
+   * one within the late window, or once the caller cancels it or the
+   * session ends, it is lost as `transport_closed`.
+   */
+  responseStreamBroke(message: unknown, statusMessage: string): void {
+    if (this.closed || !isObject(message) || message.id === undefined) return;
+    const p = this.pending.get(String(message.id));
+    if (!p) return;
+    this.pending.delete(p.id);
+    const now = performance.now();
+    const params = isObject(message.params) ? message.params : undefined;
+    const evicted = this.calls.parkForReissue(p, params, decide.transportClosed(statusMessage), decide.readWireFacts({}, false), now);
+    if (evicted) this.decideParked(evicted, now);
+    this.scheduleSweep();
+  }
+
+  /**
+   * The response stream of a request ended before its answer, and the
+   * transport will not resume it (the SDK v2 HTTP transport's
+   * `onRequestStreamEnd`). The request is not ended here: the caller ends
+   * it (a timeout, a close), and it is then lost as `transport_closed`. An
+   * answer that comes after all is the answer.
+   */
+  responseStreamEnded(message: unknown): void {
+    if (this.closed || !isObject(message) || message.id === undefined) return;
+    const p = this.pending.get(String(message.id));
+    if (p) p.streamEnded ??= 'the response stream ended before the answer';
   }
 
   /** A request whose response most likely came unparseable ended without one. */
@@ -626,7 +674,7 @@ export class McpSession {
     const now = endedAt ?? performance.now();
     for (const p of this.pending.values()) {
       if (p.unparseable !== undefined) this.lostUnparseable(p, now);
-      else this.finish(p, now, decide.transportClosed('transport closed with the request pending'));
+      else this.finish(p, now, decide.transportClosed(p.streamEnded ?? 'transport closed with the request pending'));
     }
     this.pending.clear();
     for (const parked of this.calls.drain()) this.decideParked(parked, now);

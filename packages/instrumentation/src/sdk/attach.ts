@@ -75,7 +75,7 @@ export function attachToTransport(core: MeasuringCore, transport: TransportLike,
     guard('observing an outgoing message', () => {
       out = session.outgoing(message);
     });
-    const result = send.call(this ?? transport, out, options);
+    const result = send.call(this ?? transport, out, withStreamEnd(out, options, current));
     // Observe a failed send without changing the promise the caller holds.
     if (result && typeof result.then === 'function') {
       result.then(undefined, (error: unknown) => guard('observing a failed send', () => session.sendFailed(out, error)));
@@ -95,6 +95,29 @@ export function attachToTransport(core: MeasuringCore, transport: TransportLike,
     onerror?.call(transport, error);
   };
   return session;
+}
+
+/**
+ * A request's send options with an `onRequestStreamEnd` that tells the
+ * session when the request's own response stream ended for good (the SDK
+ * v2 HTTP transport calls it when the stream breaks or ends before the
+ * answer and will not be resumed; v1 and single-channel transports ignore
+ * it). The host's own callback, if any, is called as before.
+ */
+function withStreamEnd(message: unknown, options: unknown, current: () => McpSession): unknown {
+  const m = message as { method?: unknown; id?: unknown } | null;
+  if (typeof m !== 'object' || m === null || typeof m.method !== 'string' || m.id === undefined || m.id === null) return options;
+  if (options !== undefined && (typeof options !== 'object' || options === null)) return options;
+  const own = (options as { onRequestStreamEnd?: unknown } | undefined)?.onRequestStreamEnd;
+  if (own !== undefined && typeof own !== 'function') return options;
+  const session = current();
+  return {
+    ...(options as object | undefined),
+    onRequestStreamEnd(this: unknown) {
+      guard('observing a response stream that ended', () => session.responseStreamEnded(message));
+      (own as (() => void) | undefined)?.call(this);
+    },
+  };
 }
 
 type OnMessage = (message: unknown, extra?: unknown) => void;
