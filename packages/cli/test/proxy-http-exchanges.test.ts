@@ -24,12 +24,14 @@ import {
   ATTR_LOSS_CAUSE,
   ATTR_MCP_METHOD_NAME,
   ATTR_OUTCOME,
+  EVENT_AUDIT_OPERATION,
   METRIC_CALL_LEGS,
   METRIC_CLIENT_OPERATION_DURATION,
   METRIC_RESPONSES_CANCELLED,
   METRIC_RESPONSES_LOST,
   METRIC_TOOL_CALLS,
 } from '@mcp-conservation/semconv';
+import { AUDIT_FIELDS as F } from '@mcp-conservation/semconv/audit';
 import { startHttpProxy } from './helpers/proxy-process.ts';
 import { OtlpReceiver, until, type Attrs } from './helpers/otlp-receiver.ts';
 import { ScriptedUpstream } from './helpers/scripted-upstream.ts';
@@ -99,9 +101,13 @@ test('modern HTTP: two v2 clients sharing the proxy send id 1 at once; each answ
     const byTool = new Map(calls.map((s) => [s.attributes[ATTR_GEN_AI_TOOL_NAME], s]));
     assert.equal(byTool.get('good')!.attributes[ATTR_OUTCOME], 'success');
     assert.equal(byTool.get('bad')!.attributes[ATTR_OUTCOME], 'tool_error');
-    // The same wire id twice: the second one in flight is the core's `<id>#<exchange>`.
-    const ids = calls.map((s) => String(s.attributes[ATTR_JSONRPC_REQUEST_ID])).sort();
-    assert.match(ids[1]!, new RegExp(`^${ids[0]}#\\d+$`));
+    // The same wire id twice, paired apart by the proxy's own key: each span names its request by the id on the wire.
+    const ids = calls.map((s) => String(s.attributes[ATTR_JSONRPC_REQUEST_ID]));
+    assert.equal(ids[0], ids[1]);
+    assert.notEqual(calls[0]!.spanId, calls[1]!.spanId);
+    await until('the two operation records', () => rx.logs.filter((l) => l.eventName === EVENT_AUDIT_OPERATION && l.attributes[F.method] === 'tools/call').length === 2);
+    const records = rx.logs.filter((l) => l.eventName === EVENT_AUDIT_OPERATION && l.attributes[F.method] === 'tools/call');
+    assert.deepEqual(records.map((r) => String(r.attributes[F.requestId])), ids, 'the records too');
     assert.equal(rx.total(METRIC_TOOL_CALLS.name, { [ATTR_GEN_AI_TOOL_NAME]: 'good', [ATTR_OUTCOME]: 'success' }), 1);
     assert.equal(rx.total(METRIC_TOOL_CALLS.name, { [ATTR_GEN_AI_TOOL_NAME]: 'bad', [ATTR_OUTCOME]: 'tool_error' }), 1);
     assert.equal(rx.total(METRIC_RESPONSES_LOST.name), 0);

@@ -6,6 +6,7 @@
 export { MeasuringCore } from './core/core.js';
 export { coreTelemetry, type CoreTelemetry, type TelemetryProviders } from './core/telemetry.js';
 export { McpSession } from './core/session.js';
+export { underPairingKey } from './core/wire-id.js';
 export type { SessionDirection } from './core/model.js';
 export type { TransportInfo } from './core/recorder.js';
 export { createInstruments, type Instruments } from './core/instruments.js';

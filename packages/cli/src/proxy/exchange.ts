@@ -8,12 +8,14 @@
  * ids from 1: two clients both sending id 1 at once would collide. An
  * answer belongs to the exchange whose stream carries it, so the book
  * gives the core, for a request whose id another request of the session
- * still has in flight, a disambiguated id (`1#7`: id 1 of the session's
- * 7th exchange), and gives that exchange's answer back under the same
- * key. Without a collision the core sees the id as it came. The host and
+ * still has in flight, a pairing key of its own (`1#7`: id 1 of the
+ * session's 7th exchange), and gives that exchange's answer back under the
+ * same key. The key is for pairing only: the request is handed over noted
+ * with its wire id (`underPairingKey`), which its span and audit record
+ * carry. Without a collision the core sees the id as it came. The host and
  * the server only ever see their own bytes.
  */
-import type { McpSession } from '@mcp-conservation/instrumentation/core';
+import { underPairingKey, type McpSession } from '@mcp-conservation/instrumentation/core';
 import { isObject } from '../json.js';
 
 type Msg = Record<string, unknown>;
@@ -61,7 +63,7 @@ export class ExchangeBook {
       key = `${wireId}#${exchange}`;
       while (this.inFlight.has(key)) key += '#';
     }
-    const f: InFlight = { wireId, key, request: key === message.id ? message : { ...message, id: key }, listen: message.method === LISTEN_METHOD };
+    const f: InFlight = { wireId, key, request: key === message.id ? message : underPairingKey({ ...message, id: key }, message.id), listen: message.method === LISTEN_METHOD };
     this.inFlight.set(String(key), f);
     let same = this.byWire.get(wireId);
     if (!same) this.byWire.set(wireId, (same = new Set()));

@@ -75,7 +75,10 @@ export interface LogicalCall {
 
 /** One request sent and not yet decided. */
 export interface Pending {
+  /** The core's pairing key: the request's id, unless the observer handed it over under a key of its own (see wire-id.ts). */
   readonly id: string;
+  /** The request's id on the wire, when `id` is a pairing key instead: what spans and records name it by. */
+  readonly wireId?: string | undefined;
   /** The logical call this request is a leg of (its index is `call.legs` when it was sent, on its span). */
   readonly call: LogicalCall;
   readonly method: string;

@@ -413,7 +413,7 @@ export class Recorder implements TokenSink {
         [F.tool]: p.tool,
         [F.prompt]: p.prompt,
         [F.resourceUri]: p.method.startsWith('resources/') ? p.uri : undefined,
-        [F.requestId]: p.id || undefined,
+        [F.requestId]: (p.wireId ?? p.id) || undefined,
         [F.callId]: p.call.id,
         [F.legs]: p.call.legs,
         [F.toolListed]: p.method === 'tools/call' ? this.wasListed(p.tool) : undefined,

@@ -44,6 +44,7 @@ import { isObject } from './json.js';
 import { addTally, emptyTally, type ChainCover, type Decision, type LogicalCall, type Pending, type SessionDirection, type SessionIdentity, type Settled, type TokenTally, type Tombstone, type Verdict, type WireFacts } from './model.js';
 import * as decide from './outcome.js';
 import { IdentityLearner, newSessionId, sessionIdentity } from './identity.js';
+import { wireIdOf } from './wire-id.js';
 import { Recorder, type RecorderContext, type TransportInfo } from './recorder.js';
 import { TokenLedger } from './token-ledger.js';
 
@@ -154,6 +155,7 @@ export class McpSession {
     const prompt = method === 'prompts/get' ? name : undefined;
     const uri = typeof params?.uri === 'string' ? params.uri : undefined;
     const id = String(message.id);
+    const wireId = wireIdOf(message) ?? id;
     this.learner.fromRequest(method, params);
     const mcpSessionId = this.identity.mcpSessionId();
     const now = performance.now();
@@ -178,7 +180,7 @@ export class McpSession {
     const call = continued ?? newCall(now);
     if (resumed === 'unlinked') call.unlinked = true;
     call.lastLeg = id;
-    const attributes = this.recorder.requestAttributes(method, id, { tool, prompt, uri, mcpSessionId, args: params?.arguments, call, reason: continued ? reason : LEG.initial });
+    const attributes = this.recorder.requestAttributes(method, wireId, { tool, prompt, uri, mcpSessionId, args: params?.arguments, call, reason: continued ? reason : LEG.initial });
     const parent = context.active();
     // A later leg links to the call's first: the legs of one call, one span per wire request each.
     const links = call.firstSpan ? [{ context: call.firstSpan, attributes: { [ATTR_CALL_ID]: call.id } }] : undefined;
@@ -188,6 +190,7 @@ export class McpSession {
     call.firstSpan ??= span.spanContext();
     const pending: Pending = {
       id,
+      wireId: wireId === id ? undefined : wireId,
       call,
       method,
       tool,
@@ -213,7 +216,7 @@ export class McpSession {
   private listen(message: Msg, params: Msg | undefined): Msg {
     const id = String(message.id);
     this.learner.fromRequest(LISTEN_METHOD, params);
-    const { [ATTR_CALL_ID]: _call, [ATTR_LEG_INDEX]: _leg, ...attributes } = this.recorder.requestAttributes(LISTEN_METHOD, id, { mcpSessionId: this.identity.mcpSessionId(), call: newCall(performance.now()) });
+    const { [ATTR_CALL_ID]: _call, [ATTR_LEG_INDEX]: _leg, ...attributes } = this.recorder.requestAttributes(LISTEN_METHOD, wireIdOf(message) ?? id, { mcpSessionId: this.identity.mcpSessionId(), call: newCall(performance.now()) });
     const parent = context.active();
     const span = this.core.tracer().startSpan(spanName(LISTEN_METHOD), { kind: SpanKind.CLIENT, attributes }, parent);
     this.listens.opened(id, span);
