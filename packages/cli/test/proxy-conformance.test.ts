@@ -30,6 +30,12 @@
  * tools-call-simple-text and tools-call-error pass for the same reason:
  * the not-found answer is a text content item with `isError: true`, which
  * is all those two checks ask.
+ *
+ * dns-rebinding-protection runs once more against an SDK v1 server that
+ * checks Host (`createMcpExpressApp()`), where it passes directly: it
+ * passes through the proxy too, which sends a Host naming another host on
+ * as it came (it used to name the upstream in every request, and so let
+ * the evil host through).
  */
 import { before, after, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -48,6 +54,7 @@ import { runConformanceServer, type Check, type ConformanceRun } from './helpers
 import { startEverythingHttp, type RunningEverything } from './helpers/everything-http.ts';
 import { OtlpReceiver, until } from './helpers/otlp-receiver.ts';
 import { startHttpProxy } from './helpers/proxy-process.ts';
+import { startHostCheckingServer } from './fixtures/host-checking-server.ts';
 
 /** What 0.1.16 finds in server-everything 2026.8.31: scenario -> its checks' ids and statuses, in the suite's order. */
 const EXPECTED_CHECKS: Record<string, string[]> = {
@@ -209,4 +216,23 @@ test("the proxy's telemetry counts every request the scenarios make, each answer
   assert.equal(new Set(operations.filter((l) => l.attributes[F.method] === 'tools/call').map((l) => l.attributes[ATTR_GEN_AI_TOOL_NAME])).size, 13);
   assert.equal(rx.total(METRIC_RESPONSES_EXPECTED.name), REQUESTS);
   assert.equal(rx.total(METRIC_RESPONSES_LOST.name), 0);
+});
+
+test('dns-rebinding-protection against a server that checks Host passes directly and through the proxy: the evil host still refused (403), the proxy\'s own name accepted', async () => {
+  const guarded = await startHostCheckingServer();
+  const proxy = await startHttpProxy(guarded.url);
+  try {
+    const alone = await runConformanceServer(guarded.url, 'dns-rebinding-protection');
+    const through = await runConformanceServer(proxy.url, 'dns-rebinding-protection');
+    const want = { 'dns-rebinding-protection': ['localhost-host-rebinding-rejected SUCCESS', 'localhost-host-valid-accepted SUCCESS'] };
+    assert.deepEqual(verdicts(alone), want, alone.stdout);
+    assert.deepEqual(verdicts(through), want, through.stdout);
+    const refused = (run: ConformanceRun) => (run.scenarios.get('dns-rebinding-protection')![0]!.details as { statusCode: number }).statusCode;
+    assert.equal(refused(alone), 403);
+    assert.deepEqual(comparable(through, new URL(proxy.url).host), comparable(alone, new URL(guarded.url).host));
+    assert.equal(through.code, 0);
+  } finally {
+    await proxy.stop();
+    await guarded.stop();
+  }
 });
