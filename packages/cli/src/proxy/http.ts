@@ -1,8 +1,9 @@
 /**
  * The Streamable HTTP reverse proxy. Every request goes to the upstream
  * origin at the same path, with its headers (hop-by-hop ones aside, Host
- * rewritten); responses come back with their status, headers and bytes as
- * they arrive (SSE streams unbuffered). Requests at the upstream's MCP path
+ * naming the upstream unless it named another host: see upstream-host.ts);
+ * responses come back with their status, headers and bytes as they arrive
+ * (SSE streams unbuffered). Requests at the upstream's MCP path
  * are observed: POST bodies (one message or a batch) on the way up, JSON and
  * SSE bodies on the way down, one core session per MCP session id.
  */
@@ -23,6 +24,7 @@ import { undeclaredNote, undeclaredRequests } from './meta-check.js';
 import type { ProxyTelemetry } from './telemetry.js';
 import { limitedNotes, type KindNote } from './limited-notes.js';
 import { reportStateOnSignal, type InFlightState } from './state-report.js';
+import { upstreamHost } from './upstream-host.js';
 
 export interface HttpProxyOptions {
   readonly upstream: URL;
@@ -379,7 +381,8 @@ export class HttpRelay {
    */
   private forward(req: IncomingMessage, res: ServerResponse, target: URL, newLength: number | undefined, slot: SessionSlot | undefined, exchange: Exchange | undefined): http.ClientRequest {
     // Host first, where clients send it (RFC 9112 §3.2), and the rest in the host's order.
-    const headers = ['Host', target.host, ...forwardable(req.rawHeaders, new Set(['host', ...(newLength !== undefined ? ['content-length'] : [])]))];
+    const host = upstreamHost({ received: header(req, 'host'), localAddress: req.socket.localAddress, listenHost: this.o.listen.host, upstream: target });
+    const headers = ['Host', host, ...forwardable(req.rawHeaders, new Set(['host', ...(newLength !== undefined ? ['content-length'] : [])]))];
     if (newLength !== undefined) headers.push('Content-Length', String(newLength));
     const upstream = this.client.request(target, { method: req.method ?? 'GET', headers: headers as unknown as http.OutgoingHttpHeaders, agent: this.agent });
     const end = (how: ExchangeEnd) => {
