@@ -278,13 +278,13 @@ test('http (JSON responses): batches, method errors, a 401, DELETE and a request
 });
 
 test('http: an unreachable upstream answers 502, the proxy keeps serving, and the request is counted lost', async () => {
-  const gone = new HttpUpstream(false);
-  const url = await gone.start();
-  await gone.stop();
+  // Port 1 on loopback: nothing listens there, so the refusal is certain. A port freed a moment ago may be
+  // taken again by another suite's server before the proxy connects to it.
+  const url = 'http://127.0.0.1:1/mcp';
   const jrx = new OtlpReceiver();
   const endpoint = await jrx.start();
+  const proxy = await startHttpProxy(url, { env: jrx.env(endpoint) });
   try {
-    const proxy = await startHttpProxy(url, { env: jrx.env(endpoint) });
     for (let i = 0; i < 2; i++) {
       const r = await fetch(proxy.url, {
         method: 'POST',
@@ -299,6 +299,8 @@ test('http: an unreachable upstream answers 502, the proxy keeps serving, and th
     assert.equal(jrx.total(METRIC_RESPONSES_LOST.name, { [ATTR_LOSS_CAUSE]: 'transport_closed' }), 2);
     assert.match(proxy.stderr(), /upstream POST \/mcp: .*ECONNREFUSED/);
   } finally {
+    // A failed assertion must not leave the proxy running: its open pipes would keep the test file from ending.
+    await proxy.stop();
     await jrx.stop();
   }
 });
