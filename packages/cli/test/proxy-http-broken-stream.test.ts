@@ -26,9 +26,16 @@ import { startV1Server, startV2Server } from './fixtures/breaking-servers.ts';
 
 type Host = 'v1' | 'v2-legacy' | 'v2-modern';
 
-/** One SDK client's call through the proxy, with a short timeout; what the host got. */
-async function call(host: Host, url: string): Promise<{ text?: string; error?: string }> {
-  const timeout = 300;
+/**
+ * The host's timeout: short where the call is meant to end at it (yet long
+ * enough for the break to come first on a loaded machine), generous where
+ * the answer is meant to arrive (a resumption on a loaded CI machine can
+ * take longer than 300 ms, and the test would see a timeout).
+ */
+const TIMEOUT = { expected: 1_500, notExpected: 30_000 } as const;
+
+/** One SDK client's call through the proxy; what the host got. */
+async function call(host: Host, url: string, timeout: number): Promise<{ text?: string; error?: string }> {
   const text = (r: object) => ({ text: ((r as { content: { text: string }[] }).content)[0]!.text });
   const error = (e: { code?: unknown }) => ({ error: String(e.code) });
   if (host === 'v1') {
@@ -47,11 +54,11 @@ async function call(host: Host, url: string): Promise<{ text?: string; error?: s
 }
 
 /** Runs the call through a proxy in front of `upstream`; the proxy's telemetry for it once exported. */
-async function throughProxy(host: Host, upstream: { url: URL; wire: { requests: string[] }; close(): void }) {
+async function throughProxy(host: Host, upstream: { url: URL; wire: { requests: string[] }; close(): void }, timeout: number = TIMEOUT.expected) {
   const rx = new OtlpReceiver();
   const proxy = await startHttpProxy(upstream.url.href, { env: rx.env(await rx.start()) });
   try {
-    const got = await call(host, proxy.url);
+    const got = await call(host, proxy.url, timeout);
     assert.equal(await proxy.stop(), 0);
     const end = host === 'v2-modern' ? EVENT_AUDIT_CHAIN_END : EVENT_AUDIT_SESSION_END;
     await until('the proxy to export its telemetry', () => rx.logs.some((l) => l.eventName === end) && rx.total(METRIC_TOOL_CALLS.name) >= 1);
@@ -73,7 +80,7 @@ async function throughProxy(host: Host, upstream: { url: URL; wire: { requests: 
 
 for (const host of ['v1', 'v2-legacy'] as const) {
   test(`${host} client through the proxy, a resumable stream broken mid-answer: the resumed stream's answer pairs with the request, one leg, a success`, { timeout: 60_000 }, async () => {
-    assert.deepEqual(await throughProxy(host, await startV1Server(true)), {
+    assert.deepEqual(await throughProxy(host, await startV1Server(true), TIMEOUT.notExpected), {
       got: { text: 'done' },
       wire: ['POST tools/call', 'GET last-event-id'],
       records: [['success', 1, null]],
