@@ -8,4 +8,5 @@ export { instrumentClient, observerOf, type InstrumentClientOptions, type CoreHa
 export { AuditLogRecordProcessor, type AuditLogRecordProcessorOptions } from './audit-log-processor.js';
 export type { McpInstrumentationConfig, ConservationOptions, SessionInfo, RenderedBlock, Rendering, TokenizerSpec } from './types.js';
 export { instrumentServer, serverObserverOf, type InstrumentServerOptions } from './server/instrument-server.js';
+export { carryClientAddress } from './server/request-headers.js';
 export type { ServerObserverOptions, ServerInfoForUser } from './server/types.js';

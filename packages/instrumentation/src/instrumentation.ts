@@ -10,14 +10,16 @@ import { attachToTransport, watchCache, watchRequest, type TransportLike } from 
 import { createServerObserver } from './server/instrument-server.js';
 import type { ServerObserver } from './server/observer.js';
 import { patchServerModule, unpatchServerModule, type ServerModule } from './server/patch.js';
+import { patchNodeAdapter, unpatchNodeAdapter, type NodeAdapterModule } from './server/node-adapter-patch.js';
 import type { McpInstrumentationConfig } from './types.js';
 import { PACKAGE_NAME, PACKAGE_VERSION } from './version.js';
 
-/** The MCP client packages this patches, and their versions: the 2025-era SDK and the v2 client (both protocol eras). */
+/** The MCP packages this patches, and their versions: the 2025-era SDK, the v2 client and server (both protocol eras), and v2's node adapter. */
 export const SUPPORTED_SDK_VERSIONS = {
   '@modelcontextprotocol/sdk': ['>=1.10.0 <2'],
   '@modelcontextprotocol/client': ['>=2.0.0 <3'],
   '@modelcontextprotocol/server': ['>=2.0.0 <3'],
+  '@modelcontextprotocol/node': ['>=2.0.0 <3'],
 } as const satisfies Record<string, readonly string[]>;
 const V1 = [...SUPPORTED_SDK_VERSIONS['@modelcontextprotocol/sdk']];
 const V2 = [...SUPPORTED_SDK_VERSIONS['@modelcontextprotocol/client']];
@@ -134,10 +136,17 @@ export class McpInstrumentation extends InstrumentationBase<McpInstrumentationCo
     const files = SERVER_FILES.map((file) => new InstrumentationNodeModuleFile(file, V1, patch, unpatch));
     const byName = new InstrumentationNodeModuleDefinition('@modelcontextprotocol/sdk', V1, undefined, undefined, files);
     const v2 = new InstrumentationNodeModuleDefinition('@modelcontextprotocol/server', V2_SERVER, patch, unpatch);
+    // v2's node adapter: its handlers carry the socket peer to the server (client.address).
+    const nodeAdapter = new InstrumentationNodeModuleDefinition(
+      '@modelcontextprotocol/node',
+      [...SUPPORTED_SDK_VERSIONS['@modelcontextprotocol/node']],
+      (m: NodeAdapterModule) => patchNodeAdapter(m, (t, n, w) => this._wrap(t, n, w)),
+      (m: NodeAdapterModule) => unpatchNodeAdapter(m, (t, n) => this._unwrap(t, n)),
+    );
     const byPath = SERVER_SUBPATHS.flatMap(resolveCjsClientFiles).map(
       (file) => new InstrumentationNodeModuleDefinition(file, ['*'], undefined, undefined, [new InstrumentationNodeModuleFile(file.endsWith('mcp.js') ? 'mcp' : 'index', ['*'], patch, unpatch)]),
     );
-    return [byName, v2, ...byPath];
+    return [byName, v2, nodeAdapter, ...byPath];
   }
 
   private clientDefinitions() {

@@ -2,7 +2,8 @@
  * McpInstrumentation instruments servers too by default (v1 and v2, CommonJS), and
  * `servers: false` turns that side off. The client and server in one
  * process share one trace: the server span is the client span's child, the
- * tool's own work the server span's.
+ * tool's own work the server span's. Behind v2's node adapter, required or
+ * imported, the SERVER span has the caller's socket peer as client.address.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -42,5 +43,18 @@ for (const sdk of ['v1', 'v2']) {
     assert.equal(audit.filter(([direction]) => direction === 'server').length, 0);
     assert.equal(spans.filter((s) => s.kind === 1).length, 0);
     assert.ok(spans.some((s) => s.kind === 2 && s.name === 'tools/call echo'), 'the client side still works');
+  });
+}
+
+for (const loader of ['cjs', 'esm'] as const) {
+  test(`auto (v2 node adapter, ${loader}): a server behind toNodeHandler(createMcpHandler()) knows its caller's socket peer as client.address and client.port`, () => {
+    const fixture = fileURLToPath(new URL('./fixtures/server-auto-node-adapter.cjs', import.meta.url));
+    const hook = fileURLToPath(new URL('./fixtures/esm-hook.mjs', import.meta.url));
+    const args = loader === 'esm' ? ['--import', hook, fixture, loader] : [fixture, loader];
+    const r = spawnSync(process.execPath, args, { encoding: 'utf8', timeout: 60_000 });
+    assert.equal(r.status, 0, r.stderr);
+    const { addresses, peer } = JSON.parse(r.stdout.trim().split('\n').pop() as string) as { addresses: unknown[]; peer: [string, number] };
+    assert.equal(peer[0], '127.0.0.1');
+    assert.deepEqual(addresses, [peer]);
   });
 }

@@ -1,12 +1,14 @@
 /**
  * `client.address` and `client.port` on SERVER spans, from the forwarding
- * headers of the HTTP request, else from its socket's peer where the SDK lets
- * it be known: a v2 server behind createMcpHandler and the node adapter in
- * the modern era, and a v1 Streamable HTTP server with sessions, each with a
- * real client sending the headers a load balancer adds and one sending none.
- * v1's Node transport is handed the Node request, so the second client's
- * address and port are what the HTTP server saw on its socket; v2's node
- * adapter turns it into a plain web Request first, so there it has neither.
+ * headers of the HTTP request, else from its socket's peer: a v2 server
+ * behind createMcpHandler and the node adapter in the modern era, and a v1
+ * Streamable HTTP server with sessions, each with a real client sending the
+ * headers a load balancer adds and one sending none. The second client's
+ * address and port are what the HTTP server saw on its socket: v1's Node
+ * transport is handed the Node request; v2's node adapter turns it into a
+ * plain web Request, which keeps no socket, so its handler is wrapped by
+ * carryClientAddress (McpInstrumentation wraps it itself, see
+ * server-auto.test.ts); unwrapped, there is no socket peer to give.
  * Values that name no IP are left out. The v1 case is also
  * the guard of a hang: v1's StreamableHTTPServerTransport forwards its
  * `onmessage` to the web-standard transport it wraps, and an observer that
@@ -23,7 +25,7 @@ import { McpServer as McpServerV1 } from '@modelcontextprotocol/sdk/server/mcp.j
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { Client as ClientV1 } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport as ClientTransportV1 } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { instrumentServer } from '@mcp-conservation/instrumentation';
+import { carryClientAddress, instrumentServer } from '@mcp-conservation/instrumentation';
 import { forwardedClient } from '../src/server/request-headers.ts';
 import { createTelemetry } from './helpers.ts';
 
@@ -38,35 +40,39 @@ const addressOf = (tel: ReturnType<typeof createTelemetry>, name: string) =>
     .filter((s) => s.name === name)
     .map((s) => [s.attributes['client.address'] ?? null, s.attributes['client.port'] ?? null]);
 
-test('v2 server, modern era: the first X-Forwarded-For hop is client.address; without forwarding headers, none (the node adapter keeps no socket)', async () => {
-  const tel = createTelemetry();
-  const options = { tracerProvider: tel.tracerProvider, meterProvider: tel.meterProvider, loggerProvider: tel.loggerProvider };
-  const httpServer = http.createServer(
-    toNodeHandler(
+for (const carried of [true, false]) {
+  test(`v2 server, modern era, node adapter ${carried ? 'wrapped by carryClientAddress' : 'unwrapped'}: the first X-Forwarded-For hop is client.address; without forwarding headers, ${carried ? "the socket's peer" : 'none'}`, async () => {
+    const tel = createTelemetry();
+    const options = { tracerProvider: tel.tracerProvider, meterProvider: tel.meterProvider, loggerProvider: tel.loggerProvider };
+    const nodeHandler = toNodeHandler(
       createMcpHandler(() => {
         const server = new McpServer({ name: 'addressed', version: '2.0.0' });
         server.registerTool('hello', { description: 'Greets' }, async () => ({ content: [{ type: 'text' as const, text: 'hi' }] }));
         return instrumentServer(server, options);
       }),
-    ),
-  );
-  try {
-    const url = await listen(httpServer);
-    for (const headers of [{ 'X-Forwarded-For': '203.0.113.7, 10.0.0.1' }, {}]) {
-      const client = new Client({ name: 'c', version: '1' }, { versionNegotiation: { mode: 'auto', probe: { timeoutMs: 2000 } } });
-      await client.connect(new StreamableHTTPClientTransport(url, { requestInit: { headers } }));
-      await client.callTool({ name: 'hello', arguments: {} });
-      await client.close();
+    );
+    const handler = carried ? carryClientAddress(nodeHandler) : nodeHandler;
+    const peers: [string, number][] = [];
+    const httpServer = http.createServer((req, res) => {
+      if (req.headers['mcp-method'] === 'tools/call') peers.push([req.socket.remoteAddress!, req.socket.remotePort!]);
+      void handler(req, res);
+    });
+    try {
+      const url = await listen(httpServer);
+      for (const headers of [{ 'X-Forwarded-For': '203.0.113.7, 10.0.0.1' }, {}]) {
+        const client = new Client({ name: 'c', version: '1' }, { versionNegotiation: { mode: 'auto', probe: { timeoutMs: 2000 } } });
+        await client.connect(new StreamableHTTPClientTransport(url, { requestInit: { headers } }));
+        await client.callTool({ name: 'hello', arguments: {} });
+        await client.close();
+      }
+    } finally {
+      httpServer.close();
     }
-  } finally {
-    httpServer.close();
-  }
-  assert.deepEqual(addressOf(tel, 'tools/call hello'), [
-    ['203.0.113.7', null],
-    [null, null],
-  ]);
-  await tel.shutdown();
-});
+    assert.equal(peers.length, 2);
+    assert.deepEqual(addressOf(tel, 'tools/call hello'), [['203.0.113.7', null], carried ? peers[1] : [null, null]]);
+    await tel.shutdown();
+  });
+}
 
 test('v1 Streamable HTTP server: Forwarded for= gives address and port; a client without the headers gets its socket\'s', async () => {
   const tel = createTelemetry();

@@ -9,7 +9,9 @@
  * caller. Neither SDK hands the socket over: v1's is taken from the Node
  * request its transport's `handleRequest` was given (see `carryRequestPeer`);
  * v2's node adapter builds a plain web `Request` (`toWebRequest`), which
- * keeps nothing of the socket, so there only the forwarding headers count.
+ * keeps nothing of the socket, so its Node handler is wrapped instead (see
+ * `carryClientAddress`: McpInstrumentation wraps what `toNodeHandler`
+ * returns; with `instrumentServer`, the app wraps it).
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { isIP } from 'node:net';
@@ -70,7 +72,7 @@ function node(value: string): ClientAddress | undefined {
   return n !== undefined && n > 0 && n < 65536 ? { address, port: n } : { address };
 }
 
-/** The socket peer of the v1 HTTP request being handled, for the messages it carries. */
+/** The socket peer of the Node HTTP request being handled, for the messages it carries. */
 const requestPeer = new AsyncLocalStorage<ClientAddress>();
 
 interface NodeRequestLike {
@@ -85,6 +87,17 @@ function peerOfNodeRequest(req: unknown): ClientAddress | undefined {
   return typeof port === 'number' && port > 0 && port < 65536 ? { address, port } : { address };
 }
 
+/** Runs `handle` knowing the socket peer of the Node request `req`, when it names an IP. */
+function withPeerOf<T>(req: unknown, handle: () => T): T {
+  let peer: ClientAddress | undefined;
+  try {
+    peer = peerOfNodeRequest(req);
+  } catch {
+    peer = undefined;
+  }
+  return peer ? requestPeer.run(peer, handle) : handle();
+}
+
 /**
  * Wraps a v1 Node Streamable HTTP transport's `handleRequest(req, res, body)`
  * so that the messages of each request are handled knowing its socket's peer.
@@ -96,20 +109,34 @@ export function carryRequestPeer(transport: object): void {
     const original = t.handleRequest;
     if (typeof original !== 'function' || t._webStandardTransport === undefined) return;
     t.handleRequest = function handleRequestObserved(this: unknown, req: unknown, ...rest: unknown[]): unknown {
-      let peer: ClientAddress | undefined;
-      try {
-        peer = peerOfNodeRequest(req);
-      } catch {
-        peer = undefined;
-      }
-      return peer ? requestPeer.run(peer, () => original.call(this, req, ...rest)) : original.call(this, req, ...rest);
+      return withPeerOf(req, () => original.call(this, req, ...rest));
     };
   } catch {
     // The transport is left as it was.
   }
 }
 
-/** The socket peer of the v1 HTTP request whose message is being handled, if any. */
+/**
+ * Wraps a Node `(req, res, ...)` request handler, such as the one
+ * `toNodeHandler(createMcpHandler(...))` of `@modelcontextprotocol/node`
+ * returns, so that the MCP messages of each request are observed with its
+ * socket's peer as `client.address` and `client.port` (forwarding headers
+ * still come first). The request, the response and the handler's result are
+ * passed on untouched. McpInstrumentation does this to every handler
+ * `toNodeHandler` makes; call it yourself with `instrumentServer`.
+ *
+ * @example
+ * http.createServer(carryClientAddress(toNodeHandler(createMcpHandler(factory))));
+ */
+export function carryClientAddress<H extends (req: never, ...rest: never[]) => unknown>(handler: H): H {
+  if (typeof handler !== 'function') return handler;
+  const carried = function carriedClientAddress(this: unknown, req: unknown, ...rest: unknown[]): unknown {
+    return withPeerOf(req, () => (handler as unknown as (...args: unknown[]) => unknown).call(this, req, ...rest));
+  };
+  return carried as unknown as H;
+}
+
+/** The socket peer of the Node HTTP request whose message is being handled, if any. */
 export function socketPeer(): ClientAddress | undefined {
   return requestPeer.getStore();
 }
