@@ -7,6 +7,6 @@ export { McpInstrumentation, SUPPORTED_SDK_VERSIONS } from './instrumentation.js
 export { instrumentClient, observerOf, type InstrumentClientOptions, type CoreHandle } from './instrument-client.js';
 export { AuditLogRecordProcessor, type AuditLogRecordProcessorOptions } from './audit-log-processor.js';
 export type { McpInstrumentationConfig, ConservationOptions, SessionInfo, RenderedBlock, Rendering, TokenizerSpec } from './types.js';
-export { instrumentServer, serverObserverOf, type InstrumentServerOptions } from './server/instrument-server.js';
+export { instrumentServer, instrumentMcpHandler, serverObserverOf, type InstrumentServerOptions } from './server/instrument-server.js';
 export { carryClientAddress } from './server/request-headers.js';
 export type { ServerObserverOptions, ServerInfoForUser } from './server/types.js';

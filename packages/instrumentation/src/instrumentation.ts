@@ -131,8 +131,8 @@ export class McpInstrumentation extends InstrumentationBase<McpInstrumentationCo
   }
 
   private serverDefinitions() {
-    const patch = (m: ServerModule) => patchServerModule(m, () => this.server(), (t, n, w) => this._wrap(t, n, w));
-    const unpatch = (m: ServerModule) => unpatchServerModule(m, (t, n) => this._unwrap(t, n));
+    const patch = (m: ServerModule) => patchServerModule(m, () => this.server(), (t, n, w) => this._wrap(t as Record<string, never>, n, w as never));
+    const unpatch = (m: ServerModule) => unpatchServerModule(m, (t, n) => this._unwrap(t as Record<string, never>, n));
     const files = SERVER_FILES.map((file) => new InstrumentationNodeModuleFile(file, V1, patch, unpatch));
     const byName = new InstrumentationNodeModuleDefinition('@modelcontextprotocol/sdk', V1, undefined, undefined, files);
     const v2 = new InstrumentationNodeModuleDefinition('@modelcontextprotocol/server', V2_SERVER, patch, unpatch);

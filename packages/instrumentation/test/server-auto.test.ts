@@ -3,7 +3,8 @@
  * `servers: false` turns that side off. The client and server in one
  * process share one trace: the server span is the client span's child, the
  * tool's own work the server span's. Behind v2's node adapter, required or
- * imported, the SERVER span has the caller's socket peer as client.address.
+ * imported, the SERVER span has the caller's socket peer as client.address,
+ * and a request createMcpHandler's entry refuses has a SERVER span too.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -47,14 +48,15 @@ for (const sdk of ['v1', 'v2']) {
 }
 
 for (const loader of ['cjs', 'esm'] as const) {
-  test(`auto (v2 node adapter, ${loader}): a server behind toNodeHandler(createMcpHandler()) knows its caller's socket peer as client.address and client.port`, () => {
+  test(`auto (v2 node adapter, ${loader}): a server behind toNodeHandler(createMcpHandler()) knows its caller's socket peer as client.address and client.port; a request its entry refuses has its span`, () => {
     const fixture = fileURLToPath(new URL('./fixtures/server-auto-node-adapter.cjs', import.meta.url));
     const hook = fileURLToPath(new URL('./fixtures/esm-hook.mjs', import.meta.url));
     const args = loader === 'esm' ? ['--import', hook, fixture, loader] : [fixture, loader];
     const r = spawnSync(process.execPath, args, { encoding: 'utf8', timeout: 60_000 });
     assert.equal(r.status, 0, r.stderr);
-    const { addresses, peer } = JSON.parse(r.stdout.trim().split('\n').pop() as string) as { addresses: unknown[]; peer: [string, number] };
+    const { addresses, peer, refusals } = JSON.parse(r.stdout.trim().split('\n').pop() as string) as { addresses: unknown[]; peer: [string, number]; refusals: unknown[] };
     assert.equal(peer[0], '127.0.0.1');
     assert.deepEqual(addresses, [peer]);
+    assert.deepEqual(refusals, [['tools/call echo', '99', '127.0.0.1']], "createMcpHandler's entry refusal (-32022) has its SERVER span");
   });
 }

@@ -9,6 +9,7 @@ import { SCHEMA_URL } from '@mcp-conservation/semconv';
 import { PACKAGE_NAME, PACKAGE_VERSION } from '../version.js';
 import { attachServerTransport, serverFacts } from './attach.js';
 import { ServerObserver } from './observer.js';
+import { watchEntryRefusals } from './entry-refusals.js';
 import type { ServerObserverOptions } from './types.js';
 
 export interface InstrumentServerOptions extends ServerObserverOptions {
@@ -53,13 +54,32 @@ export function serverObserverOf(server: object): { forceFlush(): Promise<void>;
 }
 let defaultObserver: ServerObserver | undefined;
 
+/** The observer of an options object: one each (and one audit chain), the default one without. */
+function observerFor(options: InstrumentServerOptions | undefined): ServerObserver {
+  if (!options) return (defaultObserver ??= createServerObserver({}));
+  const observer = observers.get(options) ?? createServerObserver(options);
+  observers.set(options, observer);
+  return observer;
+}
+
+/**
+ * Returns the same `createMcpHandler` handler (SDK v2), its entry observed:
+ * the requests it refuses before any server instance exists (`-32020`,
+ * `-32021`, `-32022`) are recorded as the servers' requests are, with the
+ * observer of `options` (pass the options object the factory gives
+ * `instrumentServer`). McpInstrumentation does this itself.
+ *
+ * @example
+ * const handler = instrumentMcpHandler(createMcpHandler(() => instrumentServer(build(), options)), options);
+ */
+export function instrumentMcpHandler<H extends object>(handler: H, options?: InstrumentServerOptions): H {
+  const observer = observerFor(options);
+  return watchEntryRefusals(handler, () => observer);
+}
+
 /** Returns the same server, observed. Each options object gets one observer (and one audit chain). */
 export function instrumentServer<S extends object>(server: S, options?: InstrumentServerOptions): S {
-  let observer: ServerObserver;
-  if (options) {
-    observer = observers.get(options) ?? createServerObserver(options);
-    observers.set(options, observer);
-  } else observer = defaultObserver ??= createServerObserver({});
+  const observer = observerFor(options);
   byServer.set(server, observer);
   const target = server as ServerShape;
   const low = target.server && typeof target.server.connect === 'function' ? target.server : target;

@@ -59,6 +59,7 @@ import { InterimCalls } from './rounds.js';
 import type { ToolCallWatch } from './tool-gate.js';
 import { extractFromMeta } from './trace-context.js';
 import { forwardedClient, requestHeader, socketPeer } from './request-headers.js';
+import { markReached } from './entry-scope.js';
 import type { ServerInfoForUser, ServerObserverOptions } from './types.js';
 
 /** Methods that open a stream rather than answer: kept out of the operation duration. */
@@ -178,6 +179,7 @@ export class ServerObserver {
 
   /** Ends the audit chain and waits for what is in flight: call it before shutting the providers down. */
   async shutdown(): Promise<void> {
+    await this.entryReads();
     this.interims.decideAll();
     this.endChain();
     await this.forceFlush();
@@ -211,7 +213,8 @@ export class ServerObserver {
   }
 
   /** A request arrived: its span starts. Returns the context the handler must run in. */
-  requestIn(c: Connection, message: Record<string, unknown>, extra: unknown): Context | undefined {
+  requestIn(c: Connection, message: Record<string, unknown>, extra: unknown, startedAt?: number): Context | undefined {
+    markReached();
     const method = message.method as string;
     const id = message.id as string | number;
     const params = isObject(message.params) ? message.params : undefined;
@@ -228,7 +231,7 @@ export class ServerObserver {
     const era = protocolEra(version);
     const sessionId = era !== 'modern' ? c.sessionId() : undefined;
     const boundedName = tool ?? prompt;
-    const startPerf = performance.now();
+    const startPerf = startedAt ?? performance.now();
     const call = MULTI_ROUND.has(method) ? this.interims.legOf(method, tool ?? prompt ?? uriOf(params), params, startPerf) : undefined;
     const client = forwardedClient(extra) ?? socketPeer();
     const attributes: Attributes = {
@@ -243,7 +246,7 @@ export class ServerObserver {
       ...(call ? { [ATTR_CALL_ID]: call.id, [ATTR_LEG_INDEX]: call.legs } : {}),
       ...(client ? { [ATTR_CLIENT_ADDRESS]: client.address, ...(client.port !== undefined ? { [ATTR_CLIENT_PORT]: client.port } : {}) } : {}),
     };
-    const span = this.tracer().startSpan(spanName(method, boundedName?.slice(0, 128)), { kind: SpanKind.SERVER, attributes, links }, parent);
+    const span = this.tracer().startSpan(spanName(method, boundedName?.slice(0, 128)), { kind: SpanKind.SERVER, attributes, links, ...(startedAt !== undefined ? { startTime: startedAt } : {}) }, parent);
     if (c.pending.size < MAX_PENDING) {
       const toolWatch = tool !== undefined ? c.server.watchToolCall?.(tool, params, String(id)) : undefined;
       c.pending.set(String(id), { span, method, startPerf, params, protocolVersion: version, user: this.user(extra, parent), ...(call ? { call } : {}), ...(tool !== undefined ? { tool } : {}), ...(prompt !== undefined ? { prompt } : {}), ...(toolWatch ? { toolWatch } : {}) });
@@ -275,8 +278,8 @@ export class ServerObserver {
     this.finish(c, p, OUT.cancelled, { errorType: ERROR_TYPE_VALUES.cancelled, origin: ERROR_ORIGIN_VALUES.caller }, undefined);
   }
 
-  /** An answer is sent. */
-  responseOut(c: Connection, message: Record<string, unknown>): void {
+  /** An answer is sent (at `endedAt`, a performance.now() time, when it was sent before being observed). */
+  responseOut(c: Connection, message: Record<string, unknown>, endedAt?: number): void {
     const key = String(message.id);
     const p = c.pending.get(key);
     if (!p) return;
@@ -288,7 +291,7 @@ export class ServerObserver {
     if (isObject(message.error)) {
       const code = message.error.code as number | string | undefined;
       const origin = isCallerErrorCode(code) ? ERROR_ORIGIN_VALUES.caller : ERROR_ORIGIN_VALUES.server;
-      this.finish(c, p, OUT.protocolError, { errorType: String(code), statusCode: String(code), origin }, message);
+      this.finish(c, p, OUT.protocolError, { errorType: String(code), statusCode: String(code), origin }, message, true, endedAt);
     } else if (p.call && result?.resultType === INPUT_REQUIRED) {
       this.interim(c, p, result);
     } else if (p.method === 'tools/call' && result?.isError === true) {
@@ -344,8 +347,8 @@ export class ServerObserver {
    * already ended, as an abandoned call's last interim answer has), its
    * duration, its call metrics and its audit record.
    */
-  private finish(c: Connection, p: Pending, outcome: Outcome, error: { errorType: string; statusCode?: string; origin: ErrorOrigin } | undefined, message: Record<string, unknown> | undefined, legOpen = true): void {
-    const now = performance.now();
+  private finish(c: Connection, p: Pending, outcome: Outcome, error: { errorType: string; statusCode?: string; origin: ErrorOrigin } | undefined, message: Record<string, unknown> | undefined, legOpen = true, endedAt?: number): void {
+    const now = endedAt ?? performance.now();
     p.toolWatch?.end();
     if (legOpen) {
       const span = p.span;
@@ -359,7 +362,8 @@ export class ServerObserver {
       }
       const resultType = message && isObject(message.result) ? message.result.resultType : undefined;
       if (typeof resultType === 'string') span.setAttribute(ATTR_RESULT_TYPE, resultType.slice(0, 32));
-      span.end();
+      if (endedAt !== undefined) span.end(endedAt);
+      else span.end();
       this.recordDuration(c, p, now, error, failed);
     }
     this.callDecided(c, p, outcome, error?.origin, message);
@@ -394,7 +398,19 @@ export class ServerObserver {
 
   /** Resolves once the definitions listed and the results sent so far are priced and counted. */
   async forceFlush(): Promise<void> {
+    await this.entryReads();
     await Promise.all([this.definitions.flush(), this.results.flush()]);
+  }
+
+  /** Refusals at a handler's entry still being read from their copy (see entry-refusals.ts). */
+  private readonly reads = new Set<Promise<void>>();
+  /** Lets forceFlush() and shutdown() wait for `read`, the reading of a refusal. */
+  reading(read: Promise<void>): void {
+    this.reads.add(read);
+    void read.finally(() => this.reads.delete(read));
+  }
+  private async entryReads(): Promise<void> {
+    if (this.reads.size > 0) await Promise.allSettled([...this.reads]);
   }
 
   private readonly prompts = new CappedValues(200, OTHER_VALUE);
